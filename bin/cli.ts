@@ -1,0 +1,44 @@
+import { BatchtuneError, errorMessage } from '../core/index.ts';
+import { run, usage as runUsage } from './commands/run.ts';
+import { schema, usage as schemaUsage } from './commands/schema.ts';
+import { show, usage as showUsage } from './commands/show.ts';
+import { validate, usage as validateUsage } from './commands/validate.ts';
+
+type Command = { run: (args: string[]) => Promise<number>; usage: string; summary: string };
+
+/** Every command, by name. Later commands (record, report, profile, noise-scale) register here. */
+export const commands: Record<string, Command> = {
+  run: { run, usage: runUsage, summary: 'run a study (a batch-size search) from a JSON config' },
+  validate: { run: validate, usage: validateUsage, summary: 'check a config without training' },
+  show: { run: show, usage: showUsage, summary: 'print the trials a journal recorded' },
+  schema: { run: schema, usage: schemaUsage, summary: 'print the JSON Schema of configs' },
+};
+
+function help(): string {
+  const lines = Object.values(commands).map((c) => `  ${c.usage}\n      ${c.summary}`);
+  return `batchtune: find the best batch size under a compute budget\n\n${lines.join('\n')}\n`;
+}
+
+/** Runs the CLI. Exit codes: 0 success, 1 the search or a command failed, 2 bad input. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(help());
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`batchtune: unknown command ${JSON.stringify(name)}; known: ${Object.keys(commands).join(', ')}\n`);
+    return 2;
+  }
+  try {
+    return await command.run(args);
+  } catch (error) {
+    if (error instanceof BatchtuneError) {
+      process.stderr.write(`batchtune: ${error.message}\n`);
+      return error.code === 'CONFIG_INVALID' || error.code === 'UNKNOWN_PLUGIN' || error.code === 'USAGE' || error.code === 'PLUGIN_LOAD_FAILED' ? 2 : 1;
+    }
+    process.stderr.write(`batchtune: ${errorMessage(error)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,28 @@
+import { existsSync } from 'node:fs';
+import { BatchtuneError, JsonlFileStore, viewJournal, type JournalRecord } from '../../index.ts';
+import { trialsTable } from '../../plugins/reporters/trials-table.ts';
+import { parseCommand, requirePositional } from '../args.ts';
+
+export const usage = 'batchtune show <journal.jsonl> [--json]';
+
+/** A table of the trials a journal recorded, finished or not. */
+export async function show(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommand(args, { json: { type: 'boolean' } }, usage);
+  const path = requirePositional(positionals, 'journal.jsonl', usage);
+  if (!existsSync(path)) throw new BatchtuneError('USAGE', `${path}: journal not found`);
+  const view = viewJournal(new JsonlFileStore(path).read() as JournalRecord[]);
+  if (!view.header) throw new BatchtuneError('JOURNAL_CORRUPT', `${path}: no header record; not a batchtune journal`);
+  const trials = view.trials.map(({ reports: _reports, ...trial }) => trial);
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify({ header: view.header, trainerInfo: view.trainerInfo, trials, finished: view.summary !== undefined }, null, 2)}\n`);
+    return 0;
+  }
+  const { header } = view;
+  process.stdout.write(`${path}: ${header.strategy} on ${header.trainer}, seed ${header.seed}, ${trials.length} trials${view.summary ? '' : ' (unfinished)'}\n`);
+  process.stdout.write(`${trialsTable(trials, header.objective)}\n`);
+  if (view.summary?.best) {
+    const b = view.summary.best;
+    process.stdout.write(`best: trial ${b.trialId} ${b.metric}=${b.value}\n`);
+  }
+  return 0;
+}

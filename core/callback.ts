@@ -1,0 +1,19 @@
+import type { Objective } from './objective.ts';
+import type { Report } from './trainer.ts';
+import type { TrialView } from './trial.ts';
+
+/** A callback's verdict on a report: nothing, or stop this trial with a reason. */
+export type CallbackVerdict = void | { stop: true; reason: string };
+
+/**
+ * Sees every report and may stop the trial (early stopping). One instance serves the whole search;
+ * keep per-trial state keyed by trial id. A callback that throws is reported, never fatal.
+ */
+export interface Callback {
+  onReport(report: Report, trial: TrialView): CallbackVerdict;
+  onTrialEnd?(trial: TrialView): void;
+}
+
+export interface CallbackContext {
+  objective: Objective;
+}

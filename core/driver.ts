@@ -1,0 +1,31 @@
+import { PluginError } from './errors.ts';
+
+/**
+ * Every call into a plugin goes through here, so a failure is stamped with the plugin's name and
+ * hook (as Rollup's PluginDriver does). Errors batchtune raises on purpose pass through unchanged.
+ */
+export async function callPlugin<T>(plugin: string, hook: string, call: () => T | Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw wrap(plugin, hook, error);
+  }
+}
+
+export function callPluginSync<T>(plugin: string, hook: string, call: () => T): T {
+  try {
+    return call();
+  } catch (error) {
+    throw wrap(plugin, hook, error);
+  }
+}
+
+function wrap(plugin: string, hook: string, error: unknown): unknown {
+  if (error instanceof PluginError) return error;
+  if (isCoded(error, 'INFEASIBLE')) return error;
+  return new PluginError(plugin, hook, error);
+}
+
+export function isCoded(error: unknown, code: string): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
+}

@@ -1,0 +1,25 @@
+/** The public core: contracts, helpers to define plugins, the engine and the study runner. */
+export * from './budget.ts';
+export * from './callback.ts';
+export * from './config.ts';
+export * from './errors.ts';
+export * from './events.ts';
+export * from './journal.ts';
+export * from './objective.ts';
+export * from './params.ts';
+export * from './plugin.ts';
+export * from './plugin-loader.ts';
+export * from './registry.ts';
+export * from './resource.ts';
+export * from './rng.ts';
+export * from './space.ts';
+export * from './store.ts';
+export * from './strategy.ts';
+export * from './study.ts';
+export * from './summary.ts';
+export * from './trainer.ts';
+export * from './trial.ts';
+export { Engine, type EngineSetup } from './engine.ts';
+export { formatAjvErrors, resolveConfig, validatePluginOptions } from './validate.ts';
+export * from './journal-view.ts';
+export * from './json-schema.ts';

@@ -1,0 +1,70 @@
+import type { Callback, CallbackContext } from './callback.ts';
+import type { Strategy, StrategyContext } from './strategy.ts';
+import type { Trainer } from './trainer.ts';
+
+export type PluginKind = 'strategy' | 'trainer' | 'callback';
+export const PLUGIN_KINDS: readonly PluginKind[] = ['strategy', 'trainer', 'callback'];
+
+/** A JSON Schema for a plugin's options (the config object without its `type`). */
+export type OptionsSchema = Record<string, unknown> & { type: 'object'; properties: Record<string, unknown> };
+
+/** What a plugin's checks and factory are given besides its options. */
+export interface PluginEnvironment {
+  /** Folder that relative paths in the config are resolved against (the config file's folder). */
+  baseDir: string;
+  seed: number;
+}
+
+export interface TrainerContext extends PluginEnvironment {}
+
+interface BaseDefinition<TOptions> {
+  name: string;
+  description: string;
+  /** The options' JSON Schema, with `default`s; ajv fills them in and rejects unknown keys. */
+  schema: OptionsSchema;
+  /**
+   * Checks that need more than the schema (a referenced file exists and parses). `batchtune
+   * validate` runs it; so does every run, before any training. Throw `configError` with the path.
+   */
+  check?(options: TOptions, env: PluginEnvironment, path: string): void | Promise<void>;
+}
+
+export interface StrategyDefinition<TOptions = any> extends BaseDefinition<TOptions> {
+  kind: 'strategy';
+  create(options: TOptions, context: StrategyContext): Strategy;
+}
+
+export interface TrainerDefinition<TOptions = any> extends BaseDefinition<TOptions> {
+  kind: 'trainer';
+  create(options: TOptions, context: TrainerContext): Trainer;
+}
+
+export interface CallbackDefinition<TOptions = any> extends BaseDefinition<TOptions> {
+  kind: 'callback';
+  create(options: TOptions, context: CallbackContext): Callback;
+}
+
+export type PluginDefinition = StrategyDefinition | TrainerDefinition | CallbackDefinition;
+
+export type DefinitionOf<K extends PluginKind> = Extract<PluginDefinition, { kind: K }>;
+
+/** Declares a search strategy: a name, an options schema and a factory. */
+export function defineStrategy<TOptions>(definition: Omit<StrategyDefinition<TOptions>, 'kind'>): StrategyDefinition<TOptions> {
+  return { kind: 'strategy', ...definition };
+}
+
+/** Declares a trainer plugin. */
+export function defineTrainer<TOptions>(definition: Omit<TrainerDefinition<TOptions>, 'kind'>): TrainerDefinition<TOptions> {
+  return { kind: 'trainer', ...definition };
+}
+
+/** Declares a callback plugin (early stopping and the like). */
+export function defineCallback<TOptions>(definition: Omit<CallbackDefinition<TOptions>, 'kind'>): CallbackDefinition<TOptions> {
+  return { kind: 'callback', ...definition };
+}
+
+export function isPluginDefinition(value: unknown): value is PluginDefinition {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return PLUGIN_KINDS.includes(v.kind as PluginKind) && typeof v.name === 'string' && typeof v.create === 'function';
+}

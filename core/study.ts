@@ -1,0 +1,121 @@
+import { existsSync } from 'node:fs';
+import { BatchtuneError, configError } from './errors.ts';
+import { callPlugin } from './driver.ts';
+import { Engine } from './engine.ts';
+import { SearchEvents } from './events.ts';
+import { configHash } from './journal.ts';
+import { modeFor, type Objective } from './objective.ts';
+import type { PluginRegistry } from './registry.ts';
+import { createRng } from './rng.ts';
+import { SearchSpace } from './space.ts';
+import { JsonlFileStore, MemoryStore, type Store } from './store.ts';
+import type { SearchSummary } from './summary.ts';
+import type { TrainerDescription } from './trainer.ts';
+import type { ResolvedConfig, StudyConfig } from './config.ts';
+import { resolveConfig } from './validate.ts';
+
+export interface StudyOptions {
+  /** The plugins a config can name. */
+  registry: PluginRegistry;
+  /** Folder relative paths in the config are resolved against; the current folder by default. */
+  baseDir?: string;
+  /** Overrides the config's seed. */
+  seed?: number;
+}
+
+export interface RunOptions extends StudyOptions {
+  /** A journal file path, or a store; an in-memory journal by default. */
+  journal?: string | Store;
+  /** Continue the journal instead of refusing a journal that already has records. */
+  resume?: boolean;
+  /** Subscribe to these before the search starts. */
+  events?: SearchEvents;
+}
+
+/** Validates a config and runs every check a run would, without training anything. */
+export async function validateStudy(raw: StudyConfig | unknown, options: StudyOptions): Promise<ResolvedConfig> {
+  const config = withSeed(raw, options.seed);
+  return resolveConfig(config, options.registry, { baseDir: options.baseDir ?? process.cwd() });
+}
+
+/** Runs a study end to end and returns its summary. The journal records every step. */
+export async function runStudy(raw: StudyConfig | unknown, options: RunOptions): Promise<SearchSummary> {
+  const baseDir = options.baseDir ?? process.cwd();
+  const config = await validateStudy(raw, options);
+  const { registry } = options;
+  const env = { baseDir, seed: config.seed };
+
+  const trainerDef = registry.get('trainer', config.trainer.type, 'trainer.type');
+  const trainer = trainerDef.create(config.trainer, env);
+  const description: TrainerDescription = await callPlugin(trainerDef.name, 'prepare', () => trainer.prepare());
+
+  const objective = resolveObjective(config, description, trainerDef.name);
+  const spaceConfig = config.space ?? description.space;
+  if (!spaceConfig) throw configError('space', `is required: trainer "${trainerDef.name}" declares no search space`);
+  const space = new SearchSpace(spaceConfig);
+
+  const strategyDef = registry.get('strategy', config.strategy.type, 'strategy.type');
+  const strategy = strategyDef.create(config.strategy, {
+    space,
+    objective,
+    resourceUnit: config.resource,
+    trainerMaxResource: description.maxResource?.[config.resource],
+    budget: config.budget,
+    concurrency: config.concurrency,
+    rng: createRng(config.seed, 'strategy'),
+    seed: config.seed,
+  });
+  const callbacks = config.callbacks.map((ref) => {
+    const definition = registry.get('callback', ref.type, 'callbacks.type');
+    return { name: definition.name, instance: definition.create(ref, { objective }) };
+  });
+
+  const { store, path } = openStore(options.journal, options.resume ?? false);
+  const engine = new Engine({
+    seed: config.seed,
+    objective,
+    budget: config.budget,
+    resourceUnit: config.resource,
+    concurrency: config.concurrency,
+    space,
+    strategy: { name: strategyDef.name, instance: strategy },
+    trainer: { name: trainerDef.name, instance: trainer, info: description.info ?? {} },
+    callbacks,
+    events: options.events ?? new SearchEvents(),
+    store,
+    configHash: configHash(config),
+    config,
+    journalPath: path,
+  });
+  try {
+    return await engine.run();
+  } finally {
+    store.close();
+  }
+}
+
+function withSeed(raw: unknown, seed: number | undefined): unknown {
+  if (seed === undefined || typeof raw !== 'object' || raw === null) return raw;
+  return { ...(raw as object), seed };
+}
+
+/** The config's objective, else the trainer's; a mode left out follows the metric's name. */
+function resolveObjective(config: ResolvedConfig, description: TrainerDescription, trainer: string): Objective {
+  const declared = description.objective;
+  if (!config.objective) {
+    if (!declared) throw configError('objective', `is required: trainer "${trainer}" declares no objective`);
+    return declared;
+  }
+  const { metric } = config.objective;
+  return { metric, mode: declared ? modeFor(metric, declared, config.objective.mode) : modeFor(metric, { metric: '', mode: 'max' }, config.objective.mode) };
+}
+
+function openStore(journal: string | Store | undefined, resume: boolean): { store: Store; path: string } {
+  if (journal === undefined) return { store: new MemoryStore(), path: '(memory)' };
+  if (typeof journal !== 'string') return { store: journal, path: '(store)' };
+  const store = new JsonlFileStore(journal);
+  if (!resume && existsSync(journal) && store.read().length > 0) {
+    throw new BatchtuneError('USAGE', `${journal}: journal already has records; pass --resume to continue it, or choose another --journal`);
+  }
+  return { store, path: journal };
+}

@@ -1,0 +1,80 @@
+import type { Params, Warmup } from './params.ts';
+import type { Limits, Progress, ResourceUnit } from './resource.ts';
+import type { Objective } from './objective.ts';
+import type { SpaceConfig } from './space.ts';
+
+/**
+ * One measurement of a trial, at a point in its training. `progress` is cumulative; `metrics`
+ * holds every number the trainer measured there (val_acc, val_loss, train_loss, examples_per_second...).
+ * A metric is `null` when it is not a finite number (the trial diverged).
+ */
+export interface Report {
+  progress: Progress;
+  metrics: Record<string, number | null>;
+  batchSize: number;
+  /** The learning rate in use at this point (after warmup and schedules). */
+  learningRate: number;
+}
+
+/** What one call to `TrainerSession.train` asks for. */
+export interface TrainRequest {
+  /** Cumulative caps: train until the next step would exceed one (examples, steps) or time is up (seconds). */
+  limits: Limits;
+  batchSize: number;
+  learningRate: number;
+  warmup?: Warmup;
+}
+
+/** A report handler's answer: keep training, or stop this trial now. */
+export type ReportVerdict = 'continue' | 'stop';
+
+export interface SegmentResult {
+  /** Cumulative progress when the segment ended. */
+  progress: Progress;
+  /** The trainer cannot train this trial any further (end of a recorded curve, max epochs). */
+  exhausted: boolean;
+  /** The report handler asked to stop. */
+  stopped: boolean;
+}
+
+/**
+ * A trial being trained. `train` continues from the current weights and optimizer state up to the
+ * limits; it may be called again (promotion continues, never restarts), with a new batch size or
+ * learning rate. It calls `onReport` at each evaluation and once at the end of any segment that
+ * made progress, so the last report always describes the current weights.
+ * Throw `InfeasibleError` when the batch size cannot run (out of memory).
+ */
+export interface TrainerSession {
+  train(request: TrainRequest, onReport: (report: Report) => ReportVerdict): Promise<SegmentResult>;
+  dispose(): void | Promise<void>;
+}
+
+/** What a trainer knows before any trial runs. */
+export interface TrainerDescription {
+  /** The objective to use when the config names none. */
+  objective?: Objective;
+  /** The most each unit can reach (the end of a recorded curve); strategies default to it. */
+  maxResource?: Partial<Record<ResourceUnit, number>>;
+  /** The space to search when the config gives none. */
+  space?: SpaceConfig;
+  /** Facts to put in the journal and summary (e.g. the backend chosen and why). */
+  info?: Record<string, unknown>;
+  /**
+   * True when reported seconds are recorded, not measured (a replay): the engine then advances a
+   * simulated clock so concurrent trials are deterministic.
+   */
+  simulatedClock?: boolean;
+}
+
+export interface TrialHandle {
+  trialId: number;
+  params: Params;
+  seed: number;
+}
+
+export interface Trainer {
+  /** Loads what every trial shares (data, backend) and describes the trainer. Called once. */
+  prepare(): Promise<TrainerDescription>;
+  open(trial: TrialHandle): Promise<TrainerSession>;
+  close?(): void | Promise<void>;
+}

@@ -1,0 +1,24 @@
+/**
+ * batchtune's public API. `runStudy` with the built-in plugins is the usual entry point:
+ *
+ *   import { runStudy, SearchEvents } from 'batchtune';
+ *   const summary = await runStudy(config, { journal: 'study.jsonl' });
+ */
+import { runStudy as runWith, validateStudy as validateWith, type RunOptions, type StudyOptions } from './core/index.ts';
+import type { ResolvedConfig, SearchSummary, StudyConfig } from './core/index.ts';
+import { createRegistry } from './plugins/builtins.ts';
+
+export * from './core/index.ts';
+export { builtinPlugins, createRegistry } from './plugins/builtins.ts';
+
+type WithOptionalRegistry<T extends StudyOptions> = Omit<T, 'registry'> & { registry?: T['registry'] };
+
+/** Runs a study; the built-in plugins are available unless you pass your own registry. */
+export function runStudy(config: StudyConfig | unknown, options: WithOptionalRegistry<RunOptions> = {}): Promise<SearchSummary> {
+  return runWith(config, { ...options, registry: options.registry ?? createRegistry() });
+}
+
+/** Validates a study config (schema, plugin options, referenced files) without training. */
+export function validateStudy(config: StudyConfig | unknown, options: WithOptionalRegistry<StudyOptions> = {}): Promise<ResolvedConfig> {
+  return validateWith(config, { ...options, registry: options.registry ?? createRegistry() });
+}

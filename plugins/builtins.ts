@@ -1,0 +1,26 @@
+import { PluginRegistry, type PluginDefinition } from '../core/index.ts';
+import { gridStrategy } from '../strategies/grid.ts';
+import { randomStrategy } from '../strategies/random.ts';
+import { tabularTrainer } from './trainers/tabular.ts';
+import { divergence } from './callbacks/divergence.ts';
+import { earlyStopping } from './callbacks/early-stopping.ts';
+import { targetReached } from './callbacks/target-reached.ts';
+import { timeLimit } from './callbacks/time-limit.ts';
+
+/** Every built-in plugin, in one place, so the core can be read without them. */
+export const builtinPlugins: PluginDefinition[] = [
+  gridStrategy,
+  randomStrategy,
+  tabularTrainer,
+  earlyStopping,
+  targetReached,
+  divergence,
+  timeLimit,
+];
+
+/** A registry holding the built-in plugins; register your own on it. */
+export function createRegistry(): PluginRegistry {
+  const registry = new PluginRegistry();
+  for (const definition of builtinPlugins) registry.register(definition);
+  return registry;
+}

@@ -1,0 +1,62 @@
+import cliProgress from 'cli-progress';
+import type { SearchEvents, TrialView } from '../../core/index.ts';
+import { formatNumber } from './format.ts';
+
+function describeTrial(trial: TrialView): string {
+  const params = Object.entries(trial.params)
+    .map(([k, v]) => `${k}=${typeof v === 'number' ? formatNumber(v) : v}`)
+    .join(' ');
+  return `trial ${trial.trialId} (${params})`;
+}
+
+/**
+ * Live progress on a terminal: a bar of the budget with the trial count and best value. In a pipe
+ * (or CI) it prints plain lines instead, one per finished trial. Writes to stderr, so `--json`
+ * output on stdout stays clean.
+ */
+export function attachConsoleReporter(events: SearchEvents, stream: NodeJS.WriteStream = process.stderr): () => void {
+  const interactive = Boolean(stream.isTTY) && !process.env.CI;
+  let bar: cliProgress.SingleBar | undefined;
+  let unit = '';
+  let best: number | undefined;
+  let mode: 'min' | 'max' = 'max';
+  let trials = 0;
+  // Clear the bar's line first; the bar redraws itself on its next update.
+  const print = (line: string) => stream.write(bar ? `\r\x1b[2K${line}\n` : `${line}\n`);
+
+  events.on('searchStart', (e) => {
+    unit = e.budget.unit;
+    mode = e.objective.mode;
+    print(`batchtune: ${e.strategy} on ${e.trainer}, seed ${e.seed}, budget ${e.budget.limit} ${unit}${e.resumed ? ' (resumed from journal)' : ''}`);
+    if (interactive) {
+      bar = new cliProgress.SingleBar(
+        { stream, format: 'budget |{bar}| {percentage}% {value}/{total} {unit} | trials {trials} | best {best}', hideCursor: true },
+        cliProgress.Presets.shades_classic,
+      );
+      bar.start(e.budget.limit, 0, { unit, trials: 0, best: '-' });
+    }
+  });
+  events.on('trialStart', () => {
+    trials += 1;
+  });
+  events.on('budget', (b) => bar?.update(Math.min(b.spent, b.limit), { unit, trials, best: best === undefined ? '-' : formatNumber(best) }));
+  events.on('trialEnd', ({ trial }) => {
+    if (trial.value !== null && trial.value !== undefined && (trial.state === 'completed' || trial.state === 'stopped')) {
+      if (best === undefined || (mode === 'max' ? trial.value > best : trial.value < best)) best = trial.value;
+    }
+    const value = trial.value === undefined ? '-' : formatNumber(trial.value);
+    const reason = trial.reason ? ` (${trial.reason})` : '';
+    print(`${describeTrial(trial)} ${trial.state} at ${formatNumber(trial.resource)}: ${value}${reason}`);
+  });
+  events.on('pluginError', (e) => print(`warning: ${e.plugin} failed in ${e.hook}${e.trialId !== undefined ? ` (trial ${e.trialId})` : ''}: ${e.message}`));
+  events.on('searchEnd', ({ summary }) => {
+    bar?.update(Math.min(summary.budget.spent, summary.budget.limit));
+    bar?.stop();
+    bar = undefined;
+    print(`spent ${formatNumber(summary.budget.spent)} of ${summary.budget.limit} ${summary.budget.unit}`);
+  });
+  return () => {
+    bar?.stop();
+    events.removeAllListeners();
+  };
+}

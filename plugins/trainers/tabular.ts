@@ -1,0 +1,76 @@
+import { defineTrainer } from '../../core/plugin.ts';
+import { sameParams, type Params } from '../../core/params.ts';
+import { RESOURCE_UNITS, ZERO_PROGRESS, type Progress, type ResourceUnit } from '../../core/resource.ts';
+import type { Report, ReportVerdict, SegmentResult, TrainRequest, TrainerSession } from '../../core/trainer.ts';
+import { loadTabularFile, type CurvePoint, type TabularFile } from './tabular-file.ts';
+
+export interface TabularOptions {
+  file: string;
+}
+
+/**
+ * Replays recorded learning curves, so strategies can be tested and benchmarked in milliseconds.
+ * A trial reads the curve `seed mod curves.length` of its configuration. Training up to a resource
+ * reports every recorded point on the way and stops at the last point at or below every limit;
+ * the ledger is charged that point's recorded examples, steps and seconds, so time budgets replay too.
+ */
+export const tabularTrainer = defineTrainer<TabularOptions>({
+  name: 'tabular',
+  description: 'Replays recorded learning curves from a file (see the tabular format in the README).',
+  schema: {
+    type: 'object',
+    required: ['file'],
+    properties: { file: { type: 'string', minLength: 1, description: 'Path of the tabular JSON file, relative to the config.' } },
+  },
+  check(options, env, path) {
+    loadTabularFile(options.file, env.baseDir, `${path}.file`);
+  },
+  create(options, env) {
+    let table: TabularFile;
+    return {
+      async prepare() {
+        table = loadTabularFile(options.file, env.baseDir, 'trainer.file');
+        const maxResource: Partial<Record<ResourceUnit, number>> = {};
+        for (const unit of RESOURCE_UNITS) {
+          maxResource[unit] = Math.max(...table.configs.flatMap((c) => c.curves.map((curve) => curve[curve.length - 1][unit])));
+        }
+        return {
+          objective: { metric: table.metric, mode: table.mode },
+          maxResource,
+          space: { configs: table.configs.map((c) => c.params) },
+          simulatedClock: true,
+          info: { file: options.file, name: table.name, configs: table.configs.length },
+        };
+      },
+      async open({ params, seed }) {
+        const config = table.configs.find((c) => sameParams(c.params, params));
+        if (!config) throw new Error(`no configuration in ${options.file} has params ${JSON.stringify(params)}`);
+        return new CurveSession(config.curves[seed % config.curves.length], params);
+      },
+    };
+  },
+});
+
+class CurveSession implements TrainerSession {
+  private next = 0;
+  private progress: Progress = ZERO_PROGRESS;
+
+  constructor(private readonly curve: CurvePoint[], private readonly params: Params) {}
+
+  async train(request: TrainRequest, onReport: (report: Report) => ReportVerdict): Promise<SegmentResult> {
+    let stopped = false;
+    while (this.next < this.curve.length && !stopped && fits(this.curve[this.next], request)) {
+      const point = this.curve[this.next++];
+      this.progress = { examples: point.examples, steps: point.steps, seconds: point.seconds };
+      stopped = onReport({ progress: this.progress, metrics: point.metrics, batchSize: this.params.batchSize, learningRate: this.params.learningRate }) === 'stop';
+    }
+    return { progress: this.progress, exhausted: this.next >= this.curve.length, stopped };
+  }
+
+  dispose(): void {}
+}
+
+/** Recorded points are known before they are "trained", so every unit is a hard cap here. */
+function fits(point: CurvePoint, request: TrainRequest): boolean {
+  return RESOURCE_UNITS.every((unit) => request.limits[unit] === undefined || point[unit] <= request.limits[unit]!);
+}
