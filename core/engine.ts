@@ -225,8 +225,8 @@ export class Engine {
     const reachedTarget = trial.resource >= decision.resource;
     if (result) {
       trial.exhausted = result.exhausted;
-      const madeProgress = trial.progress.examples > before.examples || trial.progress.seconds > before.seconds;
-      if (!madeProgress && !reachedTarget && !result.exhausted && !stopReason) this.ledger.markStarved();
+      // Short of its target with more to train and nobody stopping it: only the budget's cap stops a trainer there.
+      if (!reachedTarget && !result.exhausted && !stopReason) this.ledger.markStarved();
     }
     if (error) {
       await this.finish(trial, error.state, error.message);

@@ -10,7 +10,9 @@ import { createRng } from './rng.ts';
 import { SearchSpace } from './space.ts';
 import { JsonlFileStore, MemoryStore, type Store } from './store.ts';
 import type { SearchSummary } from './summary.ts';
-import type { TrainerDescription } from './trainer.ts';
+import type { Trainer, TrainerDescription } from './trainer.ts';
+import type { Strategy } from './strategy.ts';
+import type { Callback } from './callback.ts';
 import type { ResolvedConfig, StudyConfig } from './config.ts';
 import { resolveConfig } from './validate.ts';
 
@@ -32,19 +34,25 @@ export interface RunOptions extends StudyOptions {
   events?: SearchEvents;
 }
 
-/** Validates a config and runs every check a run would, without training anything. */
-export async function validateStudy(raw: StudyConfig | unknown, options: StudyOptions): Promise<ResolvedConfig> {
+/** Validates a config: the schema, each plugin's options and its own checks (files exist and parse). */
+export async function resolveStudyConfig(raw: StudyConfig | unknown, options: StudyOptions): Promise<ResolvedConfig> {
   const config = withSeed(raw, options.seed);
   return resolveConfig(config, options.registry, { baseDir: options.baseDir ?? process.cwd() });
 }
 
-/** Runs a study end to end and returns its summary. The journal records every step. */
-export async function runStudy(raw: StudyConfig | unknown, options: RunOptions): Promise<SearchSummary> {
-  const baseDir = options.baseDir ?? process.cwd();
-  const config = await validateStudy(raw, options);
-  const { registry } = options;
-  const env = { baseDir, seed: config.seed };
+/** Everything a run needs, built from a resolved config: the trainer (prepared), space, strategy, callbacks. */
+export interface BuiltStudy {
+  config: ResolvedConfig;
+  objective: Objective;
+  space: SearchSpace;
+  trainer: { name: string; instance: Trainer; info: Record<string, unknown> };
+  strategy: { name: string; instance: Strategy };
+  callbacks: Array<{ name: string; instance: Callback }>;
+}
 
+export async function buildStudy(config: ResolvedConfig, options: StudyOptions): Promise<BuiltStudy> {
+  const { registry } = options;
+  const env = { baseDir: options.baseDir ?? process.cwd(), seed: config.seed };
   const trainerDef = registry.get('trainer', config.trainer.type, 'trainer.type');
   const trainer = trainerDef.create(config.trainer, env);
   const description: TrainerDescription = await callPlugin(trainerDef.name, 'prepare', () => trainer.prepare());
@@ -65,28 +73,62 @@ export async function runStudy(raw: StudyConfig | unknown, options: RunOptions):
     rng: createRng(config.seed, 'strategy'),
     seed: config.seed,
   });
-  const callbacks = config.callbacks.map((ref) => {
-    const definition = registry.get('callback', ref.type, 'callbacks.type');
+  const callbacks = config.callbacks.map((ref, i) => {
+    const definition = registry.get('callback', ref.type, `callbacks[${i}].type`);
     return { name: definition.name, instance: definition.create(ref, { objective }) };
   });
-
-  const { store, path } = openStore(options.journal, options.resume ?? false);
-  const engine = new Engine({
-    seed: config.seed,
-    objective,
-    budget: config.budget,
-    resourceUnit: config.resource,
-    concurrency: config.concurrency,
-    space,
-    strategy: { name: strategyDef.name, instance: strategy },
-    trainer: { name: trainerDef.name, instance: trainer, info: description.info ?? {} },
-    callbacks,
-    events: options.events ?? new SearchEvents(),
-    store,
-    configHash: configHash(config),
+  return {
     config,
-    journalPath: path,
+    objective,
+    space,
+    trainer: { name: trainerDef.name, instance: trainer, info: description.info ?? {} },
+    strategy: { name: strategyDef.name, instance: strategy },
+    callbacks,
+  };
+}
+
+/**
+ * Validates a config and builds everything a run would (the trainer prepares its data, the
+ * strategy checks its options against the budget), without training. Returns the resolved config.
+ */
+export async function validateStudy(raw: StudyConfig | unknown, options: StudyOptions): Promise<ResolvedConfig> {
+  const config = await resolveStudyConfig(raw, options);
+  const built = await buildStudy(config, options);
+  await built.trainer.instance.close?.();
+  return config;
+}
+
+/** Runs a study end to end and returns its summary. The journal records every step. */
+export async function runStudy(raw: StudyConfig | unknown, options: RunOptions): Promise<SearchSummary> {
+  const config = await resolveStudyConfig(raw, options);
+  const { store, path } = openStore(options.journal, options.resume ?? false);
+  const built = await buildStudy(config, options).catch((error) => {
+    store.close();
+    throw error;
   });
+  let engine: Engine;
+  try {
+    engine = new Engine({
+      seed: config.seed,
+      objective: built.objective,
+      budget: config.budget,
+      resourceUnit: config.resource,
+      concurrency: config.concurrency,
+      space: built.space,
+      strategy: built.strategy,
+      trainer: built.trainer,
+      callbacks: built.callbacks,
+      events: options.events ?? new SearchEvents(),
+      store,
+      configHash: configHash(config),
+      config,
+      journalPath: path,
+    });
+  } catch (error) {
+    store.close();
+    await built.trainer.instance.close?.();
+    throw error;
+  }
   try {
     return await engine.run();
   } finally {

@@ -23,7 +23,9 @@ export function toPath(prefix: string, instancePath: string): string {
 export function formatAjvErrors(errors: ErrorObject[], prefix: string): BatchtuneError {
   // Prefer an unknown key (a typo), then the deepest error; branch summaries (anyOf) come last.
   const ranked = [...errors].sort((a, b) => rank(b) - rank(a));
-  const error = ranked[0];
+  // When the value itself fits none of several forms, list the forms rather than one branch's complaint.
+  const summary = ranked.find((e) => (e.keyword === 'anyOf' || e.keyword === 'oneOf') && e.instancePath === ranked[0].instancePath);
+  const error = ranked[0].keyword === 'additionalProperties' || !summary ? ranked[0] : summary;
   const path = toPath(prefix, error.instancePath);
   const params = error.params as Record<string, any>;
   switch (error.keyword) {

@@ -1,0 +1,74 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { JsonlFileStore, MemoryStore, viewJournal, type JournalRecord } from '../../core/index.ts';
+import { runStudy } from '../../index.ts';
+import { knownTable, tempDir, writeTabular } from '../helpers/tabular.ts';
+
+const dir = tempDir();
+writeTabular(dir, knownTable());
+const config = { seed: 5, budget: { limit: 30000 }, strategy: { type: 'random' }, trainer: { type: 'tabular', file: 'curves.json' } };
+
+function comparable(summary: Awaited<ReturnType<typeof runStudy>>) {
+  return { ...summary, elapsedSeconds: Math.round(summary.elapsedSeconds * 1e6) };
+}
+
+describe('journal', () => {
+  test('every decision, report and trial end is recorded, header first', async () => {
+    const store = new MemoryStore();
+    const summary = await runStudy(config, { baseDir: dir, journal: store });
+    const records = store.records as JournalRecord[];
+    expect(records[0]).toMatchObject({ t: 'header', version: 1, seed: 5, strategy: 'random', trainer: 'tabular' });
+    expect(records.filter((r) => r.t === 'decision')).toHaveLength(3);
+    expect(records.filter((r) => r.t === 'report')).toHaveLength(15);
+    expect(records.filter((r) => r.t === 'trialEnd')).toHaveLength(3);
+    expect(records[records.length - 1]).toEqual({ t: 'searchEnd', summary });
+    const view = viewJournal(records);
+    expect(view.trials.map((t) => t.state)).toEqual(summary.trials.map((t) => t.state));
+    expect(view.trials.map((t) => t.value)).toEqual(summary.trials.map((t) => t.value));
+  });
+
+  test.each([3, 8, 15, 21])('a journal cut after %i lines (plus a torn line) resumes to the same summary', async (keep) => {
+    const full = join(tempDir(), 'full.jsonl');
+    const expected = await runStudy(config, { baseDir: dir, journal: full });
+    const lines = readFileSync(full, 'utf8').split('\n');
+    const cut = join(tempDir(), 'cut.jsonl');
+    writeFileSync(cut, `${lines.slice(0, keep).join('\n')}\n${lines[keep].slice(0, 17)}`);
+    const resumed = await runStudy(config, { baseDir: dir, journal: cut, resume: true });
+    expect(comparable(resumed)).toEqual(comparable(expected));
+    // The torn line was cut off and the journal continued cleanly.
+    const records = new JsonlFileStore(cut).read() as JournalRecord[];
+    expect(records.filter((r) => r.t === 'searchEnd')).toHaveLength(1);
+    expect(records.filter((r) => r.t === 'header')).toHaveLength(1);
+  });
+
+  test('resume does not rerun completed work', async () => {
+    const path = join(tempDir(), 'j.jsonl');
+    await runStudy(config, { baseDir: dir, journal: path });
+    const before = readFileSync(path, 'utf8').split('\n').filter(Boolean).length;
+    await runStudy(config, { baseDir: dir, journal: path, resume: true });
+    const after = (new JsonlFileStore(path).read() as JournalRecord[]).map((r) => r.t);
+    // Only the new searchEnd was appended: no decision, report or trial was recorded twice.
+    expect(after.length).toBe(before + 1);
+    expect(after.slice(before)).toEqual(['searchEnd']);
+  });
+
+  test('a journal written by another config is refused', async () => {
+    const path = join(tempDir(), 'j.jsonl');
+    await runStudy(config, { baseDir: dir, journal: path });
+    await expect(runStudy({ ...config, seed: 6 }, { baseDir: dir, journal: path, resume: true })).rejects.toThrow(
+      /j\.jsonl: this journal was written by another config \(hash [0-9a-f]+, this config [0-9a-f]+\); resume it with the config \(and --seed\) that started it, or use a new --journal/,
+    );
+  });
+
+  test('an existing journal is not overwritten without resume', async () => {
+    const path = join(tempDir(), 'j.jsonl');
+    await runStudy(config, { baseDir: dir, journal: path });
+    await expect(runStudy(config, { baseDir: dir, journal: path })).rejects.toThrow('journal already has records; pass --resume to continue it');
+  });
+
+  test('damage before the last line is an error, not silently skipped', () => {
+    const path = join(tempDir(), 'bad.jsonl');
+    writeFileSync(path, '{"t":"header"}\nnot json\n{"t":"decision"}\n');
+    expect(() => new JsonlFileStore(path)).toThrow(`${path}:2: not a JSON record; the journal is damaged before its last line`);
+  });
+});
