@@ -98,6 +98,7 @@ export class Engine {
     }
     const summary = this.summary();
     this.journal({ t: 'searchEnd', summary });
+    setup.store.sync();
     setup.events.emit('searchEnd', { summary });
     return summary;
   }
@@ -220,6 +221,7 @@ export class Engine {
       trial.pendingFastForward.push({ ...request, limits: { examples: recorded.end.result?.progress.examples ?? 0, steps: recorded.end.result?.progress.steps ?? 0 } });
     } else {
       this.journal({ t: 'segmentEnd', trialId: trial.trialId, seg, request, ...(result ? { result } : {}), ...(error ? { error } : {}) });
+      this.setup.store.sync();
     }
 
     const reachedTarget = trial.resource >= decision.resource;

@@ -1,9 +1,14 @@
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
 import { BatchtuneError } from './errors.ts';
 
-/** Where a study's journal lives. Append must be durable before it returns. */
+/**
+ * Where a study's journal lives. `append` hands the record to the operating system before it
+ * returns, so it survives the process being killed; `sync` makes what was appended survive a
+ * machine crash too (the engine syncs at the end of every segment).
+ */
 export interface Store {
   append(record: object): void;
+  sync(): void;
   /** Every complete record, in order; a torn last line (a crash mid-write) is dropped. */
   read(): object[];
   close(): void;
@@ -17,12 +22,13 @@ export class MemoryStore implements Store {
   read(): object[] {
     return structuredClone(this.records);
   }
+  sync(): void {}
   close(): void {}
 }
 
 /**
- * A JSON-lines file, the embedded default. Each record is one line, written and fsynced before the
- * engine acts on it. On open, a torn last line is cut off so new records follow a clean line.
+ * A JSON-lines file, the embedded default. Each record is one line, written before the engine acts
+ * on it. On open, a torn last line is cut off so new records follow a clean line.
  */
 export class JsonlFileStore implements Store {
   private fd: number | undefined;
@@ -38,7 +44,10 @@ export class JsonlFileStore implements Store {
       this.fd = openSync(this.path, 'a');
     }
     writeSync(this.fd, `${JSON.stringify(record)}\n`);
-    fsyncSync(this.fd);
+  }
+
+  sync(): void {
+    if (this.fd !== undefined) fsyncSync(this.fd);
   }
 
   read(): object[] {
