@@ -1,17 +1,18 @@
 import { BatchtuneError, errorMessage } from '../core/index.ts';
 import { run, usage as runUsage } from './commands/run.ts';
+import { record, usage as recordUsage } from './commands/record.ts';
 import { schema, usage as schemaUsage } from './commands/schema.ts';
 import { show, usage as showUsage } from './commands/show.ts';
 import { validate, usage as validateUsage } from './commands/validate.ts';
 
 type Command = { run: (args: string[]) => Promise<number>; usage: string; summary: string };
 
-/** Every command, by name. Later commands (record, report, profile, noise-scale) register here. */
 export const commands: Record<string, Command> = {
   run: { run, usage: runUsage, summary: 'run a study (a batch-size search) from a JSON config' },
   validate: { run: validate, usage: validateUsage, summary: 'check a config without training' },
   show: { run: show, usage: showUsage, summary: 'print the trials a journal recorded' },
   schema: { run: schema, usage: schemaUsage, summary: 'print the JSON Schema of configs' },
+  record: { run: record, usage: recordUsage, summary: 'train the full grid with several seeds and write the learning curves as a tabular file' },
 };
 
 function help(): string {

@@ -106,9 +106,11 @@ export class Engine {
   private async loop(): Promise<void> {
     let asking = true;
     while (true) {
-      while (asking && this.inFlight.length < this.setup.concurrency && !this.ledger.exhausted) {
+      // A trials budget only limits starts: trials already started may still be continued (promoted).
+      const trialsBudget = this.ledger.unit === 'trials';
+      while (asking && this.inFlight.length < this.setup.concurrency && (trialsBudget || !this.ledger.exhausted)) {
         const decision = this.ask();
-        if (!decision || decision.kind === 'done') {
+        if (!decision || decision.kind === 'done' || (decision.kind === 'start' && trialsBudget && !this.ledger.canStartTrial())) {
           asking = false;
         } else if (decision.kind === 'wait') {
           if (this.inFlight.length === 0) {
@@ -227,8 +229,15 @@ export class Engine {
     const reachedTarget = trial.resource >= decision.resource;
     if (result) {
       trial.exhausted = result.exhausted;
-      // Short of its target with more to train and nobody stopping it: only the budget's cap stops a trainer there.
-      if (!reachedTarget && !result.exhausted && !stopReason) this.ledger.markStarved();
+      // Short of its target with more to train and nobody stopping it: the budget's cap stopped it when that cap
+      // was tighter than the target (a target between two steps or recorded points is reached as near as can be).
+      // In another unit the caps cannot be compared; a segment that could not buy a single step is the sign.
+      const cap = request.limits[this.ledger.unit as keyof Limits];
+      const budgetBound =
+        this.ledger.unit === this.setup.resourceUnit ? cap !== undefined && cap < decision.resource : trial.progress.examples === before.examples;
+      trial.target = decision.resource;
+      trial.cutByBudget = !reachedTarget && !result.exhausted && !stopReason && budgetBound;
+      if (trial.cutByBudget) this.ledger.markStarved();
     }
     if (error) {
       await this.finish(trial, error.state, error.message);
@@ -329,13 +338,18 @@ export class Engine {
     }
   }
 
+  /**
+   * Ends the trials still paused. One is completed when the trainer could take it no further, or its
+   * last segment aimed at the furthest target of the search and the budget did not cut it short;
+   * the others were left behind at a lower rung (pruned).
+   */
   private async closeSessions(): Promise<void> {
+    const furthestTarget = Math.max(0, ...this.trials.map((t) => t.target));
     for (const trial of this.trials) {
-      if (trial.state === 'paused' || trial.state === 'running') {
-        const furthest = Math.max(...this.trials.map((t) => t.resource));
-        const done = trial.exhausted || trial.resource >= furthest;
-        await this.finish(trial, done ? 'completed' : 'pruned', done ? undefined : this.ledger.exhausted ? 'budget exhausted before it was promoted' : 'search ended before it was promoted');
-      }
+      if (trial.state !== 'paused' && trial.state !== 'running') continue;
+      const done = trial.exhausted || (trial.target >= furthestTarget && !trial.cutByBudget);
+      const reason = this.ledger.exhausted ? 'budget exhausted before it was promoted' : 'search ended before it was promoted';
+      await this.finish(trial, done ? 'completed' : 'pruned', done ? undefined : reason);
     }
     try {
       await this.setup.trainer.instance.close?.();

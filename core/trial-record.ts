@@ -16,6 +16,9 @@ export class TrialRecord implements TrialView {
   segments = 0;
   /** The trainer can take this trial no further. */
   exhausted = false;
+  /** What the latest segment was asked to reach, and whether the budget cut it short. */
+  target = 0;
+  cutByBudget = false;
   session?: TrainerSession;
   /** Replayed segments a live session must re-train (uncharged) before it can continue. */
   readonly pendingFastForward: TrainRequest[] = [];

@@ -1,6 +1,9 @@
 import { PluginRegistry, type PluginDefinition } from '../core/index.ts';
 import { gridStrategy } from '../strategies/grid.ts';
 import { randomStrategy } from '../strategies/random.ts';
+import { successiveHalvingStrategy } from '../strategies/successive-halving.ts';
+import { hyperbandStrategy } from '../strategies/hyperband.ts';
+import { ashaStrategy } from '../strategies/asha.ts';
 import { tabularTrainer } from './trainers/tabular.ts';
 import { divergence } from './callbacks/divergence.ts';
 import { earlyStopping } from './callbacks/early-stopping.ts';
@@ -11,6 +14,9 @@ import { timeLimit } from './callbacks/time-limit.ts';
 export const builtinPlugins: PluginDefinition[] = [
   gridStrategy,
   randomStrategy,
+  successiveHalvingStrategy,
+  hyperbandStrategy,
+  ashaStrategy,
   tabularTrainer,
   earlyStopping,
   targetReached,
