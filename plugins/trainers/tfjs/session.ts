@@ -1,0 +1,287 @@
+/**
+ * One trial's training: its model, optimizer state, shuffle order and progress, trained in segments
+ * up to the caps each `train` call gives, with the batch size and learning rate that call asks for.
+ * Losses stay on the device between reports; the only reads are at reports.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { BatchtuneError, InfeasibleError, errorMessage } from '../../../core/errors.ts';
+import { withinLimits, type Limits, type Progress } from '../../../core/resource.ts';
+import type { Report, ReportVerdict, SegmentResult, TrainerSession, TrainRequest } from '../../../core/trainer.ts';
+import { batchOf, EpochSampler } from './batches.ts';
+import type { Dataset } from './data/dataset.ts';
+import { EVAL_CHUNK, evaluateFitting } from './evaluate.ts';
+import { isOutOfMemory, isWasmAbort, releaseTape } from './memory.ts';
+import type { BuiltModel } from './model.ts';
+import type { TrialOptimizer } from './optimizer.ts';
+import { NoiseScaleEstimator } from '../../science/noise-scale.ts';
+import type { NoiseScaleOptions } from './options.ts';
+import { Stepper, type BatchGradients } from './step.ts';
+import { rateAt } from './warmup.ts';
+
+export interface SessionSettings {
+  data: Dataset;
+  /** Examples between evaluations (cumulative over the trial). */
+  evalEvery: number;
+  /** The most examples a trial may see (maxEpochs × train rows). */
+  maxExamples?: number;
+  /** Measure the gradient noise scale on micro-batches of some steps. */
+  noiseScale?: NoiseScaleOptions;
+}
+
+/** Set once the wasm runtime has aborted: nothing can train in this process after that. */
+let runtimeFailure: string | undefined;
+
+export function assertRuntimeUsable(): void {
+  if (runtimeFailure) throw new BatchtuneError('PLUGIN_FAILED', `${runtimeFailure}; no more training can run in this process`);
+}
+
+const YIELD_EVERY_MS = 200;
+
+function now(): number {
+  return performance.now();
+}
+
+function finite(value: number): number | null {
+  return Number.isFinite(value) ? value : null;
+}
+
+export class TfjsSession implements TrainerSession {
+  private readonly progress: Progress = { examples: 0, steps: 0, seconds: 0 };
+  private readonly stepper: Stepper;
+  private readonly sampler: EpochSampler;
+  /** Sums since the last report, on the device: per-batch mean losses, rows classified right. */
+  private readonly lossSum: tf.Variable;
+  private readonly correctSum: tf.Variable;
+  private stepsSince = 0;
+  private examplesSince = 0;
+  private lastEvaluation?: { steps: number; metrics: Record<string, number> };
+  /** Rows per evaluation chunk: shrinks when a chunk does not fit in memory. */
+  private readonly evalChunk = { size: EVAL_CHUNK };
+  private disposed = false;
+  /** The rate the last step used, which reports give. */
+  private lastRate?: number;
+  private readonly noise?: NoiseScaleEstimator;
+  /** Squared norms [|g_1|², ..., |g_k|², |ḡ|²] of measured steps, on the device until the next report. */
+  private pendingNorms: Array<{ norms: tf.Tensor1D; microBatch: number }> = [];
+
+  constructor(
+    private readonly settings: SessionSettings,
+    private readonly built: BuiltModel,
+    private readonly optimizer: TrialOptimizer,
+    seed: number,
+  ) {
+    this.stepper = new Stepper(built, optimizer.optimizer, settings.data.classes ? 'classification' : 'regression');
+    this.sampler = new EpochSampler(settings.data.train.rows, seed);
+    // Made in a tidy so the initial scalars (separate tensors from the variables) are freed.
+    this.lossSum = tf.tidy(() => tf.variable(tf.scalar(0), false));
+    this.correctSum = tf.tidy(() => tf.variable(tf.scalar(0), false));
+    if (settings.noiseScale) this.noise = new NoiseScaleEstimator({ beta: settings.noiseScale.beta });
+  }
+
+  async train(request: TrainRequest, onReport: (report: Report) => ReportVerdict): Promise<SegmentResult> {
+    if (this.disposed) throw new BatchtuneError('USAGE', 'train() called on a disposed tfjs session');
+    assertRuntimeUsable();
+    const { batchSize, learningRate } = request;
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new BatchtuneError('USAGE', `batch size must be a positive integer (got ${batchSize})`);
+    if (!(learningRate >= 0) || !Number.isFinite(learningRate)) {
+      throw new BatchtuneError('USAGE', `learning rate must be a finite number >= 0 (got ${learningRate})`);
+    }
+    const limits = request.limits;
+    if (limits.examples === undefined && limits.steps === undefined && limits.seconds === undefined && this.settings.maxExamples === undefined) {
+      throw new BatchtuneError('USAGE', 'train() needs a limit in examples, steps or seconds');
+    }
+    const k = this.settings.noiseScale?.microBatches;
+    if (k !== undefined && batchSize % k !== 0) {
+      throw new BatchtuneError(
+        'CONFIG_INVALID',
+        `trainer.noiseScale.microBatches: batch size ${batchSize} does not split into ${k} equal micro-batches; use batch sizes that are multiples of ${k}`,
+      );
+    }
+    const start: Progress = { ...this.progress };
+    const every = this.settings.evalEvery;
+    let nextReport = (Math.floor(this.progress.examples / every) + 1) * every;
+    let lastYield = now();
+
+    while (this.canStep(batchSize, limits)) {
+      this.lastRate = rateAt(this.progress.examples, learningRate, request.warmup);
+      this.optimizer.setLearningRate(this.lastRate);
+      const began = now();
+      this.step(batchSize);
+      this.progress.seconds += (now() - began) / 1000;
+      this.progress.examples += batchSize;
+      this.progress.steps += 1;
+      if (!this.canStep(batchSize, limits)) break;
+      if (this.progress.examples >= nextReport) {
+        nextReport = (Math.floor(this.progress.examples / every) + 1) * every;
+        if ((await this.report(request, start, false, onReport)) === 'stop') return this.result(batchSize, true);
+        lastYield = now();
+      } else if (now() - lastYield > YIELD_EVERY_MS) {
+        // Let timers and signals run (progress bars, Ctrl-C); this time is not training time.
+        await new Promise((resolve) => setImmediate(resolve));
+        lastYield = now();
+      }
+    }
+    const verdict = await this.report(request, start, true, onReport);
+    return this.result(batchSize, verdict === 'stop');
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.built.model.dispose();
+    this.optimizer.dispose();
+    this.lossSum.dispose();
+    this.correctSum.dispose();
+    for (const { norms } of this.pendingNorms.splice(0)) norms.dispose();
+  }
+
+  private canStep(batchSize: number, limits: Limits): boolean {
+    const next = { examples: this.progress.examples + batchSize, steps: this.progress.steps + 1, seconds: this.progress.seconds };
+    const max = this.settings.maxExamples;
+    return withinLimits(this.progress, next, limits) && (max === undefined || next.examples <= max);
+  }
+
+  private result(batchSize: number, stopped: boolean): SegmentResult {
+    const max = this.settings.maxExamples;
+    return { progress: { ...this.progress }, exhausted: max !== undefined && this.progress.examples + batchSize > max, stopped };
+  }
+
+  /** One optimizer step on the next batch; an allocation failure makes the batch size infeasible. */
+  private step(batchSize: number): void {
+    const rows = this.sampler.next(batchSize);
+    try {
+      tf.tidy(() => {
+        const { xs, ys } = batchOf(this.settings.data.train, rows);
+        const noise = this.settings.noiseScale;
+        const measure = noise !== undefined && this.progress.steps % noise.every === 0;
+        const { grads, loss, correct } = measure ? this.microBatchGradients(xs, ys, noise.microBatches) : this.stepper.computeGradients(xs, ys);
+        this.stepper.applyGradients(grads);
+        this.lossSum.assign(tf.add(this.lossSum, loss));
+        if (correct) this.correctSum.assign(tf.add(this.correctSum, correct));
+      });
+    } catch (error) {
+      releaseTape();
+      if (!isOutOfMemory(error)) throw error;
+      const reason = errorMessage(error).split('\n')[0];
+      if (isWasmAbort(error)) runtimeFailure = `the wasm runtime aborted at batch size ${batchSize} (out of memory)`;
+      throw new InfeasibleError(batchSize, `out of memory on backend ${tf.getBackend()}: ${reason}`, { cause: error });
+    }
+    this.stepsSince += 1;
+    this.examplesSince += batchSize;
+  }
+
+  /**
+   * The batch's gradient as the mean of the gradients of k equal micro-batches, all at the current
+   * weights (so the update is the whole batch's), with the squared norms of the k gradients and of
+   * their mean kept for the noise-scale estimator. Each micro-batch's tape is freed before the next.
+   */
+  private microBatchGradients(xs: tf.Tensor, ys: tf.Tensor, k: number): BatchGradients {
+    const b = xs.shape[0] / k;
+    const rowsOf = (t: tf.Tensor, start: number) => tf.slice(t, [start, ...t.shape.slice(1).map(() => 0)], [b, ...t.shape.slice(1).map(() => -1)]);
+    const sqNorm = (grads: tf.NamedTensorMap) => tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))) as tf.Scalar;
+    let sum: tf.NamedTensorMap = {};
+    let loss: tf.Scalar = tf.scalar(0);
+    let correct: tf.Scalar | undefined;
+    const norms: tf.Scalar[] = [];
+    for (let i = 0; i < k; i++) {
+      const previous = { sum, loss, correct };
+      const next = tf.tidy(() => {
+        const part = this.stepper.computeGradients(rowsOf(xs, i * b), rowsOf(ys, i * b));
+        const added: tf.NamedTensorMap = {};
+        for (const [name, g] of Object.entries(part.grads)) added[name] = previous.sum[name] ? tf.add(previous.sum[name], g) : g;
+        return {
+          sum: added,
+          loss: tf.add(previous.loss, part.loss) as tf.Scalar,
+          norm: sqNorm(part.grads),
+          ...(part.correct ? { correct: (previous.correct ? tf.add(previous.correct, part.correct) : part.correct) as tf.Scalar } : {}),
+        };
+      });
+      tf.dispose([...Object.values(previous.sum), previous.loss, ...(previous.correct ? [previous.correct] : [])]);
+      ({ sum, loss, correct } = next);
+      norms.push(next.norm);
+    }
+    const grads: tf.NamedTensorMap = {};
+    for (const [name, g] of Object.entries(sum)) grads[name] = tf.div(g, k);
+    norms.push(sqNorm(grads));
+    this.pendingNorms.push({ norms: tf.keep(tf.stack(norms) as tf.Tensor1D), microBatch: b });
+    return { grads, loss: tf.div(loss, k) as tf.Scalar, ...(correct ? { correct } : {}) };
+  }
+
+  /** Feeds the measurements made since the last report to the estimator (reading them off the device). */
+  private async readNoise(): Promise<void> {
+    const pending = this.pendingNorms.splice(0);
+    const values = await Promise.all(pending.map((p) => p.norms.data()));
+    pending.forEach(({ norms, microBatch }, i) => {
+      norms.dispose();
+      const v = Array.from(values[i]);
+      this.noise!.add({ microBatch, microSqNorms: v.slice(0, -1), meanSqNorm: v[v.length - 1] });
+    });
+  }
+
+  private async report(
+    request: TrainRequest,
+    start: Progress,
+    final: boolean,
+    onReport: (report: Report) => ReportVerdict,
+  ): Promise<ReportVerdict> {
+    const metrics: Record<string, number | null> = {};
+    // Reading the sums waits for any training work still queued, so that wait is training time.
+    const began = now();
+    const [lossSum, correctSum] = await Promise.all([this.lossSum.data(), this.correctSum.data(), this.noise ? this.readNoise() : undefined]);
+    this.progress.seconds += (now() - began) / 1000;
+    if (this.stepsSince > 0) {
+      metrics.train_loss = finite(lossSum[0] / this.stepsSince);
+      if (this.stepper.task === 'classification') metrics.train_acc = finite(correctSum[0] / this.examplesSince);
+    }
+    tf.tidy(() => {
+      this.lossSum.assign(tf.zerosLike(this.lossSum));
+      this.correctSum.assign(tf.zerosLike(this.correctSum));
+    });
+    this.stepsSince = 0;
+    this.examplesSince = 0;
+
+    Object.assign(metrics, await this.evaluateAll(final));
+    const examples = this.progress.examples - start.examples;
+    const seconds = this.progress.seconds - start.seconds;
+    if (examples > 0 && seconds > 0) metrics.examples_per_second = examples / seconds;
+    metrics.epochs = this.progress.examples / this.settings.data.train.rows;
+    const rate = this.lastRate ?? rateAt(this.progress.examples, request.learningRate, request.warmup);
+    metrics.lr = rate;
+    const noise = this.noise?.estimate;
+    if (noise) {
+      metrics.noise_scale = noise.bSimple;
+      metrics.grad_sq_norm = noise.gradSqNorm;
+      metrics.trace_sigma = noise.traceSigma;
+      metrics.noise_measurements = noise.measurements;
+    }
+    for (const key of Object.keys(metrics)) metrics[key] = typeof metrics[key] === 'number' ? finite(metrics[key]) : null;
+
+    return onReport({
+      progress: { ...this.progress },
+      metrics,
+      batchSize: request.batchSize,
+      learningRate: rate,
+    });
+  }
+
+  /** Validation metrics (reused when the weights have not changed since), and test ones at a segment's end. */
+  private async evaluateAll(final: boolean): Promise<Record<string, number>> {
+    const began = now();
+    let metrics: Record<string, number>;
+    if (this.lastEvaluation?.steps === this.progress.steps) {
+      metrics = { ...this.lastEvaluation.metrics };
+    } else {
+      const validation = await evaluateFitting(this.stepper, this.settings.data.validation, this.evalChunk);
+      metrics = { val_loss: validation.loss, ...(validation.accuracy !== undefined ? { val_acc: validation.accuracy } : {}) };
+      this.lastEvaluation = { steps: this.progress.steps, metrics: { ...metrics } };
+    }
+    const test = this.settings.data.test;
+    if (final && test) {
+      const result = await evaluateFitting(this.stepper, test, this.evalChunk);
+      metrics.test_loss = result.loss;
+      if (result.accuracy !== undefined) metrics.test_acc = result.accuracy;
+    }
+    metrics.eval_seconds = (now() - began) / 1000;
+    return metrics;
+  }
+}

@@ -1,0 +1,155 @@
+import * as tf from '@tensorflow/tfjs';
+import type { TrainerSession } from '../../../../core/trainer.ts';
+import type { Trainer } from '../../../../core/trainer.ts';
+import { createTrainer, mnistOptions, params, segment } from './helpers.ts';
+
+let trainer: Required<Trainer>;
+const open: TrainerSession[] = [];
+
+async function session(batchSize = 32, learningRate = 0.1, seed = 7, extra = {}): Promise<TrainerSession> {
+  const s = await trainer.open({ trialId: 1, params: params(batchSize, learningRate, extra), seed });
+  open.push(s);
+  return s;
+}
+
+beforeAll(async () => {
+  trainer = createTrainer(mnistOptions());
+  await trainer.prepare();
+});
+
+afterEach(async () => {
+  for (const s of open.splice(0)) await s.dispose();
+});
+
+afterAll(() => trainer.close());
+
+describe('describe()', () => {
+  it('names the objective, the backend and why, and the data', async () => {
+    const description = await trainer.prepare();
+    expect(description.objective).toEqual({ metric: 'val_acc', mode: 'max' });
+    expect(description.maxResource).toBeUndefined();
+    expect(description.info).toMatchObject({
+      backend: 'wasm',
+      backendReason: 'wasm: requested',
+      data: { source: 'mnist', train: 1000, validation: 300, shape: [28, 28, 1], classes: 10 },
+      model: { type: 'mlp', hidden: [32], parameters: 784 * 32 + 32 + 32 * 10 + 10 },
+    });
+  });
+});
+
+describe('train()', () => {
+  it('reports every evalEvery examples and once at the end, with the metrics named in the contract', async () => {
+    const { result, reports } = await segment(await session(), { limits: { examples: 2500 }, batchSize: 32, learningRate: 0.1 });
+    // 32-example steps: 78 steps = 2496 examples fit under the cap; reports after 1024, 2016 and at the end.
+    expect(result).toEqual({ progress: { examples: 2496, steps: 78, seconds: expect.any(Number) }, exhausted: false, stopped: false });
+    expect(reports.map((r) => r.progress.examples)).toEqual([1024, 2016, 2496]);
+    const last = reports[2];
+    expect(Object.keys(last.metrics).sort()).toEqual(
+      ['epochs', 'eval_seconds', 'examples_per_second', 'lr', 'train_acc', 'train_loss', 'val_acc', 'val_loss'].sort(),
+    );
+    expect(last).toMatchObject({ batchSize: 32, learningRate: 0.1 });
+    expect(last.metrics.val_acc).toBeGreaterThan(0.6);
+    expect(last.metrics.val_acc!).toBeGreaterThan(reports[0].metrics.val_acc! - 0.05);
+    expect(last.metrics.train_loss!).toBeLessThan(reports[0].metrics.train_loss!);
+    expect(last.metrics.epochs).toBeCloseTo(2.496);
+    // Seconds are training seconds only: the sum of the reports' eval time is not in them.
+    expect(last.progress.seconds).toBeCloseTo(last.progress.examples / last.metrics.examples_per_second!, 6);
+  });
+
+  it('never goes past an examples or steps cap, and stops on the seconds cap', async () => {
+    const s = await session(100);
+    const a = await segment(s, { limits: { examples: 950 }, batchSize: 100, learningRate: 0.1 });
+    expect(a.result.progress).toMatchObject({ examples: 900, steps: 9 });
+    const b = await segment(s, { limits: { steps: 12 }, batchSize: 100, learningRate: 0.1 });
+    expect(b.result.progress).toMatchObject({ examples: 1200, steps: 12 });
+    // Already at the cap: no step, but still one report (of the unchanged weights).
+    const c = await segment(s, { limits: { steps: 12 }, batchSize: 100, learningRate: 0.1 });
+    expect(c.result.progress).toMatchObject({ examples: 1200, steps: 12 });
+    expect(c.reports).toHaveLength(1);
+    expect(c.reports[0].metrics.train_loss).toBeUndefined();
+    expect(c.reports[0].metrics.val_acc).toBe(b.reports.at(-1)!.metrics.val_acc);
+    const before = c.result.progress.seconds;
+    const d = await segment(s, { limits: { seconds: before + 0.2 }, batchSize: 100, learningRate: 0.1 });
+    expect(d.result.progress.seconds).toBeGreaterThanOrEqual(before + 0.2);
+    expect(d.result.progress.steps).toBeGreaterThan(12);
+  });
+
+  it('continues from where it stopped: two segments equal one of the same length', async () => {
+    const split = await session();
+    await segment(split, { limits: { examples: 1024 }, batchSize: 32, learningRate: 0.1 });
+    const second = await segment(split, { limits: { examples: 2048 }, batchSize: 32, learningRate: 0.1 });
+    const whole = await segment(await session(), { limits: { examples: 2048 }, batchSize: 32, learningRate: 0.1 });
+    expect(second.result.progress).toMatchObject({ examples: 2048, steps: 64 });
+    expect(second.reports.at(-1)!.metrics.val_loss).toBe(whole.reports.at(-1)!.metrics.val_loss);
+  });
+
+  it('takes a new batch size and learning rate mid-run', async () => {
+    const s = await session(32);
+    await segment(s, { limits: { examples: 640 }, batchSize: 32, learningRate: 0.1 });
+    const { result, reports } = await segment(s, { limits: { examples: 640 + 1280 }, batchSize: 128, learningRate: 0.2 });
+    expect(result.progress).toMatchObject({ examples: 1920, steps: 20 + 10 });
+    expect(reports.at(-1)).toMatchObject({ batchSize: 128, learningRate: 0.2 });
+  });
+
+  it('ramps the learning rate linearly over the warmup examples of the trial', async () => {
+    const s = await trainer.open({ trialId: 1, params: params(50, 0.1), seed: 7 });
+    open.push(s);
+    const rates: number[] = [];
+    const warmup = { examples: 1000, from: 0.01 };
+    for (const cap of [250, 500, 1000, 1500]) {
+      const { reports } = await segment(s, { limits: { examples: cap }, batchSize: 50, learningRate: 0.1, warmup });
+      rates.push(reports.at(-1)!.learningRate);
+    }
+    // Each report gives the rate its last step used: that step started 50 examples before the cap.
+    expect(rates[0]).toBeCloseTo(0.01 + 0.09 * 0.2, 12);
+    expect(rates[1]).toBeCloseTo(0.01 + 0.09 * 0.45, 12);
+    expect(rates[2]).toBeCloseTo(0.01 + 0.09 * 0.95, 12);
+    expect(rates[3]).toBe(0.1);
+  });
+
+  it('stops when the report handler says stop', async () => {
+    const { result, reports } = await segment(await session(), { limits: { examples: 5000 }, batchSize: 50, learningRate: 0.1 }, () => 'stop');
+    expect(reports).toHaveLength(1);
+    expect(result).toMatchObject({ stopped: true, progress: { examples: 1000, steps: 20 } });
+  });
+
+  it('reports a non-finite metric as null (a diverged trial)', async () => {
+    const { reports } = await segment(await session(32, 1e30), { limits: { examples: 640 }, batchSize: 32, learningRate: 1e30 });
+    const metrics = reports.at(-1)!.metrics;
+    expect(metrics.train_loss).toBeNull();
+    expect(metrics.val_loss).toBeNull();
+  });
+});
+
+describe('determinism', () => {
+  async function run(seed: number, extra = {}): Promise<Record<string, number | null>> {
+    const s = await session(32, 0.1, seed, extra);
+    const { reports } = await segment(s, { limits: { examples: 960 }, batchSize: 32, learningRate: 0.1 });
+    const { examples_per_second: _a, eval_seconds: _b, ...metrics } = reports.at(-1)!.metrics;
+    return metrics;
+  }
+
+  it('the same seed gives the same metrics; another seed, other metrics', async () => {
+    const first = await run(11);
+    expect(await run(11)).toEqual(first);
+    expect(await run(12)).not.toEqual(first);
+  });
+
+  it('holds with dropout, which draws a fresh seeded mask every step', async () => {
+    const first = await run(11, { dropout: 0.3 });
+    expect(await run(11, { dropout: 0.3 })).toEqual(first);
+    expect(first).not.toEqual(await run(11));
+  });
+});
+
+describe('memory', () => {
+  it('frees every tensor of a session on dispose', async () => {
+    const baseline = tf.memory().numTensors;
+    const s = await trainer.open({ trialId: 1, params: params(32, 0.1), seed: 1 });
+    await segment(s, { limits: { examples: 320 }, batchSize: 32, learningRate: 0.1 });
+    await segment(s, { limits: { examples: 640 }, batchSize: 64, learningRate: 0.05, warmup: { examples: 500, from: 0.01 } });
+    expect(tf.memory().numTensors).toBeGreaterThan(baseline);
+    await s.dispose();
+    expect(tf.memory().numTensors).toBe(baseline);
+  });
+});
