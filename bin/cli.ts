@@ -1,17 +1,24 @@
 import { BatchtuneError, errorMessage } from '../core/index.ts';
 import { run, usage as runUsage } from './commands/run.ts';
 import { record, usage as recordUsage } from './commands/record.ts';
+import { report, usage as reportUsage } from './commands/report.ts';
+import { profile, usage as profileUsage } from './commands/profile.ts';
+import { noiseScale, usage as noiseScaleUsage } from './commands/noise-scale.ts';
 import { schema, usage as schemaUsage } from './commands/schema.ts';
 import { show, usage as showUsage } from './commands/show.ts';
 import { validate, usage as validateUsage } from './commands/validate.ts';
 
 type Command = { run: (args: string[]) => Promise<number>; usage: string; summary: string };
 
+/** Every command, by name. Later commands (record, report, profile, noise-scale) register here. */
 export const commands: Record<string, Command> = {
   run: { run, usage: runUsage, summary: 'run a study (a batch-size search) from a JSON config' },
   validate: { run: validate, usage: validateUsage, summary: 'check a config without training' },
   show: { run: show, usage: showUsage, summary: 'print the trials a journal recorded' },
   schema: { run: schema, usage: schemaUsage, summary: 'print the JSON Schema of configs' },
+  'noise-scale': { run: noiseScale, usage: noiseScaleUsage, summary: 'train one configuration and measure the gradient noise scale B_simple (critical batch size)' },
+  profile: { run: profile, usage: profileUsage, summary: 'throughput per batch size on the actual backend, and the largest batch that fits in memory' },
+  report: { run: report, usage: reportUsage, summary: 'per batch size what a journal measured, and the batch size + learning rate to use' },
   record: { run: record, usage: recordUsage, summary: 'train the full grid with several seeds and write the learning curves as a tabular file' },
 };
 

@@ -4,7 +4,9 @@ import { randomStrategy } from '../strategies/random.ts';
 import { successiveHalvingStrategy } from '../strategies/successive-halving.ts';
 import { hyperbandStrategy } from '../strategies/hyperband.ts';
 import { ashaStrategy } from '../strategies/asha.ts';
+import { batchIncreaseStrategy } from '../strategies/batch-increase.ts';
 import { tabularTrainer } from './trainers/tabular.ts';
+import { tfjsTrainer } from './trainers/tfjs/index.ts';
 import { divergence } from './callbacks/divergence.ts';
 import { earlyStopping } from './callbacks/early-stopping.ts';
 import { targetReached } from './callbacks/target-reached.ts';
@@ -17,7 +19,9 @@ export const builtinPlugins: PluginDefinition[] = [
   successiveHalvingStrategy,
   hyperbandStrategy,
   ashaStrategy,
+  batchIncreaseStrategy,
   tabularTrainer,
+  tfjsTrainer,
   earlyStopping,
   targetReached,
   divergence,

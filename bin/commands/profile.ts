@@ -1,0 +1,94 @@
+import { formatNumber, renderTable } from '../../plugins/reporters/format.ts';
+import { findMaxBatchSize, profileThroughput, type MemorySearch, type Probe, type ThroughputRow } from '../../plugins/science/profile.ts';
+import { parseCommand, parseSeed, requirePositional } from '../args.ts';
+import { parseCount, prepareTrainer } from './trainer-setup.ts';
+
+export const usage =
+  'batchtune profile <config.json> [--max-batch <n>] [--no-search] [--warmup-steps <n>] [--steps <n>] [--repeats <n>] [--seed <n>] [--json] [--quiet]';
+
+/**
+ * Throughput (examples/s) per batch size of the config's space on the trainer's actual backend,
+ * and the largest batch size that fits in memory (doubling, then bisection on out-of-memory).
+ */
+export async function profile(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommand(
+    args,
+    {
+      'max-batch': { type: 'string' },
+      'no-search': { type: 'boolean' },
+      'warmup-steps': { type: 'string' },
+      steps: { type: 'string' },
+      repeats: { type: 'string' },
+      seed: { type: 'string' },
+      json: { type: 'boolean' },
+      quiet: { type: 'boolean' },
+    },
+    usage,
+  );
+  const configPath = requirePositional(positionals, 'config.json', usage);
+  const settings = {
+    warmupSteps: parseCount('warmup-steps', values['warmup-steps'] as string | undefined, 0) ?? 2,
+    steps: parseCount('steps', values.steps as string | undefined) ?? 5,
+    repeats: parseCount('repeats', values.repeats as string | undefined) ?? 3,
+  };
+  const maxBatchFlag = parseCount('max-batch', values['max-batch'] as string | undefined);
+  const prepared = await prepareTrainer(configPath, parseSeed(values.seed as string | undefined));
+  const { trainer, space, config } = prepared;
+  const maxBatch = maxBatchFlag ?? 16 * Math.max(...space.batchSizes);
+  const log = (line: string) => {
+    if (!values.quiet) process.stderr.write(`${line}\n`);
+  };
+  const options = {
+    ...settings,
+    seed: config.seed,
+    paramsFor: prepared.paramsFor,
+    onMeasure: (m: ThroughputRow | Probe) =>
+      log('status' in m ? `batch ${m.batchSize}: ${m.status === 'ok' ? `${formatNumber(m.examplesPerSecond)} examples/s` : `${m.status} (${m.reason})`}` : `probe batch ${m.batchSize}: ${m.feasible ? 'fits' : 'does not fit'}`),
+  };
+  let throughput: ThroughputRow[];
+  let memory: MemorySearch | null = null;
+  try {
+    throughput = await profileThroughput(trainer, space.batchSizes, options);
+    if (!values['no-search']) {
+      const known = new Map(throughput.filter((r) => r.status !== 'failed').map((r) => [r.batchSize, r.status === 'ok']));
+      const fitted = throughput.filter((r) => r.status === 'ok').map((r) => r.batchSize);
+      const start = fitted.length ? Math.max(...fitted) : Math.min(...space.batchSizes);
+      memory = await findMaxBatchSize(trainer, start, maxBatch, options, known);
+    }
+  } finally {
+    await trainer.close?.();
+  }
+
+  if (values.json) {
+    const out = { trainer: prepared.name, trainerInfo: prepared.description.info ?? {}, settings: { ...settings, maxBatch: values['no-search'] ? null : maxBatch }, throughput, memory };
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    return 0;
+  }
+  const backend = prepared.description.info?.backend;
+  process.stdout.write(
+    `${prepared.name}${backend ? ` on ${String(backend)}` : ''}: ${settings.warmupSteps} warm-up steps, then the median of ${settings.repeats} × ${settings.steps} timed steps\n\n`,
+  );
+  const reasons = throughput.some((r) => r.reason);
+  const rows = throughput.map((r) => [
+    String(r.batchSize),
+    r.status,
+    formatNumber(r.examplesPerSecond),
+    formatNumber(r.secondsPerStep, 3),
+    r.repeats.length > 1 ? `${formatNumber(Math.min(...r.repeats))}–${formatNumber(Math.max(...r.repeats))}` : '-',
+    ...(reasons ? [r.reason ?? ''] : []),
+  ]);
+  const header = ['batch', 'status', 'examples/s', 's/step', 'range', ...(reasons ? ['reason'] : [])];
+  process.stdout.write(`${renderTable(header, rows)}\n\n`);
+  process.stdout.write(`${memoryLine(memory, maxBatch)}\n`);
+  return 0;
+}
+
+function memoryLine(memory: MemorySearch | null, maxBatch: number): string {
+  if (!memory) return 'largest batch that fits: not searched (--no-search)';
+  const probes = memory.probes.map((p) => `${p.batchSize}${p.feasible ? '✓' : '✗'}`).join(' ');
+  const tried = probes ? ` (probes: ${probes})` : '';
+  if (memory.error) return `largest batch that fits: search stopped: ${memory.error}; largest that fitted so far: ${memory.largestFeasible ?? 'none'}${tried}`;
+  if (memory.largestFeasible === null) return `largest batch that fits: none; batch ${memory.smallestInfeasible} already runs out of memory${tried}`;
+  if (memory.cappedAt !== null) return `largest batch that fits: at least ${memory.cappedAt}, the cap (--max-batch ${maxBatch}); the real limit is higher${tried}`;
+  return `largest batch that fits: ${memory.largestFeasible} (${memory.smallestInfeasible} runs out of memory)${tried}`;
+}

@@ -1,0 +1,90 @@
+import { callPlugin } from '../../core/driver.ts';
+import {
+  BatchtuneError,
+  configError,
+  createRegistry,
+  createRng,
+  SearchSpace,
+  resolveStudyConfig,
+  type Params,
+  type PluginRef,
+  type ResolvedConfig,
+  type Trainer,
+  type TrainerDescription,
+} from '../../index.ts';
+import { readConfigFile } from '../config-file.ts';
+
+/** A study config's trainer, prepared, and its space: what `profile` and `noise-scale` train with. */
+export interface PreparedTrainer {
+  config: ResolvedConfig;
+  name: string;
+  trainer: Trainer;
+  description: TrainerDescription;
+  space: SearchSpace;
+  /** The params a run at this batch size uses: the space's first configuration with it, else the rule's rate. */
+  paramsFor(batchSize: number): Params;
+}
+
+/**
+ * Validates a config file (every plugin check a run does), then creates and prepares its trainer.
+ * `trainerOptions` are merged into the trainer's options before validation (a command's flags).
+ */
+export async function prepareTrainer(
+  configPath: string,
+  seed: number | undefined,
+  trainerOptions: Record<string, unknown> = {},
+  /** The message when the config's trainer has no such option (the command needs a capability it lacks). */
+  unsupported?: (trainer: string, option: string) => string,
+): Promise<PreparedTrainer> {
+  const { config: raw, baseDir } = readConfigFile(configPath);
+  const registry = createRegistry();
+  const type = (raw as { trainer?: { type?: unknown } } | null)?.trainer?.type;
+  if (typeof type === 'string' && registry.has('trainer', type)) {
+    const known = Object.keys(registry.get('trainer', type, 'trainer.type').schema.properties);
+    const missing = Object.keys(trainerOptions).find((key) => !known.includes(key));
+    if (missing) throw new BatchtuneError('USAGE', unsupported?.(type, missing) ?? `trainer "${type}" has no option ${JSON.stringify(missing)}`);
+  }
+  let withOptions = raw;
+  if (Object.keys(trainerOptions).length && typeof raw === 'object' && raw !== null) {
+    // One level deep: a flag that sets noiseScale.every keeps the config's noiseScale.microBatches.
+    const trainer: Record<string, unknown> = { ...((raw as { trainer?: PluginRef }).trainer ?? {}) };
+    for (const [key, value] of Object.entries(trainerOptions)) {
+      const before = trainer[key];
+      const mergeable = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+      trainer[key] = mergeable(before) && mergeable(value) ? { ...(before as object), ...(value as object) } : value;
+    }
+    withOptions = { ...(raw as object), trainer };
+  }
+  // Validated as a run would (schema, options, file checks); the strategy is not built: it is not used here.
+  const config = await resolveStudyConfig(withOptions, { registry, baseDir, seed });
+  const definition = registry.get('trainer', config.trainer.type, 'trainer.type');
+  const trainer = definition.create(config.trainer, { baseDir, seed: config.seed });
+  const description = await callPlugin(definition.name, 'prepare', () => trainer.prepare());
+  const spaceConfig = config.space ?? description.space;
+  if (!spaceConfig) throw configError('space', `is required: trainer "${definition.name}" declares no search space`);
+  const space = new SearchSpace(spaceConfig);
+  const points = space.finite ? space.grid() : [];
+  const first = points[0] ?? space.sample(createRng(config.seed, 'params'));
+  return {
+    config,
+    name: definition.name,
+    trainer,
+    description,
+    space,
+    paramsFor(batchSize) {
+      const point = points.find((p) => p.batchSize === batchSize);
+      if (point) return { ...point };
+      return { ...first, batchSize, learningRate: space.learningRatesFor(batchSize)[0] };
+    },
+  };
+}
+
+/** A positive whole number from a flag, or a usage error naming the flag. */
+export function parseCount(flag: string, text: string | undefined, min = 1): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isInteger(value) || value < min) {
+    throw new BatchtuneError('USAGE', `--${flag}: must be a whole number >= ${min} (got ${JSON.stringify(text)})`);
+  }
+  return value;
+}

@@ -1,0 +1,59 @@
+import { validatePluginOptions, type Report, type TrainRequest } from '../../core/index.ts';
+import { tfjsTrainer, type TfjsOptions } from '../../plugins/trainers/tfjs/index.ts';
+
+/**
+ * Goyal et al. 2017 gradual warmup in the tfjs trainer: the rate ramps linearly from `from` to the
+ * target over the warmup examples, and every report carries the rate its last step used.
+ */
+const fixtures = new URL('../fixtures/science/', import.meta.url).pathname;
+
+function trainer() {
+  const options = validatePluginOptions(
+    tfjsTrainer,
+    {
+      type: 'tfjs',
+      backend: 'cpu',
+      task: 'regression',
+      model: { type: 'linear' },
+      optimizer: { type: 'sgd' },
+      data: { type: 'module', path: 'linear-regression.mjs', train: 1024, validation: 256 },
+      evalEvery: 64,
+    },
+    'trainer',
+  );
+  return tfjsTrainer.create(options as unknown as TfjsOptions, { baseDir: fixtures, seed: 0 });
+}
+
+async function run(request: TrainRequest): Promise<Report[]> {
+  const t = trainer();
+  await t.prepare();
+  const session = await t.open({ trialId: 0, params: { batchSize: request.batchSize, learningRate: request.learningRate }, seed: 7 });
+  const reports: Report[] = [];
+  try {
+    await session.train(request, (r) => (reports.push(r), 'continue'));
+  } finally {
+    await session.dispose();
+  }
+  return reports;
+}
+
+describe('tfjs trainer: learning-rate warmup', () => {
+  test('each report gives the rate its last step used: a linear ramp over the warmup examples, then the target', async () => {
+    const reports = await run({ limits: { examples: 64 * 8 }, batchSize: 64, learningRate: 0.01, warmup: { examples: 256, from: 0.001 } });
+    // Step n (from 1) starts after 64(n − 1) examples: rate 0.001 + 0.009·64(n − 1)/256 until 256 examples.
+    const expected = [0.001, 0.00325, 0.0055, 0.00775, 0.01, 0.01, 0.01, 0.01];
+    expect(reports.map((r) => r.progress.steps)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    reports.forEach((r, i) => {
+      expect(r.learningRate).toBeCloseTo(expected[i], 12);
+      expect(r.metrics.lr).toBeCloseTo(expected[i], 12);
+    });
+  });
+
+  test('the optimizer really steps with the warmup rate: one warmup step equals one step at the starting rate', async () => {
+    const warm = await run({ limits: { steps: 1 }, batchSize: 64, learningRate: 0.01, warmup: { examples: 640, from: 0.001 } });
+    const slow = await run({ limits: { steps: 1 }, batchSize: 64, learningRate: 0.001 });
+    const fast = await run({ limits: { steps: 1 }, batchSize: 64, learningRate: 0.01 });
+    expect(warm.at(-1)!.metrics.val_loss).toBeCloseTo(slow.at(-1)!.metrics.val_loss!, 4);
+    expect(Math.abs(warm.at(-1)!.metrics.val_loss! - fast.at(-1)!.metrics.val_loss!)).toBeGreaterThan(1e-3 * slow.at(-1)!.metrics.val_loss!);
+  });
+});
