@@ -165,7 +165,7 @@ export class Engine {
     if (decision.kind === 'start') {
       if (this.ledger.unit === 'trials' && !this.ledger.canStartTrial()) return;
       const trialId = this.trials.length;
-      trial = new TrialRecord(trialId, decision.params, trialSeed(this.setup.seed, trialId), decision.tag, this.setup.objective, this.setup.resourceUnit);
+      trial = new TrialRecord(trialId, decision.params, decision.seed ?? trialSeed(this.setup.seed, trialId), decision.tag, this.setup.objective, this.setup.resourceUnit);
       this.trials.push(trial);
       this.ledger.noteTrialStarted();
       if (!this.replay.startedTrials.has(trialId)) this.journal({ t: 'trialStart', trialId, params: trial.params, seed: trial.seed, ...(decision.tag !== undefined ? { tag: decision.tag } : {}) });

@@ -15,14 +15,16 @@ export interface SegmentSettings {
 
 /**
  * What a strategy wants next. Resources are absolute, in the search's resource unit: "train up to r".
- * - start: open a new trial with these params and train it up to `resource`.
+ * - start: open a new trial with these params and train it up to `resource`. The trial's seed
+ *   (initial weights, shuffling) derives from the search seed and its id, unless `seed` pins it:
+ *   trials that share a seed start from the same weights (a paired comparison).
  * - continue: train a paused trial further, up to `resource` (it continues, never restarts).
  * - stop: end a paused trial now (it is marked pruned).
  * - wait: nothing to start until a running trial reports back.
  * - done: the search is over.
  */
 export type Decision =
-  | { kind: 'start'; params: Params; resource: number; tag?: unknown; settings?: SegmentSettings }
+  | { kind: 'start'; params: Params; resource: number; tag?: unknown; settings?: SegmentSettings; seed?: number }
   | { kind: 'continue'; trialId: number; resource: number; settings?: SegmentSettings }
   | { kind: 'stop'; trialId: number; reason?: string }
   | { kind: 'wait' }

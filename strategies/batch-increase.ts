@@ -8,6 +8,7 @@ import {
   type SegmentSettings,
   type StrategyContext,
   type TrialView,
+  trialSeed,
 } from '../core/index.ts';
 import { score } from '../core/objective.ts';
 
@@ -179,6 +180,7 @@ export const batchIncreaseStrategy = defineStrategy<BatchIncreaseOptions>({
   create(options, context) {
     const { schedules, params } = resolveSchedules(options, context);
     const runs: Run[] = schedules.map((schedule) => ({ schedule, next: 0, inFlight: false, done: false }));
+    const pairedSeed = trialSeed(context.seed, 0);
     return {
       ask(state: SearchState): Decision {
         for (const run of runs) {
@@ -188,7 +190,8 @@ export const batchIncreaseStrategy = defineStrategy<BatchIncreaseOptions>({
           run.inFlight = true;
           if (run.trialId === undefined) {
             const tag: ScheduleTag = { schedule: run.schedule.name };
-            return { kind: 'start', params, resource: segment.until, tag, settings };
+            // One seed for every schedule: they start from the same weights and see the same shuffles.
+            return { kind: 'start', params, resource: segment.until, tag, settings, seed: pairedSeed };
           }
           return { kind: 'continue', trialId: run.trialId, resource: segment.until, settings };
         }

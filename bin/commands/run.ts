@@ -3,6 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import { runStudy, SearchEvents } from '../../index.ts';
 import { attachConsoleReporter } from '../../plugins/reporters/console.ts';
 import { trialsTable } from '../../plugins/reporters/trials-table.ts';
+import { scheduleRows, schedulesTable } from '../../plugins/reporters/schedules-table.ts';
 import { formatNumber } from '../../plugins/reporters/format.ts';
 import { parseCommand, parseSeed, requirePositional } from '../args.ts';
 import { readConfigFile } from '../config-file.ts';
@@ -31,6 +32,8 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   } else {
     process.stdout.write(`${trialsTable(summary.trials, summary.objective)}\n\n`);
+    const schedules = scheduleRows(summary.trials);
+    if (schedules.length > 0) process.stdout.write(`${schedulesTable(schedules, summary.objective)}\n\n`);
     const best = summary.best;
     process.stdout.write(
       best

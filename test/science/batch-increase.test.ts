@@ -1,4 +1,4 @@
-import { createRegistry, runStudy } from '../../index.ts';
+import { createRegistry, MemoryStore, runStudy, trialSeed, type JournalRecord } from '../../index.ts';
 import { buildSchedules } from '../../strategies/batch-increase.ts';
 import { scheduleRows, schedulesTable } from '../../plugins/reporters/schedules-table.ts';
 import { fakeTrainer } from './fake-trainer.ts';
@@ -100,6 +100,17 @@ describe('batch-increase strategy', () => {
       /budget\.limit: is below what batch-increase needs: 3 schedules × 1200 examples = 3600 \(got 3000\)/,
     );
     await expect(setup(threeSegments, { resource: 'steps' }).run()).rejects.toThrow(/resource: strategy "batch-increase" needs resource "examples"/);
+  });
+
+  test('the schedules are paired: every trial starts from the same seed', async () => {
+    const fake = fakeTrainer({ maxExamples: 2000 });
+    const store = new MemoryStore();
+    await runStudy(
+      { seed: 4, budget: { limit: 3600 }, space: { batchSize: [8], learningRate: 0.1 }, strategy: { type: 'batch-increase', ...threeSegments }, trainer: { type: 'fake' } },
+      { registry: createRegistry().register(fake.definition), journal: store },
+    );
+    const seeds = (store.records as JournalRecord[]).flatMap((r) => (r.t === 'trialStart' ? [r.seed] : []));
+    expect(seeds).toEqual([trialSeed(4, 0), trialSeed(4, 0), trialSeed(4, 0)]);
   });
 
   test('a subset of schedules runs alone', async () => {
