@@ -8,7 +8,8 @@ export interface AshaOptions extends FidelityOptions {
 /**
  * Asynchronous successive halving (Li et al. 2018, ASHA). Whenever a worker is free: promote a trial
  * that is in the top ⌊n_k/η⌋ of its rung k (n_k: trials that reached rung k) and not yet promoted,
- * looking from the highest rung down; otherwise start a new configuration at the bottom rung. It
+ * looking from the highest rung down; otherwise start a new configuration at the bottom rung (once the
+ * space or maxTrials is used up, the quota rounds up, so the rung leaders reach the top). It
  * never waits for a rung to fill, so it keeps any number of workers (`concurrency`) busy; trials
  * left behind are not stopped, only never promoted (the engine prunes them at the end).
  */
@@ -36,11 +37,16 @@ export const ashaStrategy = defineStrategy<AshaOptions>({
     const pending = new Map<number, number>();
     let started = 0;
 
-    /** The best trial of rung k's top ⌊n_k/η⌋ that is not promoted yet and can still train. */
+    /**
+     * The best trial of rung k's top ⌊n_k/η⌋ that is not promoted yet and can still train. Once no
+     * new configuration can start, the rungs will not grow any more: the quota becomes ⌈n_k/η⌉, so
+     * the leaders still climb to the top rung instead of the search stalling below it.
+     */
     const candidate = (k: number, state: SearchState) => {
       const rung = rungs[k];
       const counted = [...rung.entries.values()].filter((e) => !e.partial).length;
-      const quota = Math.floor(counted / fidelity.eta + 1e-9);
+      const draining = started >= limit;
+      const quota = draining ? Math.ceil(counted / fidelity.eta - 1e-9) : Math.floor(counted / fidelity.eta + 1e-9);
       return rung
         .ranked(mode)
         .slice(0, quota)
