@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { validatePluginOptions, type Report, type TrainRequest } from '../../core/index.ts';
 import { main } from '../../bin/cli.ts';
 import { tfjsTrainer, type TfjsOptions } from '../../plugins/trainers/tfjs/index.ts';
+import { trainFresh } from '../plugins/trainers/tfjs/helpers.ts';
 
 /**
  * The tfjs trainer's gradient-noise-scale measurement on a problem with a known answer: a linear
@@ -29,16 +30,7 @@ function trainer(extra: Record<string, unknown>) {
 }
 
 async function run(extra: Record<string, unknown>, request: TrainRequest): Promise<Report[]> {
-  const t = trainer(extra);
-  await t.prepare();
-  const session = await t.open({ trialId: 0, params: { batchSize: request.batchSize, learningRate: request.learningRate }, seed: 3 });
-  const reports: Report[] = [];
-  try {
-    await session.train(request, (r) => (reports.push(r), 'continue'));
-  } finally {
-    await session.dispose();
-  }
-  return reports;
+  return trainFresh(trainer(extra), 3, request);
 }
 
 describe('tfjs trainer: gradient noise scale', () => {

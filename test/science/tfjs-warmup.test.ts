@@ -1,5 +1,6 @@
 import { validatePluginOptions, type Report, type TrainRequest } from '../../core/index.ts';
 import { tfjsTrainer, type TfjsOptions } from '../../plugins/trainers/tfjs/index.ts';
+import { trainFresh } from '../plugins/trainers/tfjs/helpers.ts';
 
 /**
  * Goyal et al. 2017 gradual warmup in the tfjs trainer: the rate ramps linearly from `from` to the
@@ -25,16 +26,7 @@ function trainer() {
 }
 
 async function run(request: TrainRequest): Promise<Report[]> {
-  const t = trainer();
-  await t.prepare();
-  const session = await t.open({ trialId: 0, params: { batchSize: request.batchSize, learningRate: request.learningRate }, seed: 7 });
-  const reports: Report[] = [];
-  try {
-    await session.train(request, (r) => (reports.push(r), 'continue'));
-  } finally {
-    await session.dispose();
-  }
-  return reports;
+  return trainFresh(trainer(), 7, request);
 }
 
 describe('tfjs trainer: learning-rate warmup', () => {

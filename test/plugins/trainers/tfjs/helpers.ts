@@ -57,3 +57,14 @@ export async function segment(
 export function tmpDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'batchtune-tfjs-'));
 }
+
+/** Prepares a trainer, trains one segment of a fresh trial with `seed`, disposes it, and returns its reports. */
+export async function trainFresh(trainer: Trainer, seed: number, request: TrainRequest): Promise<Report[]> {
+  await trainer.prepare();
+  const session = await trainer.open({ trialId: 0, params: params(request.batchSize, request.learningRate), seed });
+  try {
+    return (await segment(session, request)).reports;
+  } finally {
+    await session.dispose();
+  }
+}
