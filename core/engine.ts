@@ -93,9 +93,14 @@ export class Engine {
     });
     try {
       await this.loop();
-    } finally {
-      await this.closeSessions();
+    } catch (error) {
+      // Leave the journal as it was (resume picks it up from there); only free what the trials hold.
+      for (const trial of this.trials) await this.dispose(trial);
+      await this.closeTrainer();
+      throw error;
     }
+    await this.closeSessions();
+    await this.closeTrainer();
     const summary = this.summary();
     this.journal({ t: 'searchEnd', summary });
     setup.store.sync();
@@ -351,6 +356,9 @@ export class Engine {
       const reason = this.ledger.exhausted ? 'budget exhausted before it was promoted' : 'search ended before it was promoted';
       await this.finish(trial, done ? 'completed' : 'pruned', done ? undefined : reason);
     }
+  }
+
+  private async closeTrainer(): Promise<void> {
     try {
       await this.setup.trainer.instance.close?.();
     } catch (error) {

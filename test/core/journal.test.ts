@@ -66,6 +66,19 @@ describe('journal', () => {
     await expect(runStudy(config, { baseDir: dir, journal: path })).rejects.toThrow('journal already has records; pass --resume to continue it');
   });
 
+  test('a resume whose decisions differ from the journal stops with an error and leaves the journal as it was', async () => {
+    const path = join(tempDir(), 'j.jsonl');
+    await runStudy(config, { baseDir: dir, journal: path });
+    const lines = readFileSync(path, 'utf8').split('\n');
+    const cut = lines.slice(0, lines.findIndex((l) => l.includes('"t":"trialEnd"')) + 1);
+    // Pretend another strategy wrote the second decision.
+    const second = cut.findIndex((l) => l.includes('"n":1'));
+    cut[second] = cut[second].replace(/"batchSize":\d+/, '"batchSize":3');
+    writeFileSync(path, `${cut.join('\n')}\n`);
+    await expect(runStudy(config, { baseDir: dir, journal: path, resume: true })).rejects.toThrow(/decision 1 differs from the journal \(recorded .*"batchSize":3.*\); the strategy is not deterministic or the plugins changed/);
+    expect(readFileSync(path, 'utf8')).toBe(`${cut.join('\n')}\n`);
+  });
+
   test('damage before the last line is an error, not silently skipped', () => {
     const path = join(tempDir(), 'bad.jsonl');
     writeFileSync(path, '{"t":"header"}\nnot json\n{"t":"decision"}\n');
