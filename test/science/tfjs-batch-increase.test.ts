@@ -1,8 +1,8 @@
 import { runStudy } from '../../index.ts';
 import { scheduleRows } from '../../plugins/reporters/schedules-table.ts';
+import { fixtures, linearRegressionOptions } from './linear-regression.ts';
 
 /** The batch-increase strategy driving the real tfjs trainer: each segment trains with its settings. */
-const fixtures = new URL('../fixtures/science/', import.meta.url).pathname;
 
 test('batch-increase on tfjs: the trainer trains each segment at the asked batch size and rate, all to the same examples', async () => {
   const summary = await runStudy(
@@ -11,15 +11,7 @@ test('batch-increase on tfjs: the trainer trains each segment at the asked batch
       budget: { unit: 'examples', limit: 3 * 3072 },
       space: { batchSize: [16], learningRate: 0.01 },
       strategy: { type: 'batch-increase', milestones: [1024, 2048], factor: 4, maxBatchSize: 128, totalExamples: 3072 },
-      trainer: {
-        type: 'tfjs',
-        backend: 'cpu',
-        task: 'regression',
-        model: { type: 'linear' },
-        optimizer: { type: 'sgd' },
-        data: { type: 'module', path: 'linear-regression.mjs', train: 2048, validation: 256 },
-        evalEvery: 512,
-      },
+      trainer: linearRegressionOptions({ train: 2048, validation: 256 }, { evalEvery: 512 }),
     },
     { baseDir: fixtures },
   );

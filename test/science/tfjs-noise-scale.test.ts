@@ -4,29 +4,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { validatePluginOptions, type Report, type TrainRequest } from '../../core/index.ts';
+import { tfjsTrainer } from '../../plugins/trainers/tfjs/index.ts';
 import { main } from '../../bin/cli.ts';
-import { tfjsTrainer, type TfjsOptions } from '../../plugins/trainers/tfjs/index.ts';
 import { trainFresh } from '../plugins/trainers/tfjs/helpers.ts';
+import { fixtures, linearRegressionOptions, linearRegressionTrainer } from './linear-regression.ts';
 
 /**
  * The tfjs trainer's gradient-noise-scale measurement on a problem with a known answer: a linear
  * model on y = w*·x, x ~ N(0, I_20), no label noise, squared loss. Its B_simple lies in [20, 22]
  * at any weights (see the fixture), so the estimate must land within 10% of 21.
  */
-const fixtures = new URL('../fixtures/science/', import.meta.url).pathname;
-
-const base = {
-  type: 'tfjs',
-  backend: 'cpu',
-  task: 'regression',
-  model: { type: 'linear' },
-  optimizer: { type: 'sgd' },
-  data: { type: 'module', path: 'linear-regression.mjs', train: 3840, validation: 256 },
-};
+const rows = { train: 3840, validation: 256 };
+const base = linearRegressionOptions(rows);
 
 function trainer(extra: Record<string, unknown>) {
-  const options = validatePluginOptions(tfjsTrainer, { ...base, ...extra }, 'trainer');
-  return tfjsTrainer.create(options as unknown as TfjsOptions, { baseDir: fixtures, seed: 0 });
+  return linearRegressionTrainer(rows, extra);
 }
 
 async function run(extra: Record<string, unknown>, request: TrainRequest): Promise<Report[]> {

@@ -1,28 +1,13 @@
-import { validatePluginOptions, type Report, type TrainRequest } from '../../core/index.ts';
-import { tfjsTrainer, type TfjsOptions } from '../../plugins/trainers/tfjs/index.ts';
+import type { Report, TrainRequest } from '../../core/index.ts';
 import { trainFresh } from '../plugins/trainers/tfjs/helpers.ts';
+import { linearRegressionTrainer } from './linear-regression.ts';
 
 /**
  * Goyal et al. 2017 gradual warmup in the tfjs trainer: the rate ramps linearly from `from` to the
  * target over the warmup examples, and every report carries the rate its last step used.
  */
-const fixtures = new URL('../fixtures/science/', import.meta.url).pathname;
-
 function trainer() {
-  const options = validatePluginOptions(
-    tfjsTrainer,
-    {
-      type: 'tfjs',
-      backend: 'cpu',
-      task: 'regression',
-      model: { type: 'linear' },
-      optimizer: { type: 'sgd' },
-      data: { type: 'module', path: 'linear-regression.mjs', train: 1024, validation: 256 },
-      evalEvery: 64,
-    },
-    'trainer',
-  );
-  return tfjsTrainer.create(options as unknown as TfjsOptions, { baseDir: fixtures, seed: 0 });
+  return linearRegressionTrainer({ train: 1024, validation: 256 }, { evalEvery: 64 });
 }
 
 async function run(request: TrainRequest): Promise<Report[]> {
