@@ -17,9 +17,16 @@ export function requirePositional(positionals: string[], name: string, usage: st
   return value;
 }
 
-export function parseSeed(text: string | undefined): number | undefined {
+/** A whole number >= `min` from a flag, or a usage error naming the flag; undefined when not given. */
+export function parseCount(flag: string, text: string | undefined, min = 1): number | undefined {
   if (text === undefined) return undefined;
-  const seed = Number(text);
-  if (!Number.isInteger(seed) || seed < 0) throw new BatchtuneError('USAGE', `--seed: must be a whole number >= 0 (got ${JSON.stringify(text)})`);
-  return seed;
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isInteger(value) || value < min) {
+    throw new BatchtuneError('USAGE', `--${flag}: must be a whole number >= ${min} (got ${JSON.stringify(text)})`);
+  }
+  return value;
+}
+
+export function parseSeed(text: string | undefined): number | undefined {
+  return parseCount('seed', text, 0);
 }

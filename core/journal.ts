@@ -7,7 +7,6 @@ import type { Decision } from './strategy.ts';
 import type { Report, SegmentResult, TrainRequest } from './trainer.ts';
 import type { TrialState } from './trial.ts';
 import type { SearchSummary } from './summary.ts';
-import type { Store } from './store.ts';
 
 export const JOURNAL_VERSION = 1;
 
@@ -115,8 +114,4 @@ export class JournalReplay {
       );
     }
   }
-}
-
-export function readJournal(store: Store): JournalRecord[] {
-  return store.read() as JournalRecord[];
 }

@@ -17,10 +17,6 @@ export const ZERO_PROGRESS: Progress = Object.freeze({ examples: 0, steps: 0, se
 /** Cumulative caps, inclusive, in any of the units: training stops before exceeding any of them. */
 export type Limits = Partial<Record<ResourceUnit, number>>;
 
-export function amount(progress: Progress, unit: ResourceUnit): number {
-  return progress[unit];
-}
-
 export function progressDelta(after: Progress, before: Progress): Progress {
   return {
     examples: after.examples - before.examples,

@@ -10,12 +10,6 @@ import type { Report } from './trainer.ts';
  */
 export type TrialState = 'running' | 'paused' | 'completed' | 'stopped' | 'pruned' | 'failed' | 'infeasible';
 
-export const FINAL_STATES: readonly TrialState[] = ['completed', 'stopped', 'pruned', 'failed', 'infeasible'];
-
-export function isFinal(state: TrialState): boolean {
-  return FINAL_STATES.includes(state);
-}
-
 /** A read-only view of a trial, as strategies, callbacks and reporters see it. */
 export interface TrialView {
   readonly trialId: number;

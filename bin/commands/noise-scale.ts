@@ -1,7 +1,7 @@
 import { BatchtuneError, type Report } from '../../index.ts';
 import { formatNumber, renderTable } from '../../plugins/reporters/format.ts';
-import { parseCommand, parseSeed, requirePositional } from '../args.ts';
-import { parseCount, prepareTrainer, type PreparedTrainer } from './trainer-setup.ts';
+import { parseCommand, parseCount, parseSeed, requirePositional } from '../args.ts';
+import { prepareTrainer, type PreparedTrainer } from './trainer-setup.ts';
 
 export const usage =
   'batchtune noise-scale <config.json> [--batch-size <n>] [--learning-rate <x>] [--examples <n>] [--every <steps>] [--micro-batches <k>] [--seed <n>] [--json] [--quiet]';

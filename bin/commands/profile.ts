@@ -1,7 +1,7 @@
 import { formatNumber, renderTable } from '../../plugins/reporters/format.ts';
 import { findMaxBatchSize, profileThroughput, type MemorySearch, type Probe, type ThroughputRow } from '../../plugins/science/profile.ts';
-import { parseCommand, parseSeed, requirePositional } from '../args.ts';
-import { parseCount, prepareTrainer } from './trainer-setup.ts';
+import { parseCommand, parseCount, parseSeed, requirePositional } from '../args.ts';
+import { prepareTrainer } from './trainer-setup.ts';
 
 export const usage =
   'batchtune profile <config.json> [--max-batch <n>] [--no-search] [--warmup-steps <n>] [--steps <n>] [--repeats <n>] [--seed <n>] [--json] [--quiet]';

@@ -5,7 +5,7 @@ import { BatchtuneError, MemoryStore, paramsKey, SearchEvents, type Params, type
 import { runStudy } from '../../index.ts';
 import type { CurvePoint, TabularFile } from '../../plugins/trainers/tabular-file.ts';
 import { formatNumber } from '../../plugins/reporters/format.ts';
-import { parseCommand, parseSeed, requirePositional } from '../args.ts';
+import { parseCommand, parseCount, parseSeed, requirePositional } from '../args.ts';
 import { readConfigFile } from '../config-file.ts';
 
 export const usage = 'batchtune record <config.json> [--seeds <n>] [--out <file>] [--seed <n>] [--quiet]';
@@ -116,8 +116,7 @@ export async function record(args: string[]): Promise<number> {
     usage,
   );
   const path = requirePositional(positionals, 'config.json', usage);
-  const seeds = values.seeds === undefined ? 3 : Number(values.seeds);
-  if (!Number.isInteger(seeds) || seeds < 1) throw new BatchtuneError('USAGE', `--seeds: must be a whole number >= 1 (got ${JSON.stringify(values.seeds)})`);
+  const seeds = parseCount('seeds', values.seeds as string | undefined) ?? 3;
   const out = (values.out as string | undefined) ?? `${basename(path, '.json')}.curves.json`;
   const { config, baseDir } = readConfigFile(path);
   const table = await recordCurves(config as StudyConfig, {

@@ -1,9 +1,9 @@
-import { existsSync } from 'node:fs';
-import { BatchtuneError, JsonlFileStore, viewJournal, type JournalRecord } from '../../index.ts';
+import { BatchtuneError } from '../../index.ts';
 import { formatBatchSizeReport } from '../../plugins/reporters/recommendation.ts';
 import { bestScheduleRow, scheduleRows, schedulesTable } from '../../plugins/reporters/schedules-table.ts';
 import { recommend } from '../../plugins/science/recommend.ts';
 import { parseCommand, requirePositional } from '../args.ts';
+import { readJournalFile } from '../journal-file.ts';
 
 export const usage = 'batchtune report <journal.jsonl> [--target <value>] [--metric <name>] [--examples <n>] [--json]';
 
@@ -22,9 +22,7 @@ export async function report(args: string[]): Promise<number> {
     usage,
   );
   const path = requirePositional(positionals, 'journal.jsonl', usage);
-  if (!existsSync(path)) throw new BatchtuneError('USAGE', `${path}: journal not found`);
-  const view = viewJournal(new JsonlFileStore(path).read() as JournalRecord[]);
-  if (!view.header) throw new BatchtuneError('JOURNAL_CORRUPT', `${path}: no header record; not a batchtune journal`);
+  const view = readJournalFile(path);
   const metric = values.metric as string | undefined;
   if (metric !== undefined && !view.trials.some((t) => t.reports.some((r) => metric in r.metrics))) {
     const known = [...new Set(view.trials.flatMap((t) => t.reports.flatMap((r) => Object.keys(r.metrics))))].sort();

@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
-import { BatchtuneError, JsonlFileStore, viewJournal, type JournalRecord } from '../../index.ts';
 import { trialsTable } from '../../plugins/reporters/trials-table.ts';
 import { parseCommand, requirePositional } from '../args.ts';
+import { readJournalFile } from '../journal-file.ts';
 
 export const usage = 'batchtune show <journal.jsonl> [--json]';
 
@@ -9,9 +8,7 @@ export const usage = 'batchtune show <journal.jsonl> [--json]';
 export async function show(args: string[]): Promise<number> {
   const { values, positionals } = parseCommand(args, { json: { type: 'boolean' } }, usage);
   const path = requirePositional(positionals, 'journal.jsonl', usage);
-  if (!existsSync(path)) throw new BatchtuneError('USAGE', `${path}: journal not found`);
-  const view = viewJournal(new JsonlFileStore(path).read() as JournalRecord[]);
-  if (!view.header) throw new BatchtuneError('JOURNAL_CORRUPT', `${path}: no header record; not a batchtune journal`);
+  const view = readJournalFile(path);
   const trials = view.trials.map(({ reports: _reports, ...trial }) => trial);
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ header: view.header, trainerInfo: view.trainerInfo, trials, finished: view.summary !== undefined }, null, 2)}\n`);

@@ -78,13 +78,3 @@ export async function prepareTrainer(
     },
   };
 }
-
-/** A positive whole number from a flag, or a usage error naming the flag. */
-export function parseCount(flag: string, text: string | undefined, min = 1): number | undefined {
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (text.trim() === '' || !Number.isInteger(value) || value < min) {
-    throw new BatchtuneError('USAGE', `--${flag}: must be a whole number >= ${min} (got ${JSON.stringify(text)})`);
-  }
-  return value;
-}
