@@ -10,7 +10,8 @@ import { trialSeed } from './rng.ts';
 import type { SearchSpace } from './space.ts';
 import type { Store } from './store.ts';
 import type { Decision, SearchState, SegmentOutcome, Strategy } from './strategy.ts';
-import { defaultBest, summarizeTrial, type SearchSummary } from './summary.ts';
+import { bestFinishedTrial } from './best.ts';
+import { summarizeTrial, type SearchSummary } from './summary.ts';
 import type { Report, ReportVerdict, SegmentResult, TrainRequest, Trainer } from './trainer.ts';
 import { TrialRecord } from './trial-record.ts';
 import type { BudgetConfig } from './budget.ts';
@@ -196,7 +197,8 @@ export class Engine {
     trial.learningRate = decision.settings?.learningRate ?? trial.learningRate;
     const warmup = this.setup.space.warmupFor(trial.params);
     const request: TrainRequest = {
-      limits: this.limitsFor(trial, decision.resource),
+      limits: this.ledger.limitsFor(trial.progress),
+      target: { unit: this.setup.resourceUnit, value: decision.resource },
       batchSize: trial.batchSize,
       learningRate: trial.learningRate,
       ...(warmup ? { warmup } : {}),
@@ -257,14 +259,6 @@ export class Engine {
       order: this.completionCount++,
       outcome: { trial, decision, reachedTarget: reachedTarget || trial.exhausted, exhausted: trial.exhausted },
     };
-  }
-
-  /** A fidelity target and the budget's caps, whichever binds first. */
-  private limitsFor(trial: TrialRecord, resource: number): Limits {
-    const limits: Limits = this.ledger.limitsFor(trial.progress);
-    const unit = this.setup.resourceUnit;
-    limits[unit] = Math.min(limits[unit] ?? Infinity, resource);
-    return limits;
   }
 
   private async trainLive(trial: TrialRecord, request: TrainRequest, onReport: (r: Report) => ReportVerdict): Promise<SegmentResult> {
@@ -399,10 +393,10 @@ export class Engine {
     try {
       bestId = setup.strategy.instance.best
         ? callPluginSync(setup.strategy.name, 'best', () => setup.strategy.instance.best!(state))
-        : defaultBest(this.trials, setup.objective)?.trialId;
+        : bestFinishedTrial(this.trials, setup.objective)?.trialId;
     } catch (error) {
       this.reportPluginError(error);
-      bestId = defaultBest(this.trials, setup.objective)?.trialId;
+      bestId = bestFinishedTrial(this.trials, setup.objective)?.trialId;
     }
     const best = bestId === undefined ? undefined : this.trials[bestId];
     return {

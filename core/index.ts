@@ -1,4 +1,5 @@
 /** The public core: contracts, helpers to define plugins, the engine and the study runner. */
+export * from './best.ts';
 export * from './budget.ts';
 export * from './callback.ts';
 export * from './config.ts';
@@ -15,6 +16,7 @@ export * from './rng.ts';
 export * from './space.ts';
 export * from './store.ts';
 export * from './strategy.ts';
+export * from './target.ts';
 export * from './study.ts';
 export * from './summary.ts';
 export * from './trainer.ts';

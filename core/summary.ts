@@ -1,5 +1,5 @@
 import type { BudgetUnit } from './budget.ts';
-import { score, type Objective } from './objective.ts';
+import type { Objective } from './objective.ts';
 import type { Params } from './params.ts';
 import type { Progress, ResourceUnit } from './resource.ts';
 import type { TrialState, TrialView } from './trial.ts';
@@ -52,24 +52,4 @@ export function summarizeTrial(trial: TrialView): TrialSummary {
     ...(trial.reason ? { reason: trial.reason } : {}),
     ...(trial.tag !== undefined ? { tag: trial.tag } : {}),
   };
-}
-
-/**
- * The default choice of best trial: the best objective at the last report among trials that
- * finished (completed, or stopped early by a callback); ties go to more resource, then the lower id.
- */
-export function defaultBest(trials: readonly TrialView[], objective: Objective): TrialView | undefined {
-  let best: TrialView | undefined;
-  for (const trial of trials) {
-    if (trial.state !== 'completed' && trial.state !== 'stopped') continue;
-    if (score(trial.value, objective.mode) === -Infinity) continue;
-    if (!best) {
-      best = trial;
-      continue;
-    }
-    const a = score(trial.value, objective.mode);
-    const b = score(best.value, objective.mode);
-    if (a > b || (a === b && trial.resource > best.resource)) best = trial;
-  }
-  return best;
 }

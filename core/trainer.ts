@@ -1,6 +1,7 @@
 import type { Params, Warmup } from './params.ts';
 import type { Limits, Progress, ResourceUnit } from './resource.ts';
 import type { Objective } from './objective.ts';
+import type { Target } from './target.ts';
 import type { SpaceConfig } from './space.ts';
 
 /**
@@ -18,8 +19,14 @@ export interface Report {
 
 /** What one call to `TrainerSession.train` asks for. */
 export interface TrainRequest {
-  /** Cumulative caps: train until the next step would exceed one (examples, steps) or time is up (seconds). */
+  /** Cumulative hard caps (the budget): never take a step that would exceed one (examples, steps), or start one once time is up (seconds). */
   limits: Limits;
+  /**
+   * Where the search wants the trial to be when the segment ends. Soft: end at the reachable report
+   * point nearest to it, never with zero progress while the trial can still train (`endsBefore`).
+   * The engine always sets it; a direct caller may leave it out and rely on `limits` alone.
+   */
+  target?: Target;
   batchSize: number;
   learningRate: number;
   warmup?: Warmup;
@@ -27,6 +34,12 @@ export interface TrainRequest {
 
 /** A report handler's answer: keep training, or stop this trial now. */
 export type ReportVerdict = 'continue' | 'stop';
+
+/**
+ * Called by a session at each report. Its answer may come asynchronously (the search may run in
+ * another process): a session awaits it before it trains on.
+ */
+export type ReportHandler = (report: Report) => ReportVerdict | Promise<ReportVerdict>;
 
 export interface SegmentResult {
   /** Cumulative progress when the segment ended. */
@@ -45,7 +58,7 @@ export interface SegmentResult {
  * Throw `InfeasibleError` when the batch size cannot run (out of memory).
  */
 export interface TrainerSession {
-  train(request: TrainRequest, onReport: (report: Report) => ReportVerdict): Promise<SegmentResult>;
+  train(request: TrainRequest, onReport: ReportHandler): Promise<SegmentResult>;
   dispose(): void | Promise<void>;
 }
 

@@ -1,4 +1,5 @@
 import {
+  bestAtHighestLevel,
   configError,
   defineStrategy,
   resolveMaxResource,
@@ -8,9 +9,9 @@ import {
   type SegmentSettings,
   type StrategyContext,
   type TrialView,
+  trialCandidate,
   trialSeed,
 } from '../core/index.ts';
-import { score } from '../core/objective.ts';
 
 export type ScheduleName = 'constant' | 'lr-decay' | 'batch-increase';
 export const SCHEDULE_NAMES: readonly ScheduleName[] = ['constant', 'lr-decay', 'batch-increase'];
@@ -222,13 +223,6 @@ export function scheduleOf(trial: { tag?: unknown }): ScheduleName | undefined {
 
 /** The best objective at the last report among trials that went furthest; ties go to fewer steps. */
 export function bestSchedule(trials: readonly TrialView[], objective: { mode: 'min' | 'max' }): TrialView | undefined {
-  const ran = trials.filter((t) => scheduleOf(t) && t.state !== 'failed' && t.state !== 'infeasible' && score(t.value, objective.mode) > -Infinity);
-  const furthest = Math.max(...ran.map((t) => t.progress.examples));
-  let best: TrialView | undefined;
-  for (const trial of ran.filter((t) => t.progress.examples === furthest)) {
-    const a = score(trial.value, objective.mode);
-    const b = best ? score(best.value, objective.mode) : -Infinity;
-    if (!best || a > b || (a === b && trial.progress.steps < best.progress.steps)) best = trial;
-  }
-  return best;
+  const ran = trials.filter((t) => scheduleOf(t) && t.state !== 'failed' && t.state !== 'infeasible').map(trialCandidate);
+  return bestAtHighestLevel(ran, objective.mode, (c) => c.trial.progress.examples)?.trial;
 }

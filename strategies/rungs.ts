@@ -4,6 +4,7 @@
  * synchronous halving bracket, and the choice of best trial at the highest rung reached.
  */
 import {
+  bestAtHighestLevel,
   configError,
   resolveMaxResource,
   score,
@@ -159,12 +160,8 @@ export class Rung {
  * is only ever compared with trials trained as far.
  */
 export function bestAtHighestRung(rungs: readonly Rung[], mode: Objective['mode']): number | undefined {
-  const levels = [...new Set(rungs.map((r) => r.resource))].sort((a, b) => b - a);
-  for (const level of levels) {
-    const entries = rungs.filter((r) => r.resource === level).flatMap((r) => r.ranked(mode));
-    if (entries.length > 0) return entries.sort(compareEntries(mode))[0].trialId;
-  }
-  return undefined;
+  const entries = rungs.flatMap((rung) => rung.ranked(mode).map((entry) => ({ ...entry, level: rung.resource })));
+  return bestAtHighestLevel(entries, mode, (e) => e.level)?.trialId;
 }
 
 export interface BracketSpec {

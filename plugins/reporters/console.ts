@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import type { SearchEvents, TrialView } from '../../core/index.ts';
+import { bestFinishedTrial, type Objective, type SearchEvents, type TrialView } from '../../core/index.ts';
 import { formatNumber } from './format.ts';
 
 function describeTrial(trial: TrialView): string {
@@ -19,14 +19,15 @@ export function attachConsoleReporter(events: SearchEvents, stream: NodeJS.Write
   let bar: cliProgress.SingleBar | undefined;
   let unit = '';
   let best: number | undefined;
-  let mode: 'min' | 'max' = 'max';
+  let objective: Objective = { metric: '', mode: 'max' };
+  const finished: TrialView[] = [];
   let trials = 0;
   // Clear the bar's line first; the bar redraws itself on its next update.
   const print = (line: string) => stream.write(bar ? `\r\x1b[2K${line}\n` : `${line}\n`);
 
   events.on('searchStart', (e) => {
     unit = e.budget.unit;
-    mode = e.objective.mode;
+    objective = e.objective;
     print(`batchtune: ${e.strategy} on ${e.trainer}, seed ${e.seed}, budget ${e.budget.limit} ${unit}${e.resumed ? ' (resumed from journal)' : ''}`);
     if (e.trainerInfo.backend) print(`backend: ${e.trainerInfo.backend} (${e.trainerInfo.backendReason ?? 'no reason given'})`);
     if (interactive) {
@@ -42,9 +43,8 @@ export function attachConsoleReporter(events: SearchEvents, stream: NodeJS.Write
   });
   events.on('budget', (b) => bar?.update(Math.min(b.spent, b.limit), { unit, trials, best: best === undefined ? '-' : formatNumber(best) }));
   events.on('trialEnd', ({ trial }) => {
-    if (trial.value !== null && trial.value !== undefined && (trial.state === 'completed' || trial.state === 'stopped')) {
-      if (best === undefined || (mode === 'max' ? trial.value > best : trial.value < best)) best = trial.value;
-    }
+    if (trial.state === 'completed' || trial.state === 'stopped') finished.push(trial);
+    best = bestFinishedTrial(finished, objective)?.value ?? undefined;
     const value = trial.value === undefined ? '-' : formatNumber(trial.value);
     const reason = trial.reason ? ` (${trial.reason})` : '';
     print(`${describeTrial(trial)} ${trial.state} at ${formatNumber(trial.resource)}: ${value}${reason}`);

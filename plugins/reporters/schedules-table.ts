@@ -1,4 +1,4 @@
-import { score, type Objective, type TrialSummary } from '../../core/index.ts';
+import { bestAtHighestLevel, type Objective, type TrialSummary } from '../../core/index.ts';
 import { scheduleOf, type ScheduleName } from '../../strategies/batch-increase.ts';
 import { formatNumber, renderTable } from './format.ts';
 import { generalizationGap } from './trials-table.ts';
@@ -39,16 +39,10 @@ export function scheduleRows(trials: readonly TrialSummary[]): ScheduleRow[] {
   }));
 }
 
-/** The best row by the objective; ties go to fewer steps. */
+/** The best row, chosen as the strategy chooses: among the schedules that went furthest, the best objective, then fewer steps. */
 export function bestScheduleRow(rows: readonly ScheduleRow[], objective: Objective): ScheduleRow | undefined {
-  let best: ScheduleRow | undefined;
-  for (const row of rows) {
-    const a = score(row.value, objective.mode);
-    if (a === -Infinity) continue;
-    const b = best ? score(best.value, objective.mode) : -Infinity;
-    if (!best || a > b || (a === b && row.steps < best.steps)) best = row;
-  }
-  return best;
+  const ran = rows.filter((r) => r.state !== 'failed' && r.state !== 'infeasible');
+  return bestAtHighestLevel(ran, objective.mode, (r) => r.examples);
 }
 
 /** A table of schedules: final settings, examples, steps, seconds, the objective and the gap. */

@@ -1,7 +1,8 @@
 import { defineTrainer } from '../../core/plugin.ts';
 import { sameParams, type Params } from '../../core/params.ts';
 import { RESOURCE_UNITS, ZERO_PROGRESS, type Progress, type ResourceUnit } from '../../core/resource.ts';
-import type { Report, ReportVerdict, SegmentResult, TrainRequest, TrainerSession } from '../../core/trainer.ts';
+import { endsBefore } from '../../core/target.ts';
+import type { ReportHandler, SegmentResult, TrainRequest, TrainerSession } from '../../core/trainer.ts';
 import { loadTabularFile, type CurvePoint, type TabularFile } from './tabular-file.ts';
 
 export interface TabularOptions {
@@ -10,8 +11,8 @@ export interface TabularOptions {
 
 /**
  * Replays recorded learning curves, so strategies can be tested and benchmarked in milliseconds.
- * A trial reads the curve `seed mod curves.length` of its configuration. Training up to a resource
- * reports every recorded point on the way and stops at the last point at or below every limit;
+ * A trial reads the curve `seed mod curves.length` of its configuration. Training up to a target
+ * reports every recorded point on the way and ends at the point nearest the target (`endsBefore`);
  * the ledger is charged that point's recorded examples, steps and seconds, so time budgets replay too.
  */
 export const tabularTrainer = defineTrainer<TabularOptions>({
@@ -57,12 +58,15 @@ class CurveSession implements TrainerSession {
 
   constructor(private readonly curve: CurvePoint[], private readonly params: Params) {}
 
-  async train(request: TrainRequest, onReport: (report: Report) => ReportVerdict): Promise<SegmentResult> {
+  async train(request: TrainRequest, onReport: ReportHandler): Promise<SegmentResult> {
     let stopped = false;
-    while (this.next < this.curve.length && !stopped && fits(this.curve[this.next], request)) {
+    const start = this.progress;
+    // Recorded points are the only places a replay can stop; `endsBefore` picks the one nearest the target.
+    while (this.next < this.curve.length && !stopped && withinCaps(this.curve[this.next], request) && !endsBefore(start, this.progress, pointProgress(this.curve[this.next]), request)) {
       const point = this.curve[this.next++];
-      this.progress = { examples: point.examples, steps: point.steps, seconds: point.seconds };
-      stopped = onReport({ progress: this.progress, metrics: point.metrics, batchSize: this.params.batchSize, learningRate: this.params.learningRate }) === 'stop';
+      this.progress = pointProgress(point);
+      const verdict = await onReport({ progress: this.progress, metrics: point.metrics, batchSize: this.params.batchSize, learningRate: this.params.learningRate });
+      stopped = verdict === 'stop';
     }
     return { progress: this.progress, exhausted: this.next >= this.curve.length, stopped };
   }
@@ -70,7 +74,11 @@ class CurveSession implements TrainerSession {
   dispose(): void {}
 }
 
-/** Recorded points are known before they are "trained", so every unit is a hard cap here. */
-function fits(point: CurvePoint, request: TrainRequest): boolean {
+/** Recorded points are known before they are "trained", so seconds are a hard cap here too. */
+function withinCaps(point: CurvePoint, request: TrainRequest): boolean {
   return RESOURCE_UNITS.every((unit) => request.limits[unit] === undefined || point[unit] <= request.limits[unit]!);
+}
+
+function pointProgress(point: CurvePoint): Progress {
+  return { examples: point.examples, steps: point.steps, seconds: point.seconds };
 }

@@ -5,8 +5,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { BatchtuneError, InfeasibleError, errorMessage } from '../../../core/errors.ts';
-import { withinLimits, type Limits, type Progress } from '../../../core/resource.ts';
-import type { Report, ReportVerdict, SegmentResult, TrainerSession, TrainRequest } from '../../../core/trainer.ts';
+import type { Progress } from '../../../core/resource.ts';
+import { endsBefore } from '../../../core/target.ts';
+import type { ReportHandler, ReportVerdict, SegmentResult, TrainerSession, TrainRequest } from '../../../core/trainer.ts';
 import { batchOf, EpochSampler } from './batches.ts';
 import type { Dataset } from './data/dataset.ts';
 import { EVAL_CHUNK, evaluateFitting } from './evaluate.ts';
@@ -78,7 +79,7 @@ export class TfjsSession implements TrainerSession {
     if (settings.noiseScale) this.noise = new NoiseScaleEstimator({ beta: settings.noiseScale.beta });
   }
 
-  async train(request: TrainRequest, onReport: (report: Report) => ReportVerdict): Promise<SegmentResult> {
+  async train(request: TrainRequest, onReport: ReportHandler): Promise<SegmentResult> {
     if (this.disposed) throw new BatchtuneError('USAGE', 'train() called on a disposed tfjs session');
     assertRuntimeUsable();
     const { batchSize, learningRate } = request;
@@ -87,8 +88,8 @@ export class TfjsSession implements TrainerSession {
       throw new BatchtuneError('USAGE', `learning rate must be a finite number >= 0 (got ${learningRate})`);
     }
     const limits = request.limits;
-    if (limits.examples === undefined && limits.steps === undefined && limits.seconds === undefined && this.settings.maxExamples === undefined) {
-      throw new BatchtuneError('USAGE', 'train() needs a limit in examples, steps or seconds');
+    if (limits.examples === undefined && limits.steps === undefined && limits.seconds === undefined && !request.target && this.settings.maxExamples === undefined) {
+      throw new BatchtuneError('USAGE', 'train() needs a target or a limit in examples, steps or seconds');
     }
     const k = this.settings.noiseScale?.microBatches;
     if (k !== undefined && batchSize % k !== 0) {
@@ -102,7 +103,7 @@ export class TfjsSession implements TrainerSession {
     let nextReport = (Math.floor(this.progress.examples / every) + 1) * every;
     let lastYield = now();
 
-    while (this.canStep(batchSize, limits)) {
+    while (this.canStep(batchSize, request, start)) {
       this.lastRate = rateAt(this.progress.examples, learningRate, request.warmup);
       this.optimizer.setLearningRate(this.lastRate);
       const began = now();
@@ -110,7 +111,7 @@ export class TfjsSession implements TrainerSession {
       this.progress.seconds += (now() - began) / 1000;
       this.progress.examples += batchSize;
       this.progress.steps += 1;
-      if (!this.canStep(batchSize, limits)) break;
+      if (!this.canStep(batchSize, request, start)) break;
       if (this.progress.examples >= nextReport) {
         nextReport = (Math.floor(this.progress.examples / every) + 1) * every;
         if ((await this.report(request, start, false, onReport)) === 'stop') return this.result(batchSize, true);
@@ -135,10 +136,11 @@ export class TfjsSession implements TrainerSession {
     for (const { norms } of this.pendingNorms.splice(0)) norms.dispose();
   }
 
-  private canStep(batchSize: number, limits: Limits): boolean {
+  /** Whether to take another step: within the caps, and not past the point nearest the target (`endsBefore`). */
+  private canStep(batchSize: number, request: TrainRequest, start: Progress): boolean {
     const next = { examples: this.progress.examples + batchSize, steps: this.progress.steps + 1, seconds: this.progress.seconds };
     const max = this.settings.maxExamples;
-    return withinLimits(this.progress, next, limits) && (max === undefined || next.examples <= max);
+    return !endsBefore(start, this.progress, next, request) && (max === undefined || next.examples <= max);
   }
 
   private result(batchSize: number, stopped: boolean): SegmentResult {
@@ -222,7 +224,7 @@ export class TfjsSession implements TrainerSession {
     request: TrainRequest,
     start: Progress,
     final: boolean,
-    onReport: (report: Report) => ReportVerdict,
+    onReport: ReportHandler,
   ): Promise<ReportVerdict> {
     const metrics: Record<string, number | null> = {};
     // Reading the sums waits for any training work still queued, so that wait is training time.

@@ -1,0 +1,32 @@
+import { withinLimits, type Progress, type ResourceUnit } from './resource.ts';
+import type { TrainRequest } from './trainer.ts';
+
+/** Where a segment aims: "train up to `value` in `unit`", cumulative over the trial. */
+export interface Target {
+  unit: ResourceUnit;
+  value: number;
+}
+
+/**
+ * The one rule every trainer follows to end a segment, asked before each step (or each recorded point)
+ * that would take the trial from `current` to `next`; `start` is where the segment began.
+ *
+ * - The request's `limits` are hard caps (the budget): a step that would exceed one is never taken.
+ * - The target is soft: a trainer can only stop where it can report (a step boundary, a recorded point,
+ *   an epoch end), and rarely exactly at r. The segment ends at the reachable point nearest r (the lower
+ *   one on a tie), and never with zero progress while the trial can still train: a first step that
+ *   overshoots r is taken. So at batch 1024, "up to 10,000 examples" ends at 10,240, not at 9,216.
+ *
+ * A `next` whose seconds are unknown before the step may repeat `current.seconds`; the segment then ends
+ * at the first point at or past a seconds target.
+ */
+export function endsBefore(start: Progress, current: Progress, next: Progress, request: Pick<TrainRequest, 'limits' | 'target'>): boolean {
+  if (!withinLimits(current, next, request.limits)) return true;
+  const target = request.target;
+  if (!target) return false;
+  const { unit, value } = target;
+  if (current[unit] >= value) return true;
+  if (next[unit] <= value) return false;
+  if (current[unit] <= start[unit]) return false;
+  return value - current[unit] <= next[unit] - value;
+}
