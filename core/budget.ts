@@ -8,17 +8,19 @@ export interface BudgetConfig {
 }
 
 /**
- * Counts what the search spends. Every training segment is charged; the engine asks the ledger for
- * the caps of a segment before it starts, so examples and steps never exceed the limit (the last
- * segment is truncated) and seconds overshoot by at most one training step.
+ * Counts what the search spends. Every report charges what it trained. Before a segment starts the
+ * engine asks for its caps; in examples and steps they are hard, and segments that run at once each
+ * hold a reservation, so together they can never spend past the limit. Seconds cannot be capped
+ * before a step is taken: each segment overshoots by at most one step.
  */
 export class BudgetLedger {
   readonly unit: BudgetUnit;
   readonly limit: number;
   private spentAmount = 0;
   private trialsStarted = 0;
-  /** Set when the remaining budget cannot buy a single step. */
-  private starved = false;
+  /** Budget promised to segments in flight and not yet spent, by trial. */
+  private readonly reservations = new Map<number, number>();
+  private reservedTotal = 0;
 
   constructor(config: BudgetConfig) {
     this.unit = config.unit;
@@ -33,13 +35,37 @@ export class BudgetLedger {
     return Math.max(0, this.limit - this.spent);
   }
 
-  get exhausted(): boolean {
-    return this.starved || this.remaining <= 0;
+  /** What a new segment may still be promised: the remainder less what segments in flight hold. */
+  get available(): number {
+    return Math.max(0, this.remaining - this.reservedTotal);
   }
 
-  /** Charges the progress a segment made since the last charge. */
-  charge(delta: Progress): void {
-    if (this.unit !== 'trials') this.spentAmount += delta[this.unit];
+  get exhausted(): boolean {
+    return this.remaining <= 0;
+  }
+
+  /** Charges what a trial trained since its last charge. */
+  charge(trialId: number, delta: Progress): void {
+    if (this.unit === 'trials') return;
+    const amount = delta[this.unit];
+    this.spentAmount += amount;
+    const held = this.reservations.get(trialId);
+    if (held !== undefined) {
+      const used = Math.min(held, Math.max(0, amount));
+      this.reservations.set(trialId, held - used);
+      this.reservedTotal -= used;
+    }
+  }
+
+  /** Gives back a charge whose work is discarded (a segment lost with its worker, to be trained again). */
+  refund(trialId: number, delta: Progress): void {
+    if (this.unit === 'trials') return;
+    this.spentAmount -= delta[this.unit];
+    const held = this.reservations.get(trialId);
+    if (held !== undefined) {
+      this.reservations.set(trialId, held + delta[this.unit]);
+      this.reservedTotal += delta[this.unit];
+    }
   }
 
   canStartTrial(): boolean {
@@ -50,15 +76,25 @@ export class BudgetLedger {
     this.trialsStarted += 1;
   }
 
-  /** Marks the budget spent because what is left cannot pay for one step. */
-  markStarved(): void {
-    this.starved = true;
+  /**
+   * The caps of a trial's next segment, given its progress, and a reservation of up to `need` (what
+   * the segment may spend, when known) that other segments cannot take while it runs.
+   */
+  open(trialId: number, progress: Progress, need = Infinity): Limits {
+    if (this.unit === 'trials') return {};
+    if (this.unit === 'seconds') return { seconds: progress.seconds + this.remaining };
+    const grant = Math.min(need, this.available);
+    this.reservations.set(trialId, grant);
+    this.reservedTotal += grant;
+    return { [this.unit]: progress[this.unit] + grant };
   }
 
-  /** The caps of a trial's next segment, given its progress so far. */
-  limitsFor(progress: Progress): Limits {
-    if (this.unit === 'trials') return {};
-    return { [this.unit]: progress[this.unit] + this.remaining };
+  /** The segment ended: what it did not spend goes back to the pool. */
+  close(trialId: number): void {
+    const held = this.reservations.get(trialId);
+    if (held === undefined) return;
+    this.reservedTotal -= held;
+    this.reservations.delete(trialId);
   }
 
   snapshot(): { unit: BudgetUnit; limit: number; spent: number; remaining: number } {

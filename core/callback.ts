@@ -10,8 +10,9 @@ export type CallbackVerdict = void | { stop: true; reason: string };
  * keep per-trial state keyed by trial id. A callback that throws is reported, never fatal.
  */
 export interface Callback {
-  onReport(report: Report, trial: TrialView): CallbackVerdict;
-  onTrialEnd?(trial: TrialView): void;
+  /** May answer asynchronously; the engine awaits it before the trial trains on. */
+  onReport(report: Report, trial: TrialView): CallbackVerdict | Promise<CallbackVerdict>;
+  onTrialEnd?(trial: TrialView): void | Promise<void>;
 }
 
 export interface CallbackContext {

@@ -21,7 +21,9 @@ export interface StudyConfig {
   strategy?: PluginRef;
   trainer: PluginRef;
   callbacks?: PluginRef[];
-  /** Trials kept in flight at once, interleaved in one process. */
+  /** Where trials train: `inline` (this process), `pool` (worker processes), `redis` (a job queue). */
+  executor?: PluginRef;
+  /** Segments in flight at once; default: the executor's slots (1 inline, the workers of a pool). */
   concurrency?: number;
   /** Module paths of user plugins, relative to the config file. */
   plugins?: string[];
@@ -38,7 +40,8 @@ export interface ResolvedConfig {
   strategy: PluginRef;
   trainer: PluginRef;
   callbacks: PluginRef[];
-  concurrency: number;
+  executor: PluginRef;
+  concurrency?: number;
   plugins: string[];
 }
 
@@ -137,7 +140,8 @@ export const studySchema = {
     strategy: { ...pluginRef, default: { type: 'grid' } },
     trainer: pluginRef,
     callbacks: { type: 'array', items: pluginRef, default: [] },
-    concurrency: { type: 'integer', minimum: 1, default: 1 },
+    executor: { ...pluginRef, default: { type: 'inline' } },
+    concurrency: { type: 'integer', minimum: 1, description: 'Segments in flight at once; default: the executor\'s slots.' },
     plugins: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
   },
 } as const;

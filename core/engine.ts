@@ -1,33 +1,41 @@
-import { BudgetLedger } from './budget.ts';
+import { BudgetLedger, type BudgetConfig } from './budget.ts';
 import type { Callback } from './callback.ts';
-import { callPlugin, callPluginSync, isCoded } from './driver.ts';
-import { BatchtuneError, errorMessage, PluginError } from './errors.ts';
+import { callPlugin } from './driver.ts';
+import { errorMessage, PluginError } from './errors.ts';
 import type { SearchEvents } from './events.ts';
-import { JOURNAL_VERSION, JournalReplay, type JournalRecord, type RecordedSegment } from './journal.ts';
+import type { Executor } from './executor.ts';
+import { InFlight, type FlightEntry } from './in-flight.ts';
+import { JOURNAL_VERSION, type JournalRecord } from './journal.ts';
+import type { JournalView } from './journal-state.ts';
+import { isFinal, transition } from './lifecycle.ts';
 import type { Objective } from './objective.ts';
-import { progressDelta, type Limits, type Progress, type ResourceUnit } from './resource.ts';
+import { Replay } from './replay.ts';
+import type { ResourceUnit } from './resource.ts';
 import { trialSeed } from './rng.ts';
+import { SegmentSupervisor } from './segment-supervisor.ts';
 import type { SearchSpace } from './space.ts';
 import type { Store } from './store.ts';
 import type { Decision, SearchState, SegmentOutcome, Strategy } from './strategy.ts';
-import { bestFinishedTrial } from './best.ts';
-import { summarizeTrial, type SearchSummary } from './summary.ts';
-import type { Report, ReportVerdict, SegmentResult, TrainRequest, Trainer } from './trainer.ts';
+import { buildSummary, type SearchSummary } from './summary.ts';
 import { TrialRecord } from './trial-record.ts';
-import type { BudgetConfig } from './budget.ts';
+import type { TrialState } from './trial.ts';
 
 export interface EngineSetup {
   seed: number;
   objective: Objective;
   budget: BudgetConfig;
   resourceUnit: ResourceUnit;
+  /** Segments in flight at once. */
   concurrency: number;
   space: SearchSpace;
   strategy: { name: string; instance: Strategy };
-  trainer: { name: string; instance: Trainer; info: Record<string, unknown> };
+  trainer: { name: string; info: Record<string, unknown> };
+  executor: { name: string; instance: Executor };
   callbacks: Array<{ name: string; instance: Callback }>;
   events: SearchEvents;
   store: Store;
+  /** What the store held when the search began (the journal to resume). */
+  journal: JournalView;
   /** Hash and copy of the resolved config, for the journal header. */
   configHash: string;
   config: unknown;
@@ -35,40 +43,47 @@ export interface EngineSetup {
   journalPath: string;
 }
 
-/** A segment that ran (or was replayed) and waits for its moment on the search's clock. */
-interface Completion {
-  finish: number;
-  order: number;
-  outcome: SegmentOutcome;
-}
+/** Consecutive segments that trained nothing because the budget left could not buy a step: then the search stops asking. */
+const MAX_BUDGET_BLOCKED = 10;
 
 /**
- * The search loop. It asks the strategy for decisions while it has free slots and budget, runs each
- * segment through the trainer (charging the ledger at every report, consulting callbacks), and tells
- * the strategy each outcome in the order the segments finish on the search's clock. Segments run
- * one at a time in this process: with `concurrency` N the clock models N workers, which keeps
- * decisions deterministic (Syne Tune's simulator backend does the same with recorded curves).
+ * The search loop, and only that: ask the strategy while there are free slots and budget, hand each
+ * segment to the executor (the supervisor runs it: reports, charges, callbacks, the trial's end), and
+ * tell the strategy each outcome in the order segments end — on the simulated clock for the inline
+ * executor, as machines finish them for real workers, as recorded when resuming.
  */
 export class Engine {
   private readonly ledger: BudgetLedger;
   private readonly trials: TrialRecord[] = [];
-  private readonly inFlight: Completion[] = [];
-  private readonly replay: JournalReplay;
+  private readonly inFlight = new InFlight();
+  private readonly replay: Replay;
+  private readonly supervisor: SegmentSupervisor;
   private decisionCount = 0;
-  private completionCount = 0;
+  private submitted = 0;
   private now = 0;
   private failure: string | undefined;
+  private budgetBlocked = 0;
 
   constructor(private readonly setup: EngineSetup) {
     this.ledger = new BudgetLedger(setup.budget);
-    this.replay = new JournalReplay(setup.store.read() as JournalRecord[]);
-    this.replay.assertCompatible(setup.configHash, setup.journalPath);
+    this.replay = new Replay(setup.journal, setup.journalPath);
+    this.supervisor = new SegmentSupervisor({
+      ...setup,
+      ledger: this.ledger,
+      replay: this.replay,
+      journal: (record) => this.journal(record),
+      endTrial: (trial, state, reason) => this.endTrial(trial, state, reason),
+      reportPluginError: (error, trialId) => this.reportPluginError(error, trialId),
+    });
+  }
+
+  private get sequential(): boolean {
+    return this.setup.executor.instance.sequential;
   }
 
   async run(): Promise<SearchSummary> {
     const { setup } = this;
-    const resumed = !this.replay.isEmpty;
-    if (!resumed) {
+    if (!this.replay.resumed) {
       this.journal({
         t: 'header',
         version: JOURNAL_VERSION,
@@ -82,6 +97,9 @@ export class Engine {
         config: setup.config,
       });
       this.journal({ t: 'trainer', info: setup.trainer.info });
+    } else if (setup.journal.summary) {
+      // A finished journal: nothing to run, nothing to append.
+      return setup.journal.summary;
     }
     setup.events.emit('searchStart', {
       seed: setup.seed,
@@ -90,19 +108,18 @@ export class Engine {
       trainer: setup.trainer.name,
       trainerInfo: setup.trainer.info,
       budget: { unit: this.ledger.unit, limit: this.ledger.limit },
-      resumed,
+      resumed: this.replay.resumed,
     });
     try {
       await this.loop();
     } catch (error) {
       // Leave the journal as it was (resume picks it up from there); only free what the trials hold.
-      for (const trial of this.trials) await this.dispose(trial);
-      await this.closeTrainer();
+      await this.closeExecutor();
       throw error;
     }
-    await this.closeSessions();
-    await this.closeTrainer();
-    const summary = this.summary();
+    await this.endRemaining();
+    await this.closeExecutor();
+    const summary = await this.summary();
     this.journal({ t: 'searchEnd', summary });
     setup.store.sync();
     setup.events.emit('searchEnd', { summary });
@@ -112,251 +129,176 @@ export class Engine {
   private async loop(): Promise<void> {
     let asking = true;
     while (true) {
-      // A trials budget only limits starts: trials already started may still be continued (promoted).
-      const trialsBudget = this.ledger.unit === 'trials';
-      while (asking && this.inFlight.length < this.setup.concurrency && (trialsBudget || !this.ledger.exhausted)) {
-        const decision = this.ask();
-        if (!decision || decision.kind === 'done' || (decision.kind === 'start' && trialsBudget && !this.ledger.canStartTrial())) {
+      while (asking && this.mayAsk()) {
+        const decision = await this.ask();
+        if (!decision || decision.kind === 'done') {
           asking = false;
         } else if (decision.kind === 'wait') {
-          if (this.inFlight.length === 0) {
+          if (this.inFlight.size === 0) {
             this.fail(`strategy "${this.setup.strategy.name}" waits with no trial running`);
             asking = false;
           }
           break;
-        } else {
-          await this.act(decision);
+        } else if (!(await this.act(decision))) {
+          asking = false;
         }
       }
-      const next = this.nextCompletion();
-      if (!next) return;
-      this.now = Math.max(this.now, next.finish);
-      this.tell(next.outcome);
+      const entry = await this.nextOutcome();
+      if (!entry) return;
+      await this.tell(entry);
     }
   }
 
-  private ask(): Decision | undefined {
+  /** On resume, the journal says when the strategy was asked; live, free slots and budget do. */
+  private mayAsk(): boolean {
+    if (this.replay.driving) return this.replay.next?.kind === 'decision';
+    if (this.inFlight.size >= this.setup.concurrency) return false;
+    if (this.budgetBlocked >= MAX_BUDGET_BLOCKED) return false;
+    // A trials budget only limits starts: trials already started may still be continued (promoted).
+    return this.ledger.unit === 'trials' || !this.ledger.exhausted;
+  }
+
+  private async nextOutcome() {
+    const next = this.replay.next;
+    if (next?.kind === 'tell') {
+      const entry = await this.inFlight.take(next.trialId, next.seg);
+      if (entry) return entry;
+    }
+    return this.sequential ? this.inFlight.nextByClock() : this.inFlight.nextToEnd();
+  }
+
+  private async ask(): Promise<Decision | undefined> {
+    const { name, instance } = this.setup.strategy;
     let decision: Decision;
     try {
-      decision = callPluginSync(this.setup.strategy.name, 'ask', () => this.setup.strategy.instance.ask(this.state()));
+      decision = await callPlugin(name, 'ask', () => instance.ask(this.state()));
     } catch (error) {
       this.reportPluginError(error);
       this.fail(errorMessage(error));
       return undefined;
     }
     const n = this.decisionCount++;
-    const recorded = this.replay.decisions[n];
-    if (recorded !== undefined) {
-      if (JSON.stringify(recorded) !== JSON.stringify(decision)) {
-        throw new BatchtuneError(
-          'JOURNAL_DIVERGED',
-          `${this.setup.journalPath}: decision ${n} differs from the journal (recorded ${JSON.stringify(recorded)}, now ${JSON.stringify(decision)}); the strategy is not deterministic or the plugins changed`,
-        );
-      }
-    } else {
-      this.journal({ t: 'decision', n, decision });
-    }
+    if (!this.replay.checkDecision(n, decision)) this.journal({ t: 'decision', n, decision });
     return decision;
   }
 
-  private async act(decision: Exclude<Decision, { kind: 'wait' | 'done' }>): Promise<void> {
+  /** Acts on a decision; false when the search cannot go on asking (a strategy error, a spent trials budget). */
+  private async act(decision: Exclude<Decision, { kind: 'wait' | 'done' }>): Promise<boolean> {
+    const strategy = this.setup.strategy.name;
     if (decision.kind === 'stop') {
       const trial = this.trials[decision.trialId];
-      if (!trial || trial.state !== 'paused') return;
-      await this.finish(trial, 'pruned', decision.reason ?? `stopped by ${this.setup.strategy.name}`);
-      this.setup.events.emit('trialStop', { trial, by: 'strategy', reason: trial.reason! });
-      return;
+      if (!trial || trial.state !== 'paused') return this.refuse(decision.trialId, trial?.state, 'stop');
+      await this.endTrial(trial, 'pruned', decision.reason ?? `stopped by ${strategy}`, strategy);
+      this.setup.events.emit('trialStop', { trial: trial.snapshot(), by: 'strategy', reason: trial.reason! });
+      return true;
     }
     let trial: TrialRecord;
     if (decision.kind === 'start') {
-      if (this.ledger.unit === 'trials' && !this.ledger.canStartTrial()) return;
-      const trialId = this.trials.length;
-      trial = new TrialRecord(trialId, decision.params, decision.seed ?? trialSeed(this.setup.seed, trialId), decision.tag, this.setup.objective, this.setup.resourceUnit);
-      this.trials.push(trial);
-      this.ledger.noteTrialStarted();
-      if (!this.replay.startedTrials.has(trialId)) this.journal({ t: 'trialStart', trialId, params: trial.params, seed: trial.seed, ...(decision.tag !== undefined ? { tag: decision.tag } : {}) });
-      this.setup.events.emit('trialStart', { trial });
+      if (this.ledger.unit === 'trials' && !this.ledger.canStartTrial()) return false;
+      trial = this.openTrial(decision);
     } else {
       const found = this.trials[decision.trialId];
-      if (!found || found.state !== 'paused') {
-        this.fail(`strategy "${this.setup.strategy.name}" continued trial ${decision.trialId}, which is ${found ? found.state : 'unknown'}`);
-        return;
-      }
+      if (!found || found.state !== 'paused') return this.refuse(decision.trialId, found?.state, 'continue');
       trial = found;
     }
-    trial.state = 'running';
-    const completion = await this.runSegment(trial, decision);
-    this.inFlight.push(completion);
+    const done = this.submit(trial, decision);
+    // Inline, one segment runs at a time in this process: it runs now, and its outcome waits for its time on the clock.
+    if (this.sequential) await done;
+    return true;
   }
 
-  private async runSegment(trial: TrialRecord, decision: Extract<Decision, { kind: 'start' | 'continue' }>): Promise<Completion> {
-    const seg = trial.segments++;
+  private refuse(trialId: number, state: TrialState | undefined, verb: string): false {
+    this.fail(`strategy "${this.setup.strategy.name}": cannot ${verb} trial ${trialId}: it is ${state ?? 'unknown'}`);
+    return false;
+  }
+
+  private openTrial(decision: Extract<Decision, { kind: 'start' }>): TrialRecord {
+    const trialId = this.trials.length;
+    const seed = decision.seed ?? trialSeed(this.setup.seed, trialId);
+    const trial = new TrialRecord(trialId, decision.params, seed, decision.tag, this.setup.objective, this.setup.resourceUnit);
+    this.trials.push(trial);
+    this.ledger.noteTrialStarted();
+    if (!this.replay.started(trialId)) {
+      this.journal({ t: 'trialStart', trialId, params: trial.params, seed, ...(decision.tag !== undefined ? { tag: decision.tag } : {}) });
+    }
+    this.setup.events.emit('trialStart', { trial: trial.snapshot() });
+    return trial;
+  }
+
+  private submit(trial: TrialRecord, decision: Extract<Decision, { kind: 'start' | 'continue' }>): Promise<SegmentOutcome> {
+    transition(trial, 'running', this.setup.strategy.name);
+    trial.touch();
+    const entry: FlightEntry = { trialId: trial.trialId, seg: trial.segments, order: this.submitted++, done: Promise.resolve(undefined as never) };
     const started = this.now;
-    const before = trial.progress;
-    trial.batchSize = decision.settings?.batchSize ?? trial.batchSize;
-    trial.learningRate = decision.settings?.learningRate ?? trial.learningRate;
-    const warmup = this.setup.space.warmupFor(trial.params);
-    const request: TrainRequest = {
-      limits: this.ledger.limitsFor(trial.progress),
-      target: { unit: this.setup.resourceUnit, value: decision.resource },
-      batchSize: trial.batchSize,
-      learningRate: trial.learningRate,
-      ...(warmup ? { warmup } : {}),
-    };
-    const recorded = this.replay.segment(trial.trialId, seg);
-    if (!recorded) this.journal({ t: 'segmentStart', trialId: trial.trialId, seg });
+    const seconds = trial.progress.seconds;
+    entry.done = this.supervisor.run(trial, decision).then(({ outcome, blockedByBudget }) => {
+      // On the simulated clock a segment takes the training seconds it reported.
+      entry.finish = started + (trial.progress.seconds - seconds);
+      this.budgetBlocked = blockedByBudget ? this.budgetBlocked + 1 : 0;
+      return outcome;
+    });
+    this.inFlight.add(entry);
+    return entry.done;
+  }
 
-    let stopReason: string | undefined;
-    const onReport = (report: Report): ReportVerdict => {
-      if (!recorded) this.journal({ t: 'report', trialId: trial.trialId, seg, report });
-      this.charge(trial, report.progress);
-      trial.reports.push(report);
-      this.setup.events.emit('report', { trial, report, replayed: recorded !== undefined });
-      this.setup.events.emit('budget', this.ledger.snapshot());
-      stopReason ??= this.consultCallbacks(report, trial);
-      return stopReason ? 'stop' : 'continue';
-    };
-
-    let result: SegmentResult | undefined;
-    let error: { state: 'failed' | 'infeasible'; message: string } | undefined;
+  private async tell(entry: FlightEntry): Promise<void> {
+    const { name, instance } = this.setup.strategy;
+    const outcome = entry.outcome!;
+    if (this.sequential) this.now = Math.max(this.now, entry.finish ?? this.now);
+    if (!this.replay.checkTell(entry.trialId, entry.seg)) this.journal({ t: 'tell', trialId: entry.trialId, seg: entry.seg });
     try {
-      result = recorded ? await replaySegment(recorded, onReport) : await this.trainLive(trial, request, onReport);
-      this.charge(trial, result.progress);
-    } catch (thrown) {
-      error = { state: isCoded(thrown, 'INFEASIBLE') ? 'infeasible' : 'failed', message: errorMessage(thrown) };
-      if (!recorded && error.state === 'failed') this.reportPluginError(thrown, trial.trialId);
-    }
-    if (recorded) {
-      trial.pendingFastForward.push({ ...request, limits: { examples: recorded.end.result?.progress.examples ?? 0, steps: recorded.end.result?.progress.steps ?? 0 } });
-    } else {
-      this.journal({ t: 'segmentEnd', trialId: trial.trialId, seg, request, ...(result ? { result } : {}), ...(error ? { error } : {}) });
-      this.setup.store.sync();
-    }
-
-    const reachedTarget = trial.resource >= decision.resource;
-    if (result) {
-      trial.exhausted = result.exhausted;
-      // Short of its target with more to train and nobody stopping it: the budget's cap stopped it when that cap
-      // was tighter than the target (a target between two steps or recorded points is reached as near as can be).
-      // In another unit the caps cannot be compared; a segment that could not buy a single step is the sign.
-      const cap = request.limits[this.ledger.unit as keyof Limits];
-      const budgetBound =
-        this.ledger.unit === this.setup.resourceUnit ? cap !== undefined && cap < decision.resource : trial.progress.examples === before.examples;
-      trial.target = decision.resource;
-      trial.cutByBudget = !reachedTarget && !result.exhausted && !stopReason && budgetBound;
-      if (trial.cutByBudget) this.ledger.markStarved();
-    }
-    if (error) {
-      await this.finish(trial, error.state, error.message);
-    } else if (stopReason) {
-      await this.finish(trial, 'stopped', stopReason);
-      this.setup.events.emit('trialStop', { trial, by: 'callback', reason: stopReason });
-    } else {
-      trial.state = 'paused';
-    }
-    return {
-      finish: started + (trial.progress.seconds - before.seconds),
-      order: this.completionCount++,
-      outcome: { trial, decision, reachedTarget: reachedTarget || trial.exhausted, exhausted: trial.exhausted },
-    };
-  }
-
-  private async trainLive(trial: TrialRecord, request: TrainRequest, onReport: (r: Report) => ReportVerdict): Promise<SegmentResult> {
-    const { name, instance } = this.setup.trainer;
-    if (!trial.session) {
-      trial.session = await callPlugin(name, 'open', () => instance.open({ trialId: trial.trialId, params: trial.params, seed: trial.seed }));
-    }
-    const session = trial.session;
-    // Work replayed from the journal has to be trained again (uncharged) before this trial continues.
-    for (const past of trial.pendingFastForward.splice(0)) await callPlugin(name, 'train', () => session.train(past, () => 'continue'));
-    return callPlugin(name, 'train', () => session.train(request, onReport));
-  }
-
-  private charge(trial: TrialRecord, progress: Progress): void {
-    const delta = progressDelta(progress, trial.progress);
-    if (delta.examples <= 0 && delta.steps <= 0 && delta.seconds <= 0) return;
-    this.ledger.charge(delta);
-    trial.progress = progress;
-  }
-
-  private consultCallbacks(report: Report, trial: TrialRecord): string | undefined {
-    for (const { name, instance } of this.setup.callbacks) {
-      try {
-        const verdict = callPluginSync(name, 'onReport', () => instance.onReport(report, trial));
-        if (verdict && verdict.stop) return `${name}: ${verdict.reason}`;
-      } catch (error) {
-        this.reportPluginError(error, trial.trialId);
-      }
-    }
-    return undefined;
-  }
-
-  private nextCompletion(): Completion | undefined {
-    if (this.inFlight.length === 0) return undefined;
-    let index = 0;
-    for (let i = 1; i < this.inFlight.length; i++) {
-      const a = this.inFlight[i];
-      const b = this.inFlight[index];
-      if (a.finish < b.finish || (a.finish === b.finish && a.order < b.order)) index = i;
-    }
-    return this.inFlight.splice(index, 1)[0];
-  }
-
-  private tell(outcome: SegmentOutcome): void {
-    try {
-      callPluginSync(this.setup.strategy.name, 'tell', () => this.setup.strategy.instance.tell(outcome, this.state()));
+      await callPlugin(name, 'tell', () => instance.tell(outcome, this.state()));
     } catch (error) {
       this.reportPluginError(error, outcome.trial.trialId);
     }
   }
 
-  /** Puts a trial in a final state, frees its session and tells the callbacks. */
-  private async finish(trial: TrialRecord, state: TrialRecord['state'], reason?: string): Promise<void> {
-    trial.state = state;
+  /** Moves a trial to a final state, frees its session at once and tells everyone listening. */
+  private async endTrial(trial: TrialRecord, state: TrialState, reason?: string, actor = 'engine'): Promise<void> {
+    transition(trial, state, actor);
     if (reason) trial.reason = reason;
-    await this.dispose(trial);
-    if (!this.replay.endedTrials.has(trial.trialId)) this.journal({ t: 'trialEnd', trialId: trial.trialId, state, ...(reason ? { reason } : {}) });
+    trial.touch();
+    try {
+      await this.setup.executor.instance.release(trial.trialId);
+    } catch (error) {
+      this.reportPluginError(error, trial.trialId);
+    }
+    if (!this.replay.ended(trial.trialId)) this.journal({ t: 'trialEnd', trialId: trial.trialId, state, ...(reason ? { reason } : {}) });
+    const snapshot = trial.snapshot();
     for (const { name, instance } of this.setup.callbacks) {
       try {
-        callPluginSync(name, 'onTrialEnd', () => instance.onTrialEnd?.(trial));
+        await callPlugin(name, 'onTrialEnd', () => instance.onTrialEnd?.(snapshot));
       } catch (error) {
         this.reportPluginError(error, trial.trialId);
       }
     }
-    this.setup.events.emit('trialEnd', { trial });
-  }
-
-  private async dispose(trial: TrialRecord): Promise<void> {
-    const session = trial.session;
-    trial.session = undefined;
-    if (!session) return;
-    try {
-      await callPlugin(this.setup.trainer.name, 'dispose', () => session.dispose());
-    } catch (error) {
-      this.reportPluginError(error, trial.trialId);
-    }
+    this.setup.events.emit('trialEnd', { trial: snapshot });
   }
 
   /**
-   * Ends the trials still paused. One is completed when the trainer could take it no further, or its
-   * last segment aimed at the furthest target of the search and the budget did not cut it short;
+   * Ends the trials the search left open. One is completed when the trainer could take it no further,
+   * or its last segment aimed at the furthest target of the search and the budget did not cut it short;
    * the others were left behind at a lower rung (pruned).
    */
-  private async closeSessions(): Promise<void> {
+  private async endRemaining(): Promise<void> {
     const furthestTarget = Math.max(0, ...this.trials.map((t) => t.target));
     for (const trial of this.trials) {
-      if (trial.state !== 'paused' && trial.state !== 'running') continue;
+      if (isFinal(trial.state)) continue;
+      if (trial.state === 'pending') {
+        await this.endTrial(trial, 'pruned', 'search ended before it ran');
+        continue;
+      }
       const done = trial.exhausted || (trial.target >= furthestTarget && !trial.cutByBudget);
       const reason = this.ledger.exhausted ? 'budget exhausted before it was promoted' : 'search ended before it was promoted';
-      await this.finish(trial, done ? 'completed' : 'pruned', done ? undefined : reason);
+      await this.endTrial(trial, done ? 'completed' : 'pruned', done ? undefined : reason);
     }
   }
 
-  private async closeTrainer(): Promise<void> {
+  private async closeExecutor(): Promise<void> {
     try {
-      await this.setup.trainer.instance.close?.();
+      await this.setup.executor.instance.close();
     } catch (error) {
-      this.reportPluginError(new PluginError(this.setup.trainer.name, 'close', error));
+      this.reportPluginError(new PluginError(this.setup.executor.name, 'close', error));
     }
   }
 
@@ -377,53 +319,34 @@ export class Engine {
   }
 
   private state(): SearchState {
-    return {
-      trials: this.trials,
-      running: this.inFlight.length,
+    return Object.freeze({
+      trials: Object.freeze(this.trials.map((t) => t.snapshot())),
+      running: this.inFlight.size,
       concurrency: this.setup.concurrency,
-      budget: this.ledger.snapshot(),
+      budget: Object.freeze(this.ledger.snapshot()),
       now: this.now,
-    };
+    });
   }
 
-  private summary(): SearchSummary {
+  private async summary(): Promise<SearchSummary> {
     const { setup } = this;
-    const state = this.state();
     let bestId: number | undefined;
-    try {
-      bestId = setup.strategy.instance.best
-        ? callPluginSync(setup.strategy.name, 'best', () => setup.strategy.instance.best!(state))
-        : bestFinishedTrial(this.trials, setup.objective)?.trialId;
-    } catch (error) {
-      this.reportPluginError(error);
-      bestId = bestFinishedTrial(this.trials, setup.objective)?.trialId;
+    const best = setup.strategy.instance.best;
+    if (best) {
+      try {
+        bestId = await callPlugin(setup.strategy.name, 'best', () => best.call(setup.strategy.instance, this.state()));
+      } catch (error) {
+        this.reportPluginError(error);
+      }
     }
-    const best = bestId === undefined ? undefined : this.trials[bestId];
-    return {
-      best:
-        best && best.value !== null && best.value !== undefined
-          ? { trialId: best.trialId, params: best.params, metric: setup.objective.metric, value: best.value, resource: best.resource }
-          : null,
-      trials: this.trials.map(summarizeTrial),
-      budget: { unit: this.ledger.unit, limit: this.ledger.limit, spent: this.ledger.spent },
-      seed: setup.seed,
-      strategy: setup.strategy.name,
-      trainer: setup.trainer.name,
-      trainerInfo: setup.trainer.info,
-      objective: setup.objective,
-      resourceUnit: setup.resourceUnit,
+    return buildSummary({
+      trials: this.trials.map((t) => t.snapshot()),
+      bestId,
+      ledger: this.ledger,
+      setup,
       elapsedSeconds: this.now,
       ...(this.failure ? { error: this.failure } : {}),
-    };
+    });
   }
 }
 
-/** Plays a recorded segment back through the same report path, instead of training. */
-async function replaySegment(recorded: RecordedSegment, onReport: (report: Report) => ReportVerdict): Promise<SegmentResult> {
-  for (const report of recorded.reports) {
-    if (onReport(report) === 'stop') break;
-  }
-  const { result, error } = recorded.end;
-  if (error) throw Object.assign(new Error(error.message), { code: error.state === 'infeasible' ? 'INFEASIBLE' : 'PLUGIN_FAILED' });
-  return result!;
-}

@@ -12,6 +12,8 @@ export type ErrorCode =
   | 'JOURNAL_MISMATCH'
   | 'JOURNAL_DIVERGED'
   | 'JOURNAL_CORRUPT'
+  | 'ILLEGAL_TRANSITION'
+  | 'WORKER_LOST'
   | 'USAGE';
 
 export class BatchtuneError extends Error {

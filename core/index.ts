@@ -23,5 +23,7 @@ export * from './trainer.ts';
 export * from './trial.ts';
 export { Engine, type EngineSetup } from './engine.ts';
 export { formatAjvErrors, resolveConfig, validatePluginOptions } from './validate.ts';
-export * from './journal-view.ts';
+export * from './journal-state.ts';
+export * from './executor.ts';
+export * from './trial-host.ts';
 export * from './json-schema.ts';

@@ -1,9 +1,10 @@
 import type { Callback, CallbackContext } from './callback.ts';
+import type { Executor, ExecutorContext } from './executor.ts';
 import type { Strategy, StrategyContext } from './strategy.ts';
 import type { Trainer } from './trainer.ts';
 
-export type PluginKind = 'strategy' | 'trainer' | 'callback';
-export const PLUGIN_KINDS: readonly PluginKind[] = ['strategy', 'trainer', 'callback'];
+export type PluginKind = 'strategy' | 'trainer' | 'callback' | 'executor';
+export const PLUGIN_KINDS: readonly PluginKind[] = ['strategy', 'trainer', 'callback', 'executor'];
 
 /** A JSON Schema for a plugin's options (the config object without its `type`). */
 export type OptionsSchema = Record<string, unknown> & { type: 'object'; properties: Record<string, unknown> };
@@ -44,7 +45,12 @@ export interface CallbackDefinition<TOptions = any> extends BaseDefinition<TOpti
   create(options: TOptions, context: CallbackContext): Callback;
 }
 
-export type PluginDefinition = StrategyDefinition | TrainerDefinition | CallbackDefinition;
+export interface ExecutorDefinition<TOptions = any> extends BaseDefinition<TOptions> {
+  kind: 'executor';
+  create(options: TOptions, context: ExecutorContext): Executor | Promise<Executor>;
+}
+
+export type PluginDefinition = StrategyDefinition | TrainerDefinition | CallbackDefinition | ExecutorDefinition;
 
 export type DefinitionOf<K extends PluginKind> = Extract<PluginDefinition, { kind: K }>;
 
@@ -56,6 +62,11 @@ export function defineStrategy<TOptions>(definition: Omit<StrategyDefinition<TOp
 /** Declares a trainer plugin. */
 export function defineTrainer<TOptions>(definition: Omit<TrainerDefinition<TOptions>, 'kind'>): TrainerDefinition<TOptions> {
   return { kind: 'trainer', ...definition };
+}
+
+/** Declares an executor: where trials train (in this process, a pool of workers, a job queue). */
+export function defineExecutor<TOptions>(definition: Omit<ExecutorDefinition<TOptions>, 'kind'>): ExecutorDefinition<TOptions> {
+  return { kind: 'executor', ...definition };
 }
 
 /** Declares a callback plugin (early stopping and the like). */

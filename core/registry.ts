@@ -6,17 +6,20 @@ const TOKENS: Record<PluginKind, symbol> = {
   strategy: Symbol.for('batchtune.strategy'),
   trainer: Symbol.for('batchtune.trainer'),
   callback: Symbol.for('batchtune.callback'),
+  executor: Symbol.for('batchtune.executor'),
 };
 
 /**
- * Every strategy, trainer and callback a search can name, by kind and name. Backed by an inversify
- * container: a definition is bound to its kind's token under its name, so built-in and user
- * plugins are resolved the same way.
+ * Every strategy, trainer, callback and executor a search can name, by kind and name. Backed by an
+ * inversify container: a definition is bound to its kind's token under its name, so built-in and user
+ * plugins are resolved the same way. That is inversify's whole role here, by choice: a study is composed
+ * by one plain function (`buildStudy`), whose parts tests replace by passing their own (an executor, a
+ * store, a trainer), which reads more directly than container bindings per study.
  */
 export class PluginRegistry {
   private readonly container = new Container();
   /** Named bindings are invisible to an unnamed `getAll`, so the names are kept beside them. */
-  private readonly known: Record<PluginKind, Set<string>> = { strategy: new Set(), trainer: new Set(), callback: new Set() };
+  private readonly known: Record<PluginKind, Set<string>> = { strategy: new Set(), trainer: new Set(), callback: new Set(), executor: new Set() };
 
   register(definition: PluginDefinition): this {
     const token = TOKENS[definition.kind];

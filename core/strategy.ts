@@ -15,7 +15,9 @@ export interface SegmentSettings {
 
 /**
  * What a strategy wants next. Resources are absolute, in the search's resource unit: "train up to r".
- * - start: open a new trial with these params and train it up to `resource`. The trial's seed
+ * - start: open a new trial with these params and train it up to `resource` (the report point nearest
+ *   it: see `endsBefore`). `final: true` (on start or continue) says this is the trial's last segment:
+ *   the engine completes the trial, frees its session and reports it the moment the segment ends. The trial's seed
  *   (initial weights, shuffling) derives from the search seed and its id, unless `seed` pins it:
  *   trials that share a seed start from the same weights (a paired comparison).
  * - continue: train a paused trial further, up to `resource` (it continues, never restarts).
@@ -24,8 +26,8 @@ export interface SegmentSettings {
  * - done: the search is over.
  */
 export type Decision =
-  | { kind: 'start'; params: Params; resource: number; tag?: unknown; settings?: SegmentSettings; seed?: number }
-  | { kind: 'continue'; trialId: number; resource: number; settings?: SegmentSettings }
+  | { kind: 'start'; params: Params; resource: number; tag?: unknown; settings?: SegmentSettings; seed?: number; final?: boolean }
+  | { kind: 'continue'; trialId: number; resource: number; settings?: SegmentSettings; final?: boolean }
   | { kind: 'stop'; trialId: number; reason?: string }
   | { kind: 'wait' }
   | { kind: 'done' };
@@ -43,6 +45,7 @@ export interface SegmentOutcome {
 
 /** What a strategy sees when asked. */
 export interface SearchState {
+  /** Every trial so far, by id (frozen snapshots). */
   readonly trials: readonly TrialView[];
   readonly running: number;
   readonly concurrency: number;
@@ -71,10 +74,10 @@ export interface StrategyContext {
  * that is how `--resume` rebuilds its state from the journal.
  */
 export interface Strategy {
-  ask(state: SearchState): Decision;
-  tell(outcome: SegmentOutcome, state: SearchState): void;
+  ask(state: SearchState): Decision | Promise<Decision>;
+  tell(outcome: SegmentOutcome, state: SearchState): void | Promise<void>;
   /** The trial the strategy returns as best; by default the engine picks among finished trials. */
-  best?(state: SearchState): number | undefined;
+  best?(state: SearchState): number | undefined | Promise<number | undefined>;
 }
 
 /** A strategy's `maxResource` option, else the most the trainer offers; an error when neither is known. */

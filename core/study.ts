@@ -1,9 +1,13 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { BatchtuneError, configError } from './errors.ts';
 import { callPlugin } from './driver.ts';
 import { Engine } from './engine.ts';
 import { SearchEvents } from './events.ts';
-import { configHash } from './journal.ts';
+import { configHash, type JournalRecord } from './journal.ts';
+import { assertResumable, viewJournal } from './journal-state.ts';
+import type { Executor } from './executor.ts';
 import { modeFor, type Objective } from './objective.ts';
 import type { PluginRegistry } from './registry.ts';
 import { createRng } from './rng.ts';
@@ -48,14 +52,37 @@ export interface BuiltStudy {
   trainer: { name: string; instance: Trainer; info: Record<string, unknown> };
   strategy: { name: string; instance: Strategy };
   callbacks: Array<{ name: string; instance: Callback }>;
+  /** Where trials train; it starts workers only when the first segment runs. */
+  executor: { name: string; instance: Executor };
+  /** Segments in flight at once: the config's `concurrency`, else the executor's slots. */
+  concurrency: number;
 }
 
-export async function buildStudy(config: ResolvedConfig, options: StudyOptions): Promise<BuiltStudy> {
+/** The study's trainer, as a search process or a worker builds it from the resolved config. */
+export function createTrainer(config: Pick<ResolvedConfig, 'trainer' | 'seed'>, registry: PluginRegistry, baseDir: string): { name: string; instance: Trainer } {
+  const definition = registry.get('trainer', config.trainer.type, 'trainer.type');
+  return { name: definition.name, instance: definition.create(config.trainer, { baseDir, seed: config.seed }) };
+}
+
+export async function buildStudy(config: ResolvedConfig, options: StudyOptions & { checkpointDir?: string }): Promise<BuiltStudy> {
   const { registry } = options;
-  const env = { baseDir: options.baseDir ?? process.cwd(), seed: config.seed };
-  const trainerDef = registry.get('trainer', config.trainer.type, 'trainer.type');
-  const trainer = trainerDef.create(config.trainer, env);
-  const description: TrainerDescription = await callPlugin(trainerDef.name, 'prepare', () => trainer.prepare());
+  const baseDir = options.baseDir ?? process.cwd();
+  const { name: trainerName, instance: trainer } = createTrainer(config, registry, baseDir);
+  const trainerDef = { name: trainerName };
+  const description: TrainerDescription = await callPlugin(trainerName, 'prepare', () => trainer.prepare());
+
+  const executorDef = registry.get('executor', config.executor.type, 'executor.type');
+  const executor = await callPlugin(executorDef.name, 'create', () =>
+    executorDef.create(config.executor, {
+      trainer: config.trainer,
+      plugins: config.plugins,
+      baseDir,
+      seed: config.seed,
+      localTrainer: { name: trainerName, instance: trainer },
+      ...(options.checkpointDir ? { checkpointDir: options.checkpointDir } : {}),
+    }),
+  );
+  const concurrency = config.concurrency ?? executor.slots;
 
   const objective = resolveObjective(config, description, trainerDef.name);
   const spaceConfig = config.space ?? description.space;
@@ -69,7 +96,7 @@ export async function buildStudy(config: ResolvedConfig, options: StudyOptions):
     resourceUnit: config.resource,
     trainerMaxResource: description.maxResource?.[config.resource],
     budget: config.budget,
-    concurrency: config.concurrency,
+    concurrency,
     rng: createRng(config.seed, 'strategy'),
     seed: config.seed,
   });
@@ -84,6 +111,8 @@ export async function buildStudy(config: ResolvedConfig, options: StudyOptions):
     trainer: { name: trainerDef.name, instance: trainer, info: description.info ?? {} },
     strategy: { name: strategyDef.name, instance: strategy },
     callbacks,
+    executor: { name: executorDef.name, instance: executor },
+    concurrency,
   };
 }
 
@@ -94,7 +123,7 @@ export async function buildStudy(config: ResolvedConfig, options: StudyOptions):
 export async function validateStudy(raw: StudyConfig | unknown, options: StudyOptions): Promise<ResolvedConfig> {
   const config = await resolveStudyConfig(raw, options);
   const built = await buildStudy(config, options);
-  await built.trainer.instance.close?.();
+  await built.executor.instance.close();
   return config;
 }
 
@@ -102,37 +131,41 @@ export async function validateStudy(raw: StudyConfig | unknown, options: StudyOp
 export async function runStudy(raw: StudyConfig | unknown, options: RunOptions): Promise<SearchSummary> {
   const config = await resolveStudyConfig(raw, options);
   const { store, path } = openStore(options.journal, options.resume ?? false);
-  const built = await buildStudy(config, options).catch((error) => {
-    store.close();
-    throw error;
-  });
-  let engine: Engine;
+  const checkpointDir = path.startsWith('(') ? mkdtempSync(join(tmpdir(), 'batchtune-checkpoints-')) : `${path}.checkpoints`;
   try {
-    engine = new Engine({
+    const built = await buildStudy(config, { ...options, checkpointDir });
+    const journal = viewJournal(store.read() as JournalRecord[]);
+    // Where trials train is not part of what a study is: a pool run resumes inline, or on more workers.
+    const { executor: _where, ...study } = config;
+    const hash = configHash({ ...study, concurrency: config.concurrency ?? 1 });
+    try {
+      assertResumable(journal, hash, path);
+    } catch (error) {
+      await built.executor.instance.close();
+      throw error;
+    }
+    const engine = new Engine({
       seed: config.seed,
       objective: built.objective,
       budget: config.budget,
       resourceUnit: config.resource,
-      concurrency: config.concurrency,
+      concurrency: built.concurrency,
       space: built.space,
       strategy: built.strategy,
       trainer: built.trainer,
+      executor: built.executor,
       callbacks: built.callbacks,
       events: options.events ?? new SearchEvents(),
       store,
-      configHash: configHash(config),
+      journal,
+      configHash: hash,
       config,
       journalPath: path,
     });
-  } catch (error) {
-    store.close();
-    await built.trainer.instance.close?.();
-    throw error;
-  }
-  try {
     return await engine.run();
   } finally {
     store.close();
+    rmSync(checkpointDir, { recursive: true, force: true });
   }
 }
 

@@ -1,8 +1,9 @@
 import type { BudgetUnit } from './budget.ts';
+import { bestFinishedTrial } from './best.ts';
 import type { Objective } from './objective.ts';
 import type { Params } from './params.ts';
 import type { Progress, ResourceUnit } from './resource.ts';
-import type { TrialState, TrialView } from './trial.ts';
+import type { SegmentTrace, TrialState, TrialView } from './trial.ts';
 
 export interface TrialSummary {
   trialId: number;
@@ -20,6 +21,8 @@ export interface TrialSummary {
   learningRate: number;
   reason?: string;
   tag?: unknown;
+  /** Each segment's target and the resource it actually reached (a step or recorded point near the target). */
+  segments: SegmentTrace[];
 }
 
 export interface SearchSummary {
@@ -51,5 +54,35 @@ export function summarizeTrial(trial: TrialView): TrialSummary {
     learningRate: trial.learningRate,
     ...(trial.reason ? { reason: trial.reason } : {}),
     ...(trial.tag !== undefined ? { tag: trial.tag } : {}),
+    segments: [...trial.segments],
+  };
+}
+
+/** The summary of a search, from its trials, the strategy's choice of best (if it made one) and the ledger. */
+export function buildSummary(input: {
+  trials: readonly TrialView[];
+  bestId: number | undefined;
+  ledger: { unit: BudgetUnit; limit: number; spent: number };
+  setup: { seed: number; objective: Objective; resourceUnit: ResourceUnit; strategy: { name: string }; trainer: { name: string; info: Record<string, unknown> } };
+  elapsedSeconds: number;
+  error?: string;
+}): SearchSummary {
+  const { trials, setup, ledger } = input;
+  const best = input.bestId !== undefined ? trials[input.bestId] : bestFinishedTrial(trials, setup.objective);
+  return {
+    best:
+      best && best.value !== null && best.value !== undefined
+        ? { trialId: best.trialId, params: best.params, metric: setup.objective.metric, value: best.value, resource: best.resource }
+        : null,
+    trials: trials.map(summarizeTrial),
+    budget: { unit: ledger.unit, limit: ledger.limit, spent: ledger.spent },
+    seed: setup.seed,
+    strategy: setup.strategy.name,
+    trainer: setup.trainer.name,
+    trainerInfo: setup.trainer.info,
+    objective: setup.objective,
+    resourceUnit: setup.resourceUnit,
+    elapsedSeconds: input.elapsedSeconds,
+    ...(input.error ? { error: input.error } : {}),
   };
 }

@@ -1,6 +1,9 @@
 import { withinLimits, type Progress, type ResourceUnit } from './resource.ts';
 import type { TrainRequest } from './trainer.ts';
 
+/** Why a segment ended: at the point nearest its target, or at a hard limit. */
+export type SegmentEnd = 'target' | 'limits';
+
 /** Where a segment aims: "train up to `value` in `unit`", cumulative over the trial. */
 export interface Target {
   unit: ResourceUnit;
@@ -20,13 +23,13 @@ export interface Target {
  * A `next` whose seconds are unknown before the step may repeat `current.seconds`; the segment then ends
  * at the first point at or past a seconds target.
  */
-export function endsBefore(start: Progress, current: Progress, next: Progress, request: Pick<TrainRequest, 'limits' | 'target'>): boolean {
-  if (!withinLimits(current, next, request.limits)) return true;
+export function endsBefore(start: Progress, current: Progress, next: Progress, request: Pick<TrainRequest, 'limits' | 'target'>): SegmentEnd | false {
   const target = request.target;
+  if (target && current[target.unit] >= target.value) return 'target';
+  if (!withinLimits(current, next, request.limits)) return 'limits';
   if (!target) return false;
   const { unit, value } = target;
-  if (current[unit] >= value) return true;
   if (next[unit] <= value) return false;
   if (current[unit] <= start[unit]) return false;
-  return value - current[unit] <= next[unit] - value;
+  return value - current[unit] <= next[unit] - value ? 'target' : false;
 }

@@ -1,7 +1,7 @@
 import type { Params, Warmup } from './params.ts';
 import type { Limits, Progress, ResourceUnit } from './resource.ts';
 import type { Objective } from './objective.ts';
-import type { Target } from './target.ts';
+import type { SegmentEnd, Target } from './target.ts';
 import type { SpaceConfig } from './space.ts';
 
 /**
@@ -48,6 +48,12 @@ export interface SegmentResult {
   exhausted: boolean;
   /** The report handler asked to stop. */
   stopped: boolean;
+  /**
+   * Why the segment ended, when the trainer knows: at the point nearest its target, or at a hard limit
+   * (the budget's cap). `endsBefore` says which. Without it the engine takes "reached the target" to mean
+   * the resource is at or past it.
+   */
+  endedBy?: SegmentEnd;
 }
 
 /**
@@ -60,6 +66,12 @@ export interface SegmentResult {
 export interface TrainerSession {
   train(request: TrainRequest, onReport: ReportHandler): Promise<SegmentResult>;
   dispose(): void | Promise<void>;
+  /**
+   * Optional capability: the session's whole state (weights, optimizer, data order, progress) as bytes,
+   * between segments. With `Trainer.restore` it lets a trial continue on another worker, or after its
+   * worker died, exactly where it was, instead of re-training from the start.
+   */
+  checkpoint?(): Promise<Uint8Array>;
 }
 
 /** What a trainer knows before any trial runs. */
@@ -89,6 +101,8 @@ export interface Trainer {
   /** Loads what every trial shares (data, backend) and describes the trainer. Called once. */
   prepare(): Promise<TrainerDescription>;
   open(trial: TrialHandle): Promise<TrainerSession>;
+  /** Rebuilds a session from `TrainerSession.checkpoint` bytes (the capability's other half). */
+  restore?(trial: TrialHandle, checkpoint: Uint8Array): Promise<TrainerSession>;
   close?(): void | Promise<void>;
 }
 
@@ -102,6 +116,11 @@ export function lazyTrainer(load: () => Promise<Trainer>): Required<Trainer> {
   return {
     prepare: async () => (await trainer()).prepare(),
     open: async (trial) => (await trainer()).open(trial),
+    restore: async (trial, checkpoint) => {
+      const inner = await trainer();
+      if (!inner.restore) throw new Error('this trainer cannot restore checkpoints');
+      return inner.restore(trial, checkpoint);
+    },
     close: async () => {
       if (loaded) await (await loaded).close?.();
     },

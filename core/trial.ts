@@ -3,14 +3,22 @@ import type { Progress } from './resource.ts';
 import type { Report } from './trainer.ts';
 
 /**
- * Where a trial stands. `running`: a segment is in flight. `paused`: it trained up to what was
- * asked and may be continued. The rest are final: `completed` (trained as far as the search took
+ * Where a trial stands. `pending`: decided, waiting for a worker. `running`: a segment is in flight.
+ * `paused`: it trained up to what was asked and may be continued. The rest are final: `completed` (trained as far as the search took
  * it), `stopped` (a callback stopped it), `pruned` (the strategy stopped it), `failed` (a plugin
  * threw), `infeasible` (the batch size does not fit).
  */
-export type TrialState = 'running' | 'paused' | 'completed' | 'stopped' | 'pruned' | 'failed' | 'infeasible';
+export type TrialState = 'pending' | 'running' | 'paused' | 'completed' | 'stopped' | 'pruned' | 'failed' | 'infeasible';
 
-/** A read-only view of a trial, as strategies, callbacks and reporters see it. */
+/** What one segment of a trial aimed at and what it reached, in the resource unit. */
+export interface SegmentTrace {
+  target: number;
+  reached: number;
+  /** Other segments training on the same machine at once (0: its throughput was measured alone). */
+  sharedWith?: number;
+}
+
+/** A read-only view of a trial, as strategies, callbacks and reporters see it (a frozen snapshot). */
 export interface TrialView {
   readonly trialId: number;
   readonly params: Params;
@@ -30,4 +38,6 @@ export interface TrialView {
   /** The batch size and learning rate of the latest segment (schedules may change them). */
   readonly batchSize: number;
   readonly learningRate: number;
+  /** Each finished segment's target and what it reached. */
+  readonly segments: readonly SegmentTrace[];
 }

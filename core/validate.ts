@@ -102,6 +102,7 @@ export async function resolveConfig(raw: unknown, registry: PluginRegistry, env:
   const checks: Array<[PluginKind, PluginRef, string]> = [
     ['strategy', resolved.strategy, 'strategy.type'],
     ['trainer', resolved.trainer, 'trainer.type'],
+    ['executor', resolved.executor, 'executor.type'],
     ...resolved.callbacks.map((ref, i): [PluginKind, PluginRef, string] => ['callback', ref, `callbacks[${i}].type`]),
   ];
   const validated: PluginRef[] = [];
@@ -114,6 +115,7 @@ export async function resolveConfig(raw: unknown, registry: PluginRegistry, env:
   }
   resolved.strategy = validated[0];
   resolved.trainer = validated[1];
-  resolved.callbacks = validated.slice(2);
+  resolved.executor = validated[2];
+  resolved.callbacks = validated.slice(3);
   return resolved;
 }

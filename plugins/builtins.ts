@@ -11,6 +11,7 @@ import { divergence } from './callbacks/divergence.ts';
 import { earlyStopping } from './callbacks/early-stopping.ts';
 import { targetReached } from './callbacks/target-reached.ts';
 import { timeLimit } from './callbacks/time-limit.ts';
+import { inlineExecutor } from './executors/inline.ts';
 
 /** Every built-in plugin, in one place, so the core can be read without them. */
 export const builtinPlugins: PluginDefinition[] = [
@@ -26,6 +27,7 @@ export const builtinPlugins: PluginDefinition[] = [
   targetReached,
   divergence,
   timeLimit,
+  inlineExecutor,
 ];
 
 /** A registry holding the built-in plugins; register your own on it. */

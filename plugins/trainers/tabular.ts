@@ -1,7 +1,7 @@
 import { defineTrainer } from '../../core/plugin.ts';
 import { sameParams, type Params } from '../../core/params.ts';
 import { RESOURCE_UNITS, ZERO_PROGRESS, type Progress, type ResourceUnit } from '../../core/resource.ts';
-import { endsBefore } from '../../core/target.ts';
+import { endsBefore, type SegmentEnd } from '../../core/target.ts';
 import type { ReportHandler, SegmentResult, TrainRequest, TrainerSession } from '../../core/trainer.ts';
 import { loadTabularFile, type CurvePoint, type TabularFile } from './tabular-file.ts';
 
@@ -60,15 +60,19 @@ class CurveSession implements TrainerSession {
 
   async train(request: TrainRequest, onReport: ReportHandler): Promise<SegmentResult> {
     let stopped = false;
+    let endedBy: SegmentEnd | false = false;
     const start = this.progress;
     // Recorded points are the only places a replay can stop; `endsBefore` picks the one nearest the target.
-    while (this.next < this.curve.length && !stopped && withinCaps(this.curve[this.next], request) && !endsBefore(start, this.progress, pointProgress(this.curve[this.next]), request)) {
-      const point = this.curve[this.next++];
+    while (this.next < this.curve.length && !stopped) {
+      const point = this.curve[this.next];
+      endedBy = withinCaps(point, request) ? endsBefore(start, this.progress, pointProgress(point), request) : 'limits';
+      if (endedBy) break;
+      this.next += 1;
       this.progress = pointProgress(point);
       const verdict = await onReport({ progress: this.progress, metrics: point.metrics, batchSize: this.params.batchSize, learningRate: this.params.learningRate });
       stopped = verdict === 'stop';
     }
-    return { progress: this.progress, exhausted: this.next >= this.curve.length, stopped };
+    return { progress: this.progress, exhausted: this.next >= this.curve.length, stopped, ...(endedBy ? { endedBy } : {}) };
   }
 
   dispose(): void {}

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { BatchtuneError, InfeasibleError, errorMessage } from '../../../core/errors.ts';
 import type { Progress } from '../../../core/resource.ts';
-import { endsBefore } from '../../../core/target.ts';
+import { endsBefore, type SegmentEnd } from '../../../core/target.ts';
 import type { ReportHandler, ReportVerdict, SegmentResult, TrainerSession, TrainRequest } from '../../../core/trainer.ts';
 import { batchOf, EpochSampler } from './batches.ts';
 import type { Dataset } from './data/dataset.ts';
@@ -59,6 +59,8 @@ export class TfjsSession implements TrainerSession {
   /** Rows per evaluation chunk: shrinks when a chunk does not fit in memory. */
   private readonly evalChunk = { size: EVAL_CHUNK };
   private disposed = false;
+  /** Why the last `canStep` said no, for the segment's result. */
+  private endedBy?: SegmentEnd;
   /** The rate the last step used, which reports give. */
   private lastRate?: number;
   private readonly noise?: NoiseScaleEstimator;
@@ -140,12 +142,15 @@ export class TfjsSession implements TrainerSession {
   private canStep(batchSize: number, request: TrainRequest, start: Progress): boolean {
     const next = { examples: this.progress.examples + batchSize, steps: this.progress.steps + 1, seconds: this.progress.seconds };
     const max = this.settings.maxExamples;
-    return !endsBefore(start, this.progress, next, request) && (max === undefined || next.examples <= max);
+    const ended = endsBefore(start, this.progress, next, request);
+    this.endedBy = ended || undefined;
+    return !ended && (max === undefined || next.examples <= max);
   }
 
   private result(batchSize: number, stopped: boolean): SegmentResult {
     const max = this.settings.maxExamples;
-    return { progress: { ...this.progress }, exhausted: max !== undefined && this.progress.examples + batchSize > max, stopped };
+    const endedBy = this.endedBy;
+    return { progress: { ...this.progress }, exhausted: max !== undefined && this.progress.examples + batchSize > max, stopped, ...(endedBy ? { endedBy } : {}) };
   }
 
   /** One optimizer step on the next batch; an allocation failure makes the batch size infeasible. */

@@ -1,0 +1,200 @@
+import type { BudgetLedger } from './budget.ts';
+import type { Callback } from './callback.ts';
+import { callPlugin, isCoded } from './driver.ts';
+import { errorMessage } from './errors.ts';
+import type { SearchEvents } from './events.ts';
+import type { Executor, SegmentPlacement } from './executor.ts';
+import type { JournalRecord, RecordedSegment } from './journal.ts';
+import type { Replay } from './replay.ts';
+import { progressDelta, type Progress, type ResourceUnit } from './resource.ts';
+import type { SearchSpace } from './space.ts';
+import type { Decision, SegmentOutcome } from './strategy.ts';
+import type { Report, ReportHandler, SegmentResult, TrainRequest } from './trainer.ts';
+import { deepFreeze, type TrialRecord } from './trial-record.ts';
+import type { TrialState } from './trial.ts';
+
+export interface SupervisorSetup {
+  resourceUnit: ResourceUnit;
+  space: SearchSpace;
+  executor: { name: string; instance: Executor };
+  callbacks: Array<{ name: string; instance: Callback }>;
+  events: SearchEvents;
+  store: { sync(): void };
+  ledger: BudgetLedger;
+  replay: Replay;
+  journal(record: JournalRecord): void;
+  endTrial(trial: TrialRecord, state: TrialState, reason?: string): Promise<void>;
+  reportPluginError(error: unknown, trialId?: number): void;
+}
+
+export interface SupervisedOutcome {
+  outcome: SegmentOutcome;
+  /** The segment trained nothing because the budget left could not buy one step of it. */
+  blockedByBudget: boolean;
+}
+
+/**
+ * Runs one segment of one trial through the executor (or replays it from the journal) and owns
+ * everything that happens on the way: the request and its budget caps, each report (journaled, charged,
+ * shown to the callbacks), a lost worker's restart, and how the trial stands when the segment ends —
+ * paused for more, or ended at once (completed, stopped, pruned, failed, infeasible) with its session freed.
+ */
+export class SegmentSupervisor {
+  constructor(private readonly setup: SupervisorSetup) {}
+
+  async run(trial: TrialRecord, decision: Extract<Decision, { kind: 'start' | 'continue' }>): Promise<SupervisedOutcome> {
+    const { setup } = this;
+    const { trialId } = trial;
+    const seg = trial.segments++;
+    const before = trial.progress;
+    const reportsBefore = trial.reports.length;
+    trial.batchSize = decision.settings?.batchSize ?? trial.batchSize;
+    trial.learningRate = decision.settings?.learningRate ?? trial.learningRate;
+    const warmup = setup.space.warmupFor(trial.params);
+    const request: TrainRequest = {
+      limits: setup.ledger.open(trialId, before, this.need(trial, decision.resource)),
+      target: { unit: setup.resourceUnit, value: decision.resource },
+      batchSize: trial.batchSize,
+      learningRate: trial.learningRate,
+      ...(warmup ? { warmup } : {}),
+    };
+    const recorded = setup.replay.segment(trialId, seg);
+    if (!recorded) setup.journal({ t: 'segmentStart', trialId, seg });
+
+    let stopReason: string | undefined;
+    const onReport: ReportHandler = async (raw) => {
+      const report = deepFreeze(structuredClone(raw));
+      if (!recorded) setup.journal({ t: 'report', trialId, seg, report });
+      this.charge(trial, report.progress);
+      trial.addReport(report);
+      setup.events.emit('report', { trial: trial.snapshot(), report, replayed: recorded !== undefined });
+      setup.events.emit('budget', setup.ledger.snapshot());
+      stopReason ??= await this.consultCallbacks(report, trial);
+      return stopReason ? 'stop' : 'continue';
+    };
+    const onRestart = (reason: string) => {
+      // The segment trains again from its start elsewhere: what it reported so far no longer counts.
+      setup.ledger.refund(trialId, progressDelta(trial.progress, before));
+      trial.rollback(reportsBefore, before);
+      stopReason = undefined;
+      setup.reportPluginError(new Error(`${setup.executor.name}: ${reason}; trial ${trialId} segment ${seg} runs again`), trialId);
+      setup.journal({ t: 'segmentStart', trialId, seg });
+    };
+
+    let result: SegmentResult | undefined;
+    let placement: SegmentPlacement | undefined;
+    let error: { state: 'failed' | 'infeasible'; message: string } | undefined;
+    try {
+      if (recorded) {
+        result = await replaySegment(recorded, onReport);
+        placement = recorded.end.placement;
+      } else {
+        const history = trial.history.slice();
+        ({ result, placement } = await setup.executor.instance.run(
+          { trial: { trialId, params: trial.params, seed: trial.seed }, seg, request, history, final: decision.final === true },
+          { onReport, onRestart },
+        ));
+      }
+      this.charge(trial, result.progress);
+    } catch (thrown) {
+      error = { state: isCoded(thrown, 'INFEASIBLE') ? 'infeasible' : 'failed', message: errorMessage(thrown) };
+      if (!recorded && error.state === 'failed') setup.reportPluginError(thrown, trialId);
+    }
+    setup.ledger.close(trialId);
+    if (!recorded) {
+      setup.journal({ t: 'segmentEnd', trialId, seg, request, ...(result ? { result } : {}), ...(error ? { error } : {}), ...(placement ? { placement } : {}) });
+      setup.store.sync();
+    }
+    trial.history.push({ ...request, limits: { examples: trial.progress.examples, steps: trial.progress.steps }, target: undefined });
+    trial.noteSegment(decision.resource, placement);
+
+    const reachedTarget = result?.endedBy === 'target' || trial.resource >= decision.resource;
+    let blockedByBudget = false;
+    if (result) {
+      trial.exhausted = result.exhausted;
+      trial.target = decision.resource;
+      trial.cutByBudget = !reachedTarget && !result.exhausted && !stopReason;
+      blockedByBudget = trial.cutByBudget && trial.progress.examples === before.examples;
+    }
+    await this.settle(trial, decision, { error, stopReason, blockedByBudget });
+    const outcome: SegmentOutcome = {
+      trial: trial.snapshot(),
+      decision,
+      reachedTarget: reachedTarget || trial.exhausted,
+      exhausted: trial.exhausted,
+    };
+    return { outcome, blockedByBudget };
+  }
+
+  /** Where the trial stands after the segment: ended at once when nothing more can or will be trained, else paused. */
+  private async settle(
+    trial: TrialRecord,
+    decision: Extract<Decision, { kind: 'start' | 'continue' }>,
+    ending: { error?: { state: 'failed' | 'infeasible'; message: string }; stopReason?: string; blockedByBudget: boolean },
+  ): Promise<void> {
+    const { setup } = this;
+    const unit = setup.resourceUnit;
+    const { ledger } = setup;
+    if (ending.error) return setup.endTrial(trial, ending.error.state, ending.error.message);
+    if (ending.stopReason) {
+      await setup.endTrial(trial, 'stopped', ending.stopReason);
+      setup.events.emit('trialStop', { trial: trial.snapshot(), by: 'callback', reason: ending.stopReason });
+      return;
+    }
+    if (trial.exhausted) return setup.endTrial(trial, 'completed');
+    if (ending.blockedByBudget) {
+      return setup.endTrial(trial, 'pruned', `the budget left (${ledger.remaining} ${ledger.unit}) cannot buy one step at batch size ${trial.batchSize}`);
+    }
+    if (decision.final) {
+      if (trial.cutByBudget) return setup.endTrial(trial, 'pruned', `budget exhausted at ${trial.resource} of its target ${decision.resource} ${unit} (judged there)`);
+      return setup.endTrial(trial, 'completed');
+    }
+    trial.state = 'paused';
+    trial.touch();
+  }
+
+  /**
+   * What the segment may spend, in the budget's unit, for its reservation: the way to its target plus
+   * one step, since it may end on the step just past the target. Unknown (no cap) for time.
+   */
+  private need(trial: TrialRecord, target: number): number {
+    const { ledger } = this.setup;
+    const unit = this.setup.resourceUnit;
+    if (ledger.unit === 'trials' || ledger.unit === 'seconds' || unit === 'seconds') return Infinity;
+    const left = Math.max(0, target - trial.progress[unit]);
+    const batch = trial.batchSize;
+    if (ledger.unit === 'examples') return unit === 'examples' ? left + batch : (left + 1) * batch;
+    return unit === 'steps' ? left + 1 : Math.ceil(left / batch) + 1;
+  }
+
+  private charge(trial: TrialRecord, progress: Progress): void {
+    const delta = progressDelta(progress, trial.progress);
+    if (delta.examples <= 0 && delta.steps <= 0 && delta.seconds <= 0) return;
+    this.setup.ledger.charge(trial.trialId, delta);
+    trial.progress = progress;
+    trial.touch();
+  }
+
+  private async consultCallbacks(report: Report, trial: TrialRecord): Promise<string | undefined> {
+    const snapshot = trial.snapshot();
+    for (const { name, instance } of this.setup.callbacks) {
+      try {
+        const verdict = await callPlugin(name, 'onReport', () => instance.onReport(report, snapshot));
+        if (verdict && verdict.stop) return `${name}: ${verdict.reason}`;
+      } catch (error) {
+        this.setup.reportPluginError(error, trial.trialId);
+      }
+    }
+    return undefined;
+  }
+}
+
+/** Plays a recorded segment back through the same report path, instead of training. */
+async function replaySegment(recorded: RecordedSegment, onReport: ReportHandler): Promise<SegmentResult> {
+  for (const report of recorded.reports) {
+    if ((await onReport(report)) === 'stop') break;
+  }
+  const { result, error } = recorded.end;
+  if (error) throw Object.assign(new Error(error.message), { code: error.state === 'infeasible' ? 'INFEASIBLE' : 'PLUGIN_FAILED' });
+  return result!;
+}
