@@ -60,14 +60,14 @@ export const ashaStrategy = defineStrategy<AshaOptions>({
           if (!entry) continue;
           rungs[k].promoted.add(entry.trialId);
           pending.set(entry.trialId, k + 1);
-          return { kind: 'continue', trialId: entry.trialId, resource: rungs[k + 1].resource };
+          return { kind: 'continue', trialId: entry.trialId, resource: rungs[k + 1].resource, ...(k + 1 === top ? { final: true } : {}) };
         }
         if (started < limit) {
           const params = pool.next();
           if (params) {
             started += 1;
             pending.set(state.trials.length, 0);
-            return { kind: 'start', params, resource: rungs[0].resource };
+            return { kind: 'start', params, resource: rungs[0].resource, ...(top === 0 ? { final: true } : {}) };
           }
         }
         return state.running > 0 ? { kind: 'wait' } : { kind: 'done' };
@@ -77,7 +77,8 @@ export const ashaStrategy = defineStrategy<AshaOptions>({
         if (k === undefined) return;
         pending.delete(outcome.trial.trialId);
         // Only a trial that got there counts at a rung (n_k); one that failed or was stopped on the way does not.
-        if (outcome.trial.state === 'paused') rungs[k].record(entryOf(outcome, state));
+        const reached = outcome.trial.state === 'paused' || outcome.trial.state === 'completed';
+        if (reached) rungs[k].record(entryOf(outcome, state));
       },
       best() {
         return bestAtHighestRung(rungs, mode);

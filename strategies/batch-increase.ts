@@ -189,12 +189,13 @@ export const batchIncreaseStrategy = defineStrategy<BatchIncreaseOptions>({
           const segment = run.schedule.segments[run.next];
           const settings: SegmentSettings = { batchSize: segment.batchSize, learningRate: segment.learningRate };
           run.inFlight = true;
+          const final = run.next === run.schedule.segments.length - 1 ? { final: true } : {};
           if (run.trialId === undefined) {
             const tag: ScheduleTag = { schedule: run.schedule.name };
             // One seed for every schedule: they start from the same weights and see the same shuffles.
-            return { kind: 'start', params, resource: segment.until, tag, settings, seed: pairedSeed };
+            return { kind: 'start', params, resource: segment.until, tag, settings, seed: pairedSeed, ...final };
           }
-          return { kind: 'continue', trialId: run.trialId, resource: segment.until, settings };
+          return { kind: 'continue', trialId: run.trialId, resource: segment.until, settings, ...final };
         }
         return state.running > 0 ? { kind: 'wait' } : { kind: 'done' };
       },

@@ -20,7 +20,7 @@ export const gridStrategy = defineStrategy<GridOptions>({
     let next = 0;
     return {
       ask(state): Decision {
-        if (next < points.length) return { kind: 'start', params: points[next++], resource: maxResource };
+        if (next < points.length) return { kind: 'start', params: points[next++], resource: maxResource, final: true };
         return state.running > 0 ? { kind: 'wait' } : { kind: 'done' };
       },
       tell() {},

@@ -30,7 +30,7 @@ export const randomStrategy = defineStrategy<RandomOptions>({
         if (started < limit) {
           const params = pool ? pool[started] : space.sample(rng);
           started += 1;
-          return { kind: 'start', params, resource: maxResource };
+          return { kind: 'start', params, resource: maxResource, final: true };
         }
         return state.running > 0 ? { kind: 'wait' } : { kind: 'done' };
       },

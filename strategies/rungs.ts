@@ -232,7 +232,8 @@ export class HalvingBracket {
     this.own.add(trialId);
     this.members[0].push(trialId);
     this.pending.set(trialId, 0);
-    return { kind: 'start', params, resource: this.rungs[0].resource, ...(this.spec.tag !== undefined ? { tag: this.spec.tag } : {}) };
+    const final = this.rungs.length === 1 ? { final: true } : {};
+    return { kind: 'start', params, resource: this.rungs[0].resource, ...(this.spec.tag !== undefined ? { tag: this.spec.tag } : {}), ...final };
   }
 
   tell(outcome: SegmentOutcome, state: SearchState): void {
@@ -279,7 +280,8 @@ export class HalvingBracket {
       rung.promoted.add(entry.trialId);
       this.members[k + 1].push(entry.trialId);
       this.pending.set(entry.trialId, k + 1);
-      this.queue.push({ kind: 'continue', trialId: entry.trialId, resource: next.resource });
+      const final = k + 1 === this.rungs.length - 1 ? { final: true } : {};
+      this.queue.push({ kind: 'continue', trialId: entry.trialId, resource: next.resource, ...final });
     }
   }
 }

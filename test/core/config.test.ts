@@ -21,12 +21,13 @@ describe('config validation', () => {
     const config = await validateStudy(base, { baseDir: dir });
     expect(config.budget).toEqual({ unit: 'examples', limit: 1000 });
     expect(config.resource).toBe('examples');
-    expect(config.concurrency).toBe(1);
+    expect(config.concurrency).toBeUndefined();
+    expect(config.executor).toEqual({ type: 'inline' });
     expect(config.callbacks).toEqual([]);
   });
 
   test.each([
-    [{ ...base, budjet: { limit: 1 } }, 'budjet: unknown key (did you mean "budget"?); allowed: name, seed, objective, budget, resource, space, strategy, trainer, callbacks, concurrency, plugins'],
+    [{ ...base, budjet: { limit: 1 } }, 'budjet: unknown key (did you mean "budget"?); allowed: name, seed, objective, budget, resource, space, strategy, trainer, callbacks, executor, concurrency, plugins'],
     [{ ...base, strategy: { type: 'gird' } }, 'strategy.type: unknown strategy "gird" (did you mean "grid"?); known: '],
     [{ ...base, strategy: { type: 'grid', maxResourse: 10 } }, 'strategy.maxResourse: unknown key (did you mean "maxResource"?); allowed: type, maxResource'],
     [{ ...base, strategy: { type: 'grid', maxResource: -5 } }, 'strategy.maxResource: must be > 0 (got -5)'],

@@ -17,7 +17,7 @@ describe('journal', () => {
     const store = new MemoryStore();
     const summary = await runStudy(config, { baseDir: dir, journal: store });
     const records = store.records as JournalRecord[];
-    expect(records[0]).toMatchObject({ t: 'header', version: 1, seed: 5, strategy: 'random', trainer: 'tabular' });
+    expect(records[0]).toMatchObject({ t: 'header', version: 2, seed: 5, strategy: 'random', trainer: 'tabular' });
     expect(records.filter((r) => r.t === 'decision')).toHaveLength(3);
     expect(records.filter((r) => r.t === 'report')).toHaveLength(15);
     expect(records.filter((r) => r.t === 'trialEnd')).toHaveLength(3);
@@ -41,15 +41,25 @@ describe('journal', () => {
     expect(records.filter((r) => r.t === 'header')).toHaveLength(1);
   });
 
+  test('resuming a finished journal appends nothing and returns its summary', async () => {
+    const path = join(tempDir(), 'j.jsonl');
+    const summary = await runStudy(config, { baseDir: dir, journal: path });
+    const before = readFileSync(path, 'utf8');
+    expect(await runStudy(config, { baseDir: dir, journal: path, resume: true })).toEqual(summary);
+    expect(readFileSync(path, 'utf8')).toBe(before);
+  });
+
   test('resume does not rerun completed work', async () => {
     const path = join(tempDir(), 'j.jsonl');
     await runStudy(config, { baseDir: dir, journal: path });
-    const before = readFileSync(path, 'utf8').split('\n').filter(Boolean).length;
+    const lines = readFileSync(path, 'utf8').split('\n').filter(Boolean);
+    const kept = lines.slice(0, -1);
+    writeFileSync(path, `${kept.join('\n')}\n`);
     await runStudy(config, { baseDir: dir, journal: path, resume: true });
     const after = (new JsonlFileStore(path).read() as JournalRecord[]).map((r) => r.t);
-    // Only the new searchEnd was appended: no decision, report or trial was recorded twice.
-    expect(after.length).toBe(before + 1);
-    expect(after.slice(before)).toEqual(['searchEnd']);
+    // Only the searchEnd that the cut removed was written again: no decision, report or trial was recorded twice.
+    expect(after.length).toBe(kept.length + 1);
+    expect(after.slice(kept.length)).toEqual(['searchEnd']);
   });
 
   test('a journal written by another config is refused', async () => {
@@ -70,7 +80,7 @@ describe('journal', () => {
     const path = join(tempDir(), 'j.jsonl');
     await runStudy(config, { baseDir: dir, journal: path });
     const lines = readFileSync(path, 'utf8').split('\n');
-    const cut = lines.slice(0, lines.findIndex((l) => l.includes('"t":"trialEnd"')) + 1);
+    const cut = lines.slice(0, lines.findIndex((l) => l.includes('"t":"decision","n":2')));
     // Pretend another strategy wrote the second decision.
     const second = cut.findIndex((l) => l.includes('"n":1'));
     cut[second] = cut[second].replace(/"batchSize":\d+/, '"batchSize":3');

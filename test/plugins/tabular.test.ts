@@ -37,7 +37,7 @@ describe('tabular trainer', () => {
       seen.push(r.metrics.val_loss as number);
       return 'continue';
     });
-    expect(first).toEqual({ progress: { examples: 500, steps: 50, seconds: 1.5 }, exhausted: false, stopped: false });
+    expect(first).toEqual({ progress: { examples: 500, steps: 50, seconds: 1.5 }, exhausted: false, stopped: false, endedBy: 'limits' });
     expect(seen).toEqual([1.75, 1.5]);
     const second = await session.train({ limits: { examples: 1000 }, batchSize: 10, learningRate: 0.1 }, () => 'continue');
     expect(second).toEqual({ progress: { examples: 1000, steps: 100, seconds: 3 }, exhausted: true, stopped: false });

@@ -32,7 +32,7 @@ describe('batch-increase strategy', () => {
   test('asks the trainer for each schedule segment by segment, tagged, to the same examples', async () => {
     const { fake, run } = setup(threeSegments);
     const summary = await run();
-    const asked = (trialId: number) => fake.calls.filter((c) => c.trialId === trialId).map((c) => [c.request.limits.examples, c.request.batchSize, c.request.learningRate]);
+    const asked = (trialId: number) => fake.calls.filter((c) => c.trialId === trialId).map((c) => [c.request.target?.value, c.request.batchSize, c.request.learningRate]);
     expect(asked(0)).toEqual([[400, 8, 0.1], [800, 8, 0.1], [1200, 8, 0.1]]);
     expect(asked(1)).toEqual([[400, 8, 0.1], [800, 8, 0.05], [1200, 8, 0.025]]);
     expect(asked(2)).toEqual([[400, 8, 0.1], [800, 16, 0.1], [1200, 16, 0.05]]);
@@ -70,7 +70,7 @@ describe('batch-increase strategy', () => {
     // maxExamples 2000, factor 5, B₀ 8: batches 8, 40, 200, so boundaries are multiples of 200.
     const { fake, run } = setup({}, { budget: { unit: 'examples', limit: 6000 } });
     await run();
-    expect(fake.calls.filter((c) => c.trialId === 2).map((c) => [c.request.limits.examples, c.request.batchSize])).toEqual([
+    expect(fake.calls.filter((c) => c.trialId === 2).map((c) => [c.request.target?.value, c.request.batchSize])).toEqual([
       [1000, 8],
       [1400, 40],
       [2000, 200],

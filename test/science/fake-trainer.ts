@@ -1,4 +1,4 @@
-import { defineTrainer, InfeasibleError, type Progress, type Report, type ReportVerdict, type SegmentResult, type TrainRequest, type TrainerSession } from '../../core/index.ts';
+import { defineTrainer, endsBefore, InfeasibleError, type Progress, type Report, type ReportHandler, type SegmentResult, type TrainRequest, type TrainerSession } from '../../core/index.ts';
 
 export interface FakeOptions {
   /** Batch sizes above this throw InfeasibleError (out of memory). */
@@ -46,7 +46,7 @@ class FakeSession implements TrainerSession {
   private learned = 0;
   constructor(private readonly trialId: number, private readonly calls: FakeCall[], private readonly options: FakeOptions) {}
 
-  async train(request: TrainRequest, onReport: (report: Report) => ReportVerdict): Promise<SegmentResult> {
+  async train(request: TrainRequest, onReport: ReportHandler): Promise<SegmentResult> {
     this.calls.push({ trialId: this.trialId, request: structuredClone(request) });
     const { batchSize } = request;
     if (this.options.maxFeasible !== undefined && batchSize > this.options.maxFeasible) throw new InfeasibleError(batchSize, 'fake out of memory');
@@ -59,8 +59,9 @@ class FakeSession implements TrainerSession {
       batchSize,
       learningRate: lr,
     });
-    const cap = (unit: 'examples' | 'steps') => request.limits[unit] ?? Infinity;
-    while (this.progress.examples + batchSize <= cap('examples') && this.progress.steps + 1 <= cap('steps') && this.progress.examples + batchSize <= (this.options.maxExamples ?? Infinity)) {
+    const begin = this.progress;
+    const nextStep = (): Progress => ({ examples: this.progress.examples + batchSize, steps: this.progress.steps + 1, seconds: this.progress.seconds });
+    while (!endsBefore(begin, this.progress, nextStep(), request) && this.progress.examples + batchSize <= (this.options.maxExamples ?? Infinity)) {
       const w = request.warmup;
       lr = w && this.progress.examples < w.examples ? w.from + ((request.learningRate - w.from) * this.progress.examples) / w.examples : request.learningRate;
       this.learned += lr * 0.01;
@@ -69,9 +70,9 @@ class FakeSession implements TrainerSession {
         steps: this.progress.steps + 1,
         seconds: this.progress.seconds + (this.options.secondsPerStep?.(batchSize) ?? 0.001),
       };
-      if (this.progress.examples % every === 0 && onReport(report()) === 'stop') return { progress: this.progress, exhausted: false, stopped: true };
+      if (this.progress.examples % every === 0 && (await onReport(report())) === 'stop') return { progress: this.progress, exhausted: false, stopped: true };
     }
-    if (this.progress.examples > start && this.progress.examples % every !== 0) onReport(report());
+    if (this.progress.examples > start && this.progress.examples % every !== 0) await onReport(report());
     return { progress: this.progress, exhausted: this.progress.examples + batchSize > (this.options.maxExamples ?? Infinity), stopped: false };
   }
 

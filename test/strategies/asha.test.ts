@@ -49,7 +49,8 @@ function checkAgainstModel(trace: Trace, vals: typeof values, mode: 'max' | 'min
         if (!failing.has(String(decision.params.name))) rungs[0].push({ id, value: vals[String(decision.params.name)][1000] });
       }
     } else {
-      expect(decision).toEqual({ kind: 'continue', ...want });
+      // The top rung is a trial's last segment: the engine completes it the moment it ends.
+      expect(decision).toEqual({ kind: 'continue', ...want, ...(want.resource === RUNGS[RUNGS.length - 1] ? { final: true } : {}) });
       const k = RUNGS.indexOf(want.resource);
       rungs[k].push({ id: want.trialId, value: vals[trace.names.get(want.trialId)!][want.resource] });
     }

@@ -41,7 +41,7 @@ describe('train()', () => {
   it('reports every evalEvery examples and once at the end, with the metrics named in the contract', async () => {
     const { result, reports } = await segment(await session(), { limits: { examples: 2500 }, batchSize: 32, learningRate: 0.1 });
     // 32-example steps: 78 steps = 2496 examples fit under the cap; reports after 1024, 2016 and at the end.
-    expect(result).toEqual({ progress: { examples: 2496, steps: 78, seconds: expect.any(Number) }, exhausted: false, stopped: false });
+    expect(result).toEqual({ progress: { examples: 2496, steps: 78, seconds: expect.any(Number) }, exhausted: false, stopped: false, endedBy: 'limits' });
     expect(reports.map((r) => r.progress.examples)).toEqual([1024, 2016, 2496]);
     const last = reports[2];
     expect(Object.keys(last.metrics).sort()).toEqual(
