@@ -77,13 +77,15 @@ export class BudgetLedger {
   }
 
   /**
-   * The caps of a trial's next segment, given its progress, and a reservation of up to `need` (what
-   * the segment may spend, when known) that other segments cannot take while it runs.
+   * The caps of a trial's next segment, given its progress, with a reservation that other segments
+   * cannot take while it runs: at least `need` (the way to its target plus one step, when known) or an
+   * equal share of what is available among `sharers` segments at once, whichever is larger, since one
+   * "step" of a trainer that reports per epoch can be much longer than one batch.
    */
-  open(trialId: number, progress: Progress, need = Infinity): Limits {
+  open(trialId: number, progress: Progress, need = Infinity, sharers = 1): Limits {
     if (this.unit === 'trials') return {};
     if (this.unit === 'seconds') return { seconds: progress.seconds + this.remaining };
-    const grant = Math.min(need, this.available);
+    const grant = Math.min(this.available, Math.max(need, this.available / sharers));
     this.reservations.set(trialId, grant);
     this.reservedTotal += grant;
     return { [this.unit]: progress[this.unit] + grant };

@@ -15,6 +15,7 @@ import type { TrialState } from './trial.ts';
 
 export interface SupervisorSetup {
   resourceUnit: ResourceUnit;
+  concurrency: number;
   space: SearchSpace;
   executor: { name: string; instance: Executor };
   callbacks: Array<{ name: string; instance: Callback }>;
@@ -52,7 +53,7 @@ export class SegmentSupervisor {
     trial.learningRate = decision.settings?.learningRate ?? trial.learningRate;
     const warmup = setup.space.warmupFor(trial.params);
     const request: TrainRequest = {
-      limits: setup.ledger.open(trialId, before, this.need(trial, decision.resource)),
+      limits: setup.ledger.open(trialId, before, this.need(trial, decision.resource), setup.executor.instance.sequential ? 1 : setup.concurrency),
       target: { unit: setup.resourceUnit, value: decision.resource },
       batchSize: trial.batchSize,
       learningRate: trial.learningRate,

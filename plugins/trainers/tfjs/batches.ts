@@ -37,6 +37,17 @@ export class EpochSampler {
     return out;
   }
 
+  /** Where the sampler stands, for a checkpoint. */
+  get position(): { epoch: number; cursor: number } {
+    return { epoch: this.epoch, cursor: this.cursor };
+  }
+
+  /** Moves a fresh sampler to a checkpoint's position: the same permutations are drawn again from the seed. */
+  seek(position: { epoch: number; cursor: number }): void {
+    while (this.epoch < position.epoch) this.reshuffle();
+    this.cursor = position.cursor;
+  }
+
   private reshuffle(): void {
     const order = this.order;
     for (let i = 0; i < this.rows; i++) order[i] = i;

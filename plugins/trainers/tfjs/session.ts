@@ -9,6 +9,7 @@ import type { Progress } from '../../../core/resource.ts';
 import { endsBefore, type SegmentEnd } from '../../../core/target.ts';
 import type { ReportHandler, ReportVerdict, SegmentResult, TrainerSession, TrainRequest } from '../../../core/trainer.ts';
 import { batchOf, EpochSampler } from './batches.ts';
+import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.ts';
 import type { Dataset } from './data/dataset.ts';
 import { EVAL_CHUNK, evaluateFitting } from './evaluate.ts';
 import { isOutOfMemory, isWasmAbort, releaseTape } from './memory.ts';
@@ -46,6 +47,13 @@ function finite(value: number): number | null {
   return Number.isFinite(value) ? value : null;
 }
 
+interface SavedState {
+  progress: Progress;
+  sampler: { epoch: number; cursor: number };
+  lastRate?: number;
+  lastEvaluation?: { steps: number; metrics: Record<string, number> };
+}
+
 export class TfjsSession implements TrainerSession {
   private readonly progress: Progress = { examples: 0, steps: 0, seconds: 0 };
   private readonly stepper: Stepper;
@@ -67,6 +75,12 @@ export class TfjsSession implements TrainerSession {
   /** Squared norms [|g_1|², ..., |g_k|², |ḡ|²] of measured steps, on the device until the next report. */
   private pendingNorms: Array<{ norms: tf.Tensor1D; microBatch: number }> = [];
 
+  /**
+   * The checkpoint capability: weights, optimizer slots, data order and counters as bytes. Not offered
+   * while the noise scale is measured, whose running averages it does not carry: such a trial re-trains.
+   */
+  readonly checkpoint?: () => Promise<Uint8Array>;
+
   constructor(
     private readonly settings: SessionSettings,
     private readonly built: BuiltModel,
@@ -79,6 +93,28 @@ export class TfjsSession implements TrainerSession {
     this.lossSum = tf.tidy(() => tf.variable(tf.scalar(0), false));
     this.correctSum = tf.tidy(() => tf.variable(tf.scalar(0), false));
     if (settings.noiseScale) this.noise = new NoiseScaleEstimator({ beta: settings.noiseScale.beta });
+    else this.checkpoint = () => this.save();
+  }
+
+  private async save(): Promise<Uint8Array> {
+    const state: SavedState = { progress: { ...this.progress }, sampler: this.sampler.position, lastRate: this.lastRate, lastEvaluation: this.lastEvaluation };
+    return encodeCheckpoint({ state, model: this.built.model.getWeights(), optimizer: await this.optimizer.optimizer.getWeights() });
+  }
+
+  /** Puts a fresh session (built from the same trial seed) where a checkpoint left its trial. */
+  async restore(bytes: Uint8Array): Promise<void> {
+    const { state, model, optimizer } = decodeCheckpoint<SavedState>(bytes);
+    try {
+      this.built.model.setWeights(model);
+      await this.optimizer.optimizer.setWeights(optimizer);
+    } finally {
+      tf.dispose([...model, ...optimizer.map((o) => o.tensor)]);
+    }
+    Object.assign(this.progress, state.progress);
+    this.sampler.seek(state.sampler);
+    this.lastRate = state.lastRate;
+    this.lastEvaluation = state.lastEvaluation;
+    if (state.lastRate !== undefined) this.optimizer.setLearningRate(state.lastRate);
   }
 
   async train(request: TrainRequest, onReport: ReportHandler): Promise<SegmentResult> {

@@ -48,6 +48,18 @@ export class TfjsTrainer implements Trainer {
     }
   }
 
+  /** A session where a checkpoint left its trial: built from the trial's seed, then given the saved state. */
+  async restore(trial: TrialHandle, checkpoint: Uint8Array): Promise<TfjsSession> {
+    const session = await this.open(trial);
+    try {
+      await session.restore(checkpoint);
+    } catch (error) {
+      session.dispose();
+      throw error;
+    }
+    return session;
+  }
+
   close(): void {
     this.data = undefined;
     this.prepared = undefined;

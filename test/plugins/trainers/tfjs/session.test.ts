@@ -83,6 +83,38 @@ describe('train()', () => {
     expect(second.reports.at(-1)!.metrics.val_loss).toBe(whole.reports.at(-1)!.metrics.val_loss);
   });
 
+  it('a target between step boundaries ends at the nearest one, never with zero progress', async () => {
+    // Batch 96: boundaries at 960 and 1056; 1000 is nearer 960. Then 1210 lies nearer 1248 than 1152.
+    const s = await session(96);
+    const first = await segment(s, { limits: {}, target: { unit: 'examples', value: 1000 }, batchSize: 96, learningRate: 0.1 });
+    expect(first.result).toMatchObject({ progress: { examples: 960, steps: 10 }, endedBy: 'target' });
+    const second = await segment(s, { limits: {}, target: { unit: 'examples', value: 1210 }, batchSize: 96, learningRate: 0.1 });
+    expect(second.result).toMatchObject({ progress: { examples: 1248 }, endedBy: 'target' });
+    // A target below one step still takes that step; the budget's hard cap is never crossed.
+    const tiny = await segment(await session(512), { limits: {}, target: { unit: 'examples', value: 100 }, batchSize: 512, learningRate: 0.1 });
+    expect(tiny.result.progress.examples).toBe(512);
+    const capped = await segment(await session(512), { limits: { examples: 1000 }, target: { unit: 'examples', value: 1500 }, batchSize: 512, learningRate: 0.1 });
+    expect(capped.result).toMatchObject({ progress: { examples: 512 }, endedBy: 'limits' });
+  });
+
+  it('a checkpoint restores a trial exactly: weights, momentum, data order and counters', async () => {
+    const a = await session(32);
+    await segment(a, { limits: { examples: 1024 }, batchSize: 32, learningRate: 0.1 });
+    const bytes = await a.checkpoint!();
+    const tensors = tf.memory().numTensors;
+    const b = await trainer.restore({ trialId: 1, params: params(32, 0.1), seed: 7 }, bytes);
+    open.push(b);
+    const fromA = await segment(a, { limits: { examples: 2048 }, batchSize: 32, learningRate: 0.1 });
+    const fromB = await segment(b, { limits: { examples: 2048 }, batchSize: 32, learningRate: 0.1 });
+    expect(fromB.result.progress).toMatchObject({ examples: 2048, steps: 64 });
+    expect(fromB.reports.at(-1)!.metrics.val_loss).toBe(fromA.reports.at(-1)!.metrics.val_loss);
+    expect(fromB.reports.at(-1)!.metrics.train_loss).toBe(fromA.reports.at(-1)!.metrics.train_loss);
+    // Restoring left no tensor behind beyond the new session's own model and optimizer.
+    await b.dispose();
+    open.pop();
+    expect(tf.memory().numTensors).toBeLessThanOrEqual(tensors);
+  });
+
   it('takes a new batch size and learning rate mid-run', async () => {
     const s = await session(32);
     await segment(s, { limits: { examples: 640 }, batchSize: 32, learningRate: 0.1 });
