@@ -4,6 +4,9 @@ import type { ReportVerdict, SegmentJob, SegmentResult, Report } from '../../../
 import type { FromWorker, ToWorker, WorkerInit } from './messages.ts';
 import { fromWire } from './wire-error.ts';
 
+/** How long a worker may take to start before its silence counts against the heartbeat deadline. */
+const STARTUP_SECONDS = 120;
+
 const WORKER_ENTRY = new URL(`./worker-process${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
 
 /** The segment a worker is training, and how its reports and end reach the search. */
@@ -25,6 +28,7 @@ export class WorkerHandle {
   private child?: ChildProcess;
   private ready?: Promise<void>;
   private lastBeat = Date.now();
+  private isReady = false;
   assignment?: Assignment;
   /** Set once the process has exited; the pool replaces it. */
   dead = false;
@@ -45,9 +49,13 @@ export class WorkerHandle {
     return this.assignment !== undefined;
   }
 
-  /** Seconds since the worker last showed it was alive. */
+  /**
+   * Seconds since the worker last showed it was alive. Starting up (loading a runtime, preparing data)
+   * is not silence: until it is ready, only a start that takes longer than STARTUP_SECONDS counts.
+   */
   get silentFor(): number {
-    return (Date.now() - this.lastBeat) / 1000;
+    const seconds = (Date.now() - this.lastBeat) / 1000;
+    return this.isReady ? seconds : Math.max(0, seconds - STARTUP_SECONDS);
   }
 
   start(): Promise<void> {
@@ -61,7 +69,10 @@ export class WorkerHandle {
       this.child = child;
       child.on('message', (message: FromWorker) => {
         this.lastBeat = Date.now();
-        if (message.t === 'ready') resolve();
+        if (message.t === 'ready') {
+          this.isReady = true;
+          resolve();
+        }
         else if (message.t === 'initFailed') reject(fromWire(message.error));
         else this.receive(message);
       });
