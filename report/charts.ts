@@ -17,10 +17,11 @@ export interface Chart {
   marks: { name: string; count: number } | null;
 }
 
-const WIDTH = 520;
-const HEIGHT = 260;
+const WIDTH = 400;
+const HEIGHT = 220;
 const log2 = { type: 'log', base: 2 };
 const batchAxis = { field: 'batchSize', type: 'quantitative', title: 'batch size', scale: log2, axis: { values: [] as number[] } };
+const examplesAxis = { field: 'examples', type: 'quantitative', title: 'examples seen', scale: { zero: false, nice: true }, axis: { tickCount: 6, labelOverlap: true, format: '~s' } };
 const colourByBatch = { field: 'batchSize', type: 'ordinal', title: 'batch size', scale: { scheme: 'viridis' } };
 
 function unit(values: unknown[], extra: Record<string, unknown>) {
@@ -51,7 +52,7 @@ export function charts(data: ChartData): Chart[] {
           name: 'curves',
           mark: { type: 'line', interpolate: 'linear' },
           encoding: {
-            x: { field: 'examples', type: 'quantitative', title: 'examples seen' },
+            x: examplesAxis,
             y: { field: 'value', type: 'quantitative', title: metric, scale: { zero: false } },
             color: colourByBatch,
             detail: { field: 'trialId', type: 'nominal' },
@@ -62,11 +63,13 @@ export function charts(data: ChartData): Chart[] {
     marks: data.curves.length ? { name: 'curves_marks', count: trials } : null,
   };
 
+  const valueAxis = { field: 'value', type: 'quantitative', title: `${metric} ${judgedAt}`, scale: { zero: false } };
   const atPointLayers: unknown[] = [
-    { name: 'seeds', mark: { type: 'point', filled: true, size: 50 }, encoding: { x: withTicks(sizes), y: { field: 'value', type: 'quantitative', title: `${metric} ${judgedAt}`, scale: { zero: false } }, color: colourByBatch, tooltip: [...tooltip, { field: 'value', title: metric }, { field: 'examples' }] } },
-    { mark: { type: 'line', color: '#888' }, encoding: { x: withTicks(sizes), y: { aggregate: 'mean', field: 'value', type: 'quantitative' } } },
+    { name: 'seeds', mark: { type: 'point', filled: true, size: 50 }, encoding: { x: withTicks(sizes), y: valueAxis, color: colourByBatch, tooltip: [...tooltip, { field: 'value', title: metric }, { field: 'examples' }] } },
+    { mark: { type: 'line', color: '#888' }, encoding: { x: withTicks(sizes), y: { ...valueAxis, aggregate: 'mean' } } },
   ];
-  if (severalSeeds) atPointLayers.push({ mark: { type: 'errorbar', extent: 'stdev' }, encoding: { x: withTicks(sizes), y: { field: 'value', type: 'quantitative' } } });
+  // The seed spread: mean ± 1 standard deviation over a configuration's seeds.
+  if (severalSeeds) atPointLayers.push({ mark: { type: 'errorbar', extent: 'stdev' }, encoding: { x: withTicks(sizes), y: valueAxis } });
   const atPoint: Chart = {
     id: 'at-point',
     title: `${metric} vs batch size at equal examples`,
@@ -115,7 +118,7 @@ export function charts(data: ChartData): Chart[] {
           name: 'noise',
           mark: { type: 'line', point: false },
           encoding: {
-            x: { field: 'examples', type: 'quantitative', title: 'examples seen' },
+            x: examplesAxis,
             y: { field: 'value', type: 'quantitative', title: 'B_simple' },
             color: colourByBatch,
             detail: { field: 'trialId', type: 'nominal' },

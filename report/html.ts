@@ -93,7 +93,7 @@ h1 { font-size: 22px; margin-bottom: 4px; } h2 { font-size: 17px; margin-top: 28
 .meta { color: #555; margin-top: 0; }
 #recommendations ul { padding-left: 18px; } .finding { margin: 4px 0; }
 #best-metric, #fastest { font-weight: 600; }
-#charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(560px, 1fr)); gap: 18px; }
+#charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(540px, 1fr)); gap: 18px; }
 figure { margin: 0; padding: 12px; border: 1px solid #ddd; border-radius: 6px; background: #fff; }
 figcaption { color: #333; margin-top: 6px; }
 .empty { color: #888; padding: 24px 0; }
