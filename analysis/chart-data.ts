@@ -27,7 +27,7 @@ export interface ChartData {
   largestFitting: number | null;
   smallestInfeasible: number | null;
   /** The batch size with the most examples/s, and the smallest batch within 10% of it (where the plateau starts). */
-  fastestPerExample: { batchSize: number; examplesPerSecond: number } | null;
+  fastestPerExample: { batchSize: number; examplesPerSecond: number; /** Its examples/s over the smallest batch size's. */ speedup: number | null } | null;
   plateauFrom: number | null;
   /** 4. Measured steps to the target, and the fitted S(B) = S_min + E_min/B over the measured range. */
   stepsToTarget: Array<{ batchSize: number; steps: number }>;
@@ -37,7 +37,7 @@ export interface ChartData {
   /** 5. The gradient noise scale B_simple at each report where it was measured. */
   noise: CurvePoint[];
   /** First and last measured B_simple, averaged over the trials that measured it. */
-  noiseGrowth: { first: number; last: number; firstExamples: number; lastExamples: number } | null;
+  noiseGrowth: { first: number; last: number; firstExamples: number; lastExamples: number; factor: number } | null;
   /** 6. The train–validation gap at the judging point, per judged trial. */
   gap: Array<{ trialId: number; batchSize: number; gap: number }>;
   /** The batch sizes with the smallest and largest mean gap. */
@@ -100,7 +100,7 @@ export function chartData(study: Study, options: RecommendOptions = {}): ChartDa
     throughput,
     largestFitting,
     smallestInfeasible,
-    fastestPerExample: top,
+    fastestPerExample: top && { ...top, speedup: throughput[0].batchSize === top.batchSize ? null : top.examplesPerSecond / throughput[0].examplesPerSecond },
     plateauFrom,
     stepsToTarget,
     fitCurve,
@@ -118,12 +118,9 @@ function growth(noise: CurvePoint[]): ChartData['noiseGrowth'] {
   const series = [...byTrial.values()].filter((s) => s.length >= 2);
   if (!series.length) return null;
   const avg = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
-  return {
-    first: avg(series.map((s) => s[0].value)),
-    last: avg(series.map((s) => s.at(-1)!.value)),
-    firstExamples: avg(series.map((s) => s[0].examples)),
-    lastExamples: avg(series.map((s) => s.at(-1)!.examples)),
-  };
+  const first = avg(series.map((s) => s[0].value));
+  const last = avg(series.map((s) => s.at(-1)!.value));
+  return { first, last, firstExamples: avg(series.map((s) => s[0].examples)), lastExamples: avg(series.map((s) => s.at(-1)!.examples)), factor: last / first };
 }
 
 function range(gap: ChartData['gap']): ChartData['gapRange'] {

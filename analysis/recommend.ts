@@ -17,9 +17,10 @@ import { paramsKey, score, type JournalTrial, type Objective, type Params, type 
 import { judge, notCompared, type JudgingPoint, type NotCompared, type Study } from './judging.ts';
 import { generalizationGap } from './metrics.ts';
 import { finite, groupBy, mean, spreadOf, type Spread } from './stats.ts';
-import { crossing, fitSteps, predictSteps, type StepsFit } from './steps-to-target.ts';
+import { toTarget, type FastestRecommendation } from './fastest-to-target.ts';
+import type { StepsFit } from './steps-to-target.ts';
 
-export type { Spread, StepsFit };
+export type { FastestRecommendation, Spread, StepsFit };
 
 export interface RecommendOptions {
   /** The metric to judge by; default: the journal's objective. */
@@ -101,19 +102,6 @@ export interface BestMetricRecommendation extends Recommendation {
   aheadByMean: number[];
 }
 
-export interface FastestRecommendation extends Recommendation {
-  target: number;
-  /** "fit": predicted seconds from the steps fit; "measured": too few batch sizes reached the target to fit. */
-  basis: 'fit' | 'measured';
-  predictedSeconds: number | null;
-  predictedSteps: number | null;
-  measuredSeconds: number | null;
-  measuredSteps: number | null;
-  secondsPerStep: number;
-  /** The batch size with the least measured seconds to the target, to set against the prediction. */
-  measuredFastest: { batchSize: number; learningRate: number; seconds: number } | null;
-}
-
 export interface BatchSizeReport {
   metric: string;
   mode: Objective['mode'];
@@ -137,9 +125,6 @@ export interface BatchSizeReport {
   /** Trials left out: batch-increase schedules (reported apart), trials without reports. */
   excluded: Array<{ trialId: number; why: string }>;
 }
-
-/** Scaling efficiency below which a doubling "stopped halving" the steps (it saved less than 1.5×). */
-const HALVING = 0.75;
 
 interface Judged {
   trials: JournalTrial[];
@@ -246,43 +231,7 @@ export function recommend(study: Study, options: RecommendOptions = {}): BatchSi
   let fit: StepsFit | null = null;
   let halvingStopsAt: number | null = null;
   let fastest: FastestRecommendation | null = null;
-  if (target !== null) {
-    for (const [i, [, ts]] of bySize.entries()) {
-      const row = rows[i];
-      let chosen: { steps: number; seconds: number; lr: number; of: number } | undefined;
-      let mostHits = { hits: -1, of: 0 };
-      for (const group of groupBy(ts, (t) => paramsKey(t.params)).values()) {
-        const hits = group.map((t) => crossing(t, metric, mode, target!));
-        const reached = hits.filter((h) => h !== null);
-        if (reached.length > mostHits.hits) mostHits = { hits: reached.length, of: group.length };
-        // A configuration counts only when every one of its trials reached the target.
-        if (reached.length < group.length) continue;
-        const steps = mean(reached.map((h) => h.steps));
-        if (!chosen || steps < chosen.steps) chosen = { steps, seconds: mean(reached.map((h) => h.seconds)), lr: group[0].params.learningRate, of: group.length };
-      }
-      row.reachedTarget = chosen ? { hits: chosen.of, of: chosen.of } : { hits: Math.max(0, mostHits.hits), of: mostHits.of };
-      if (chosen) {
-        row.stepsToTarget = chosen.steps;
-        row.secondsToTarget = chosen.seconds;
-        row.targetLearningRate = chosen.lr;
-      }
-    }
-    let previous: BatchSizeRow | undefined;
-    for (const row of rows.filter((r) => finite(r.stepsToTarget))) {
-      if (previous) {
-        row.scalingEfficiency = previous.stepsToTarget! / row.stepsToTarget! / (row.batchSize / previous.batchSize);
-        if (halvingStopsAt === null && row.scalingEfficiency < HALVING) halvingStopsAt = row.batchSize;
-      }
-      previous = row;
-    }
-    fit = fitSteps(rows.filter((r) => finite(r.stepsToTarget)).map((r) => ({ batchSize: r.batchSize, steps: r.stepsToTarget! })));
-    for (const row of rows) {
-      if (!fit || !finite(row.secondsPerStep)) continue;
-      row.predictedStepsToTarget = predictSteps(fit, row.batchSize);
-      row.predictedSecondsToTarget = row.predictedStepsToTarget * row.secondsPerStep;
-    }
-    fastest = fastestToTarget(rows, bySize, fit, target);
-  }
+  if (target !== null) ({ fit, halvingStopsAt, fastest } = toTarget(rows, bySize, metric, mode, target));
   const noise = rows.map((r) => r.noiseScale).filter(finite);
   return {
     metric,
@@ -297,39 +246,5 @@ export function recommend(study: Study, options: RecommendOptions = {}): BatchSi
     noiseScale: noise.length ? mean(noise) : null,
     recommendations: { bestMetric, fastestToTarget: fastest },
     excluded,
-  };
-}
-
-function fastestToTarget(rows: BatchSizeRow[], bySize: Array<[number, JournalTrial[]]>, fit: StepsFit | null, target: number): FastestRecommendation | null {
-  const furthestSteps = (i: number) => Math.max(0, ...bySize[i][1].map((t) => t.reports.at(-1)?.progress.steps ?? 0));
-  const candidates = rows
-    .map((row, i) => ({ row, i }))
-    .filter(({ row, i }) => {
-      if (fit) {
-        if (!finite(row.predictedSecondsToTarget)) return false;
-        // A batch size that trained past its predicted steps without reaching the target contradicts the fit.
-        return finite(row.stepsToTarget) || furthestSteps(i) < row.predictedStepsToTarget!;
-      }
-      return finite(row.secondsToTarget);
-    });
-  const key = (row: BatchSizeRow) => (fit ? row.predictedSecondsToTarget! : row.secondsToTarget!);
-  const pick = candidates.sort((a, b) => key(a.row) - key(b.row))[0]?.row;
-  if (!pick) return null;
-  const lr = pick.targetLearningRate ?? pick.learningRate;
-  const params = bySize.find(([size]) => size === pick.batchSize)![1].find((t) => t.params.learningRate === lr)?.params ?? { batchSize: pick.batchSize, learningRate: lr ?? NaN };
-  const reached = rows.filter((r) => finite(r.secondsToTarget)).sort((a, b) => a.secondsToTarget! - b.secondsToTarget!)[0];
-  const measuredFastest = reached ? { batchSize: reached.batchSize, learningRate: reached.targetLearningRate!, seconds: reached.secondsToTarget! } : null;
-  return {
-    batchSize: pick.batchSize,
-    learningRate: lr!,
-    params,
-    target,
-    basis: fit ? 'fit' : 'measured',
-    predictedSeconds: pick.predictedSecondsToTarget,
-    predictedSteps: pick.predictedStepsToTarget,
-    measuredSeconds: pick.secondsToTarget,
-    measuredSteps: pick.stepsToTarget,
-    secondsPerStep: pick.secondsPerStep!,
-    measuredFastest,
   };
 }

@@ -26,7 +26,7 @@ export function captions(data: ChartData): Record<ChartId, string> {
   const fastest = data.fastestPerExample;
   const throughput = fastest
     ? `Batch ${fastest.batchSize} is the fastest per example (${fmt(fastest.examplesPerSecond)} examples/s` +
-      (first && first.batchSize !== fastest.batchSize ? `, ${fmt(fastest.examplesPerSecond / first.examplesPerSecond, 3)}× batch ${first.batchSize}` : '') +
+      (fastest.speedup !== null ? `, ${fmt(fastest.speedup, 3)}× batch ${first.batchSize}` : '') +
       ')' +
       (data.plateauFrom !== null && data.plateauFrom !== fastest.batchSize ? `; from batch ${data.plateauFrom} on, throughput is within 10% of it` : '') +
       (last && last.batchSize !== fastest.batchSize ? `; batch ${last.batchSize} gives ${fmt(last.examplesPerSecond)}` : '') +
@@ -50,7 +50,7 @@ export function captions(data: ChartData): Record<ChartId, string> {
   const noise = !data.noise.length
     ? 'The gradient noise scale was not measured in this study (tfjs trainer option noiseScale).'
     : g
-      ? `B_simple went from ${fmt(g.first)} at ${fmt(g.firstExamples)} examples to ${fmt(g.last)} at ${fmt(g.lastExamples)} (${fmt(g.last / g.first, 3)}×, mean over trials).`
+      ? `B_simple went from ${fmt(g.first)} at ${fmt(g.firstExamples)} examples to ${fmt(g.last)} at ${fmt(g.lastExamples)} (${fmt(g.factor, 3)}×, mean over trials).`
       : `B_simple measured once: ${fmt(data.noise[0].value)}.`;
 
   const r = data.gapRange;
