@@ -11,10 +11,13 @@ export interface LevelReached {
   level: number;
   /** The segment's last report (the trial's state at that level), when it made one. */
   report: Report | undefined;
-  /** It ended at the report point nearest the level; false when the budget, a callback, an error or the end of the trainer's data cut it short. */
+  /**
+   * It ended at the report point nearest the level, or where the trainer could take it no further
+   * (as the engine counts it); false when the budget, a callback or an error cut it short.
+   */
   reached: boolean;
   /** Why it did not reach the level (for the report's "not compared" list). */
-  shortBy?: 'budget' | 'stopped' | 'failed' | 'infeasible' | 'exhausted';
+  shortBy?: 'budget' | 'stopped' | 'failed' | 'infeasible';
 }
 
 type SegmentEnd = Extract<JournalRecord, { t: 'segmentEnd' }>;
@@ -40,9 +43,7 @@ function levelOf(end: SegmentEnd, reports: Report[]): LevelReached | undefined {
   let shortBy: LevelReached['shortBy'];
   if (end.error) shortBy = end.error.state;
   else if (end.result?.stopped && at < target.value) shortBy = 'stopped';
-  else if (at >= target.value) shortBy = undefined;
-  else if (capped(end)) shortBy = 'budget';
-  else if (end.result?.exhausted) shortBy = 'exhausted';
+  else if (at < target.value && !end.result?.exhausted && capped(end)) shortBy = 'budget';
   return { level: target.value, report, reached: shortBy === undefined, ...(shortBy ? { shortBy } : {}) };
 }
 

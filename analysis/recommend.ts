@@ -141,7 +141,6 @@ export function recommend(study: Study, options: RecommendOptions = {}): BatchSi
   const examples = point?.examples ?? 0;
 
   // Goal 1: per batch size, each configuration's value at the point (over its trials judged there).
-  const configsAt = new Map<number, Judged>();
   const rows: BatchSizeRow[] = bySize.map(([batchSize, ts]) => {
     const configs = [...groupBy(ts, (t) => paramsKey(t.params)).values()];
     const seconds = ts.reduce((s, t) => s + (t.reports.at(-1)?.progress.seconds ?? 0), 0);
@@ -162,7 +161,6 @@ export function recommend(study: Study, options: RecommendOptions = {}): BatchSi
       }
       if (!shown || score(mean(candidate.values), mode) > score(mean(shown.values), mode)) shown = candidate;
     }
-    if (shown) configsAt.set(batchSize, shown);
     const gaps = shown?.at.map((r) => generalizationGap(r.metrics)).filter(finite) ?? [];
     const reason = shown ? null : notCompared(study, ts, metric, judgement);
     return {
