@@ -10,6 +10,14 @@ import { createRegistry } from './plugins/builtins.ts';
 
 export * from './core/index.ts';
 export { builtinPlugins, createRegistry } from './plugins/builtins.ts';
+// Analysis (data) and rendering of a journal: what `report` and `export` use.
+export { studyOf, type Study } from './analysis/judging.ts';
+export { recommend, type BatchSizeReport, type RecommendOptions } from './analysis/recommend.ts';
+export { chartData, type ChartData } from './analysis/chart-data.ts';
+export { findings } from './report/findings.ts';
+export { pageContent, renderPage } from './report/html.ts';
+export { journalCsv } from './report/export-csv.ts';
+export { optunaJournal } from './report/export-optuna.ts';
 
 type WithOptionalRegistry<T extends StudyOptions> = Omit<T, 'registry'> & { registry?: T['registry'] };
 

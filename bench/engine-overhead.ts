@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryStore, runStudy } from '../index.ts';
-import { renderTable } from '../plugins/reporters/format.ts';
+import { renderTable } from '../report/format.ts';
 import { machineLine } from './machine.ts';
 
 const CONFIGS = 200;

@@ -9,7 +9,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { renderTable } from '../plugins/reporters/format.ts';
+import { renderTable } from '../report/format.ts';
 import { loadDataset, type Dataset } from '../plugins/trainers/tfjs/data/dataset.ts';
 import { buildModel } from '../plugins/trainers/tfjs/model.ts';
 import type { TfjsOptions } from '../plugins/trainers/tfjs/options.ts';

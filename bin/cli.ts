@@ -2,6 +2,7 @@ import { BatchtuneError, errorMessage } from '../core/index.ts';
 import { run, usage as runUsage } from './commands/run.ts';
 import { record, usage as recordUsage } from './commands/record.ts';
 import { report, usage as reportUsage } from './commands/report.ts';
+import { exportJournal, usage as exportUsage } from './commands/export.ts';
 import { profile, usage as profileUsage } from './commands/profile.ts';
 import { noiseScale, usage as noiseScaleUsage } from './commands/noise-scale.ts';
 import { schema, usage as schemaUsage } from './commands/schema.ts';
@@ -18,7 +19,8 @@ export const commands: Record<string, Command> = {
   schema: { run: schema, usage: schemaUsage, summary: 'print the JSON Schema of configs' },
   'noise-scale': { run: noiseScale, usage: noiseScaleUsage, summary: 'train one configuration and measure the gradient noise scale B_simple (critical batch size)' },
   profile: { run: profile, usage: profileUsage, summary: 'throughput per batch size on the actual backend, and the largest batch that fits in memory' },
-  report: { run: report, usage: reportUsage, summary: 'per batch size what a journal measured, and the batch size + learning rate to use' },
+  report: { run: report, usage: reportUsage, summary: 'per batch size what a journal measured, and the batch size + learning rate to use; as text, JSON, an HTML page with charts, SVG, or a live page' },
+  export: { run: exportJournal, usage: exportUsage, summary: "a journal as CSV (one row per report) or in Optuna's JournalFileStorage format" },
   record: { run: record, usage: recordUsage, summary: 'train the full grid with several seeds and write the learning curves as a tabular file' },
 };
 

@@ -1,5 +1,5 @@
 import { BatchtuneError, type Report } from '../../index.ts';
-import { formatNumber, renderTable } from '../../plugins/reporters/format.ts';
+import { formatNumber, renderTable } from '../../report/format.ts';
 import { parseCommand, parseCount, parseSeed, requirePositional } from '../args.ts';
 import { prepareTrainer, type PreparedTrainer } from './trainer-setup.ts';
 

@@ -1,5 +1,5 @@
-import { formatNumber, renderTable } from '../../plugins/reporters/format.ts';
-import { findMaxBatchSize, profileThroughput, type MemorySearch, type Probe, type ThroughputRow } from '../../plugins/science/profile.ts';
+import { formatNumber, renderTable } from '../../report/format.ts';
+import { findMaxBatchSize, profileThroughput, type MemorySearch, type Probe, type ThroughputRow } from '../../analysis/profile.ts';
 import { parseCommand, parseCount, parseSeed, requirePositional } from '../args.ts';
 import { prepareTrainer } from './trainer-setup.ts';
 

@@ -4,7 +4,7 @@ import { basename } from 'node:path';
 import { BatchtuneError, MemoryStore, paramsKey, SearchEvents, type Params, type StudyConfig, type TrialView } from '../../core/index.ts';
 import { runStudy } from '../../index.ts';
 import type { CurvePoint, TabularFile } from '../../plugins/trainers/tabular-file.ts';
-import { formatNumber } from '../../plugins/reporters/format.ts';
+import { formatNumber } from '../../report/format.ts';
 import { parseCommand, parseCount, parseSeed, requirePositional } from '../args.ts';
 import { readConfigFile } from '../config-file.ts';
 

@@ -1,10 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { runStudy, SearchEvents } from '../../index.ts';
-import { attachConsoleReporter } from '../../plugins/reporters/console.ts';
-import { trialsTable } from '../../plugins/reporters/trials-table.ts';
-import { scheduleRows, schedulesTable } from '../../plugins/reporters/schedules-table.ts';
-import { formatNumber } from '../../plugins/reporters/format.ts';
+import { attachConsoleReporter } from '../../report/console.ts';
+import { trialsTable } from '../../report/trials-table.ts';
+import { scheduleRows } from '../../analysis/schedules.ts';
+import { schedulesTable } from '../../report/schedules-table.ts';
+import { formatNumber } from '../../report/format.ts';
 import { parseCommand, parseSeed, requirePositional } from '../args.ts';
 import { readConfigFile } from '../config-file.ts';
 

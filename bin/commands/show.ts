@@ -1,4 +1,4 @@
-import { trialsTable } from '../../plugins/reporters/trials-table.ts';
+import { trialsTable } from '../../report/trials-table.ts';
 import { parseCommand, requirePositional } from '../args.ts';
 import { readJournalFile } from '../journal-file.ts';
 

@@ -1,6 +1,7 @@
 import { createRegistry, MemoryStore, runStudy, trialSeed, type JournalRecord } from '../../index.ts';
 import { buildSchedules } from '../../strategies/batch-increase.ts';
-import { scheduleRows, schedulesTable } from '../../plugins/reporters/schedules-table.ts';
+import { scheduleRows } from '../../analysis/schedules.ts';
+import { schedulesTable } from '../../report/schedules-table.ts';
 import { fakeTrainer } from './fake-trainer.ts';
 
 function setup(strategy: Record<string, unknown>, extra: Record<string, unknown> = {}, fake = fakeTrainer({ maxExamples: 2000 })) {

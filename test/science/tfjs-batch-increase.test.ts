@@ -1,5 +1,5 @@
 import { runStudy } from '../../index.ts';
-import { scheduleRows } from '../../plugins/reporters/schedules-table.ts';
+import { scheduleRows } from '../../analysis/schedules.ts';
 import { fixtures, linearRegressionOptions } from './linear-regression.ts';
 
 /** The batch-increase strategy driving the real tfjs trainer: each segment trains with its settings. */

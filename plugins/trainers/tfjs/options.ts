@@ -46,7 +46,7 @@ export interface TfjsOptions {
   noiseScale?: NoiseScaleOptions;
 }
 
-/** Gradient noise scale measurement (McCandlish et al. 2018): see plugins/science/noise-scale.ts. */
+/** Gradient noise scale measurement (McCandlish et al. 2018): see analysis/noise-scale.ts. */
 export interface NoiseScaleOptions {
   /** Measure every this many steps. */
   every: number;

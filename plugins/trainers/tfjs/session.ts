@@ -15,7 +15,7 @@ import { EVAL_CHUNK, evaluateFitting } from './evaluate.ts';
 import { isOutOfMemory, isWasmAbort, releaseTape } from './memory.ts';
 import type { BuiltModel } from './model.ts';
 import type { TrialOptimizer } from './optimizer.ts';
-import { NoiseScaleEstimator } from '../../science/noise-scale.ts';
+import { NoiseScaleEstimator } from '../../../analysis/noise-scale.ts';
 import type { NoiseScaleOptions } from './options.ts';
 import { Stepper, type BatchGradients } from './step.ts';
 import { rateAt } from './warmup.ts';

@@ -3,8 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../bin/cli.ts';
-import { findMaxBatchSize, profileThroughput } from '../../plugins/science/profile.ts';
-import { fakeTrainer } from './fake-trainer.ts';
+import { findMaxBatchSize, profileThroughput } from '../../analysis/profile.ts';
+import { fakeTrainer } from '../science/fake-trainer.ts';
 
 const paramsFor = (batchSize: number) => ({ batchSize, learningRate: 0.1 });
 const secondsPerStep = (b: number) => 0.01 + 1e-4 * b;

@@ -1,4 +1,5 @@
-import type { Objective, TrialSummary } from '../../core/index.ts';
+import type { Objective, TrialSummary } from '../core/index.ts';
+import { generalizationGap, throughput } from '../analysis/metrics.ts';
 import { formatNumber, renderTable } from './format.ts';
 
 /**
@@ -6,6 +7,12 @@ import { formatNumber, renderTable } from './format.ts';
  * gap and throughput, each read from the trial's last report.
  */
 export function trialsTable(trials: readonly TrialSummary[], objective: Objective): string {
+  const { header, rows } = trialsTableCells(trials, objective);
+  return renderTable(header, rows);
+}
+
+/** The trials table as cells (the terminal and the HTML page show the same one). */
+export function trialsTableCells(trials: readonly TrialSummary[], objective: Objective): { header: string[]; rows: string[][] } {
   const extras = [...new Set(trials.flatMap((t) => Object.keys(t.params)))].filter((k) => k !== 'batchSize' && k !== 'learningRate');
   const header = ['trial', 'batch', 'lr', ...extras, 'state', 'examples', 'steps', 'seconds', objective.metric, 'gap', 'ex/s'];
   const rows = trials.map((t) => [
@@ -21,18 +28,5 @@ export function trialsTable(trials: readonly TrialSummary[], objective: Objectiv
     formatNumber(generalizationGap(t.metrics)),
     formatNumber(throughput(t), 4),
   ]);
-  return renderTable(header, rows);
-}
-
-/** Train minus validation accuracy, else validation minus train loss; undefined without both. */
-export function generalizationGap(metrics: Record<string, number | null>): number | undefined {
-  const { train_acc, val_acc, train_loss, val_loss } = metrics;
-  if (typeof train_acc === 'number' && typeof val_acc === 'number') return train_acc - val_acc;
-  if (typeof train_loss === 'number' && typeof val_loss === 'number') return val_loss - train_loss;
-  return undefined;
-}
-
-/** Examples per training second over the whole trial. */
-export function throughput(trial: Pick<TrialSummary, 'progress'>): number | undefined {
-  return trial.progress.seconds > 0 ? trial.progress.examples / trial.progress.seconds : undefined;
+  return { header, rows };
 }

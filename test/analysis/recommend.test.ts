@@ -5,14 +5,18 @@ import { join } from 'node:path';
 import { MemoryStore, runStudy, viewJournal, type JournalRecord, type Report } from '../../index.ts';
 import { readConfigFile } from '../../bin/config-file.ts';
 import { main } from '../../bin/cli.ts';
-import { crossing, fitSteps, recommend } from '../../plugins/science/recommend.ts';
+import { studyOf } from '../../analysis/judging.ts';
+import { recommend } from '../../analysis/recommend.ts';
+import { crossing, fitSteps } from '../../analysis/steps-to-target.ts';
+import { findings } from '../../report/findings.ts';
 
 /**
  * A hand-built journal with a known answer. Trial curves: val_acc = min(cap, 0.9·s/S_B) at step s,
  * with S_B = 100·(1 + 64/B) steps to 0.9 and seconds per step 0.01 + 0.0001·B, so time to 0.9 is
  * 5.8 s (B 16), 3.96 (32), 3.28 (64), 3.42 (128), 4.45 (256): batch 64 is fastest, and the fit
- * must find S_min 100, B_noise 64. Caps fall with B (0.95 − 0.0001·B), so batch 16 is the best at
- * equal examples, with batch 32's two seeds (± 0.002) within its noise.
+ * must find S_min 100, B_noise 64. Caps fall with B (0.95 − 0.0001·B), so batch 16 has the best
+ * configuration at equal examples, but one seed of batch 32 is the best single trial (as the run
+ * summary judges), with batch 16 within its spread and ahead by the mean.
  */
 const E = 51200;
 const sizes = [16, 32, 64, 128, 256];
@@ -81,7 +85,8 @@ const specs: TrialSpec[] = [
 ];
 
 describe('report: recommendation from a journal', () => {
-  const view = viewJournal(journal(specs));
+  const records = journal(specs);
+  const view = studyOf(viewJournal(records), records);
 
   test('per batch size: value at equal examples, its learning rate, spread, steps, throughput, gap, noise', () => {
     const report = recommend(view, { target: 0.9 });
@@ -102,18 +107,26 @@ describe('report: recommendation from a journal', () => {
     expect(row(64).configs).toBe(2);
     expect(row(64).learningRate).toBe(0.064);
     expect(row(64).noiseScale).toBe(70);
-    // secondsToBest: the cap is first reached at step 0.9484/0.9·S_B, rounded up to a report (every 25).
-    expect(row(16).secondsToBest).toBeCloseTo(Math.ceil(((0.9484 / 0.9) * S(16)) / 25) * 25 * secondsPerStep(16), 9);
+    // Judged at the last report, where the run summary judges a trial.
+    expect(row(16).secondsToBest).toBeCloseTo(3200 * secondsPerStep(16), 9);
+    expect(row(16).examples).toBe(E);
+    expect(report.point).toMatchObject({ basis: 'highest level reached', level: E, unit: 'examples', bestTrialId: 5, examples: E });
+    expect(row(512).notCompared).toMatchObject({ reason: 'infeasible' });
     expect(row(512).infeasible).toBe(true);
     expect(row(512).value).toBeNull();
     expect(report.excluded).toEqual([{ trialId: 8, why: 'changes its batch size during training (a schedule)' }]);
   });
 
-  test('best metric within the examples budget, with the batch sizes inside its noise', () => {
-    const best = recommend(view, { target: 0.9 }).recommendations.bestMetric!;
-    expect(best).toMatchObject({ batchSize: 16, learningRate: 0.016, metric: 'val_acc', examples: E, steps: 3200, withinNoise: [32] });
-    expect(best.value).toBeCloseTo(0.9484, 6);
-    expect(best.why).toMatch(/^val_acc 0\.9484 after 51200 examples \(3200 steps\), the best of 5 batch sizes; next: batch 32 with 0\.9\d+; within the spread of batch 32/);
+  test('best metric: the best trial at the judging point, with the batch sizes inside its noise and ahead by the mean', () => {
+    const report = recommend(view, { target: 0.9 });
+    const best = report.recommendations.bestMetric!;
+    expect(best).toMatchObject({ trialId: 5, batchSize: 32, learningRate: 0.032, metric: 'val_acc', examples: E, steps: 1600, withinNoise: [16], aheadByMean: [16], compared: 5 });
+    expect(best.value).toBeCloseTo(0.9488, 6);
+    expect(best.runnerUp!.batchSize).toBe(16);
+    const said = findings(report);
+    expect(said.bestMetric).toMatch(/^best val_acc: batch 32, lr 0\.032: val_acc 0\.9488 \(its configuration: 0\.9478 ± 0\.001414 over 2 trials\) after 51200 examples \(1600 steps\), trial 5, the best of 5 batch sizes compared there; next: batch 16 with 0\.9484; within the spread of batch 16/);
+    expect(said.bestMetric).toMatch(/by the mean over seeds batch 16 is ahead; not compared: batch 512 \(did not fit in memory \(infeasible\)\)$/);
+    expect(said.point).toBe('judged at 51200 examples, the highest level any trial reached (E = 51200 examples for the best trial); 5 of 6 batch sizes trained that far, the others are not compared there');
   });
 
   test('fastest to the target: the fit recovers S_min and B_noise, and batch 64 wins on predicted time', () => {
@@ -133,17 +146,18 @@ describe('report: recommendation from a journal', () => {
     expect(report.halvingStopsAt).toBe(128);
     expect(fastest.predictedSeconds).toBeCloseTo(200 * secondsPerStep(64), 6);
     expect(fastest.measuredSeconds).toBeCloseTo(200 * secondsPerStep(64), 6);
-    expect(fastest.why).toMatch(/predicted 200 steps × 0\.0164 s\/step = 3\.28 s to ≥ 0\.9 \(measured 200 steps, 3\.28 s\); fit S\(B\) = 100·\(1 \+ 64\/B\) over 5 batch sizes, mean relative error 0\.0%/);
+    expect(findings(report).fastestToTarget).toMatch(/predicted 200 steps × 0\.0164 s\/step = 3\.28 s to ≥ 0\.9 \(measured 200 steps, 3\.28 s\); fit S\(B\) = 100·\(1 \+ 64\/B\) over 5 batch sizes, mean relative error 0\.0%/);
   });
 
   test('the default target is within 1% of the best value; --examples moves the comparison point', () => {
     const report = recommend(view);
     expect(report.targetSource).toBe('within 1% of the best');
-    expect(report.target).toBeCloseTo(0.9484 * 0.99, 9);
+    expect(report.target).toBeCloseTo(0.9488 * 0.99, 9);
     const early = recommend(view, { examples: 12800, target: 0.9 });
-    // At 12800 examples batch 256 has had 50 steps (0.9·50/125 = 0.36) and batch 16 has 800 (capped).
+    // At 12800 examples batch 256 has had 50 steps (0.9·50/125 = 0.36); batch 32's 400 steps are past its cap.
     expect(early.batchSizes.find((r) => r.batchSize === 256)!.value).toBeCloseTo(0.36, 9);
-    expect(early.recommendations.bestMetric!.batchSize).toBe(16);
+    expect(early.point).toMatchObject({ basis: 'given examples', level: 12800 });
+    expect(early.recommendations.bestMetric!).toMatchObject({ batchSize: 32, trialId: 5, examples: 12800 });
   });
 
   test('fitSteps: too few points, and a negative term held at zero', () => {
@@ -166,14 +180,15 @@ describe('report: recommendation from a journal', () => {
     const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => (out.push(String(chunk)), true));
     try {
       expect(await main(['report', file, '--target', '0.9'])).toBe(0);
-      expect(out.join('')).toMatch(/best val_acc within 51200 examples: batch 16, lr 0\.016/);
+      expect(out.join('')).toMatch(/best val_acc: batch 32, lr 0\.032/);
       expect(out.join('')).toMatch(/fastest to the target: batch 64, lr 0\.064/);
       expect(out.join('')).toMatch(/schedules \(val_acc\):\n.*schedule/);
       out.length = 0;
       expect(await main(['report', file, '--json'])).toBe(0);
       const json = JSON.parse(out.join(''));
       expect(json.batchSizes).toHaveLength(6);
-      expect(json.recommendations.bestMetric.batchSize).toBe(16);
+      expect(json.recommendations.bestMetric.batchSize).toBe(32);
+      expect(json.findings.bestMetric).toMatch(/^best val_acc: batch 32/);
       expect(json.recommendations.fastestToTarget).toHaveProperty('batchSize');
       expect(json.bestSchedule).toBe('batch-increase');
     } finally {
@@ -212,8 +227,11 @@ describe('report on a journal of the tabular trainer', () => {
     const { config, baseDir } = readConfigFile('examples/tabular/grid.json');
     const store = new MemoryStore();
     await runStudy(config, { baseDir, journal: store });
-    const report = recommend(viewJournal(store.read() as JournalRecord[]));
+    const records = store.read() as JournalRecord[];
+    const view = viewJournal(records);
+    const report = recommend(studyOf(view, records));
     expect(report.examples).toBe(20000);
+    expect(report.point).toMatchObject({ basis: 'search summary', bestTrialId: view.summary!.best!.trialId });
     expect(report.batchSizes.map((r) => r.batchSize)).toEqual([16, 32, 64, 128]);
     expect(report.recommendations.bestMetric).toMatchObject({ batchSize: 16, learningRate: 0.05 });
     expect(report.recommendations.fastestToTarget).toMatchObject({ batchSize: 32, learningRate: 0.1, basis: 'fit' });

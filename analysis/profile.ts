@@ -10,8 +10,8 @@
  * bisect between the last size that fitted and the first that did not. Every probe is a fresh
  * session, disposed right after.
  */
-import { isCoded } from '../../core/driver.ts';
-import { errorMessage, type Params, type Trainer, type TrainerSession } from '../../core/index.ts';
+import { isCoded } from '../core/driver.ts';
+import { errorMessage, type Params, type Trainer, type TrainerSession } from '../core/index.ts';
 
 const isInfeasible = (error: unknown) => isCoded(error, 'INFEASIBLE');
 

@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import { bestFinishedTrial, type Objective, type SearchEvents, type TrialView } from '../../core/index.ts';
+import { bestFinishedTrial, type Objective, type SearchEvents, type TrialView } from '../core/index.ts';
 import { formatNumber } from './format.ts';
 
 function describeTrial(trial: TrialView): string {

@@ -1,5 +1,5 @@
 import { createRng, type Rng } from '../../core/rng.ts';
-import { gradientNorms, NoiseScaleEstimator, rawNoiseEstimate } from '../../plugins/science/noise-scale.ts';
+import { gradientNorms, NoiseScaleEstimator, rawNoiseEstimate } from '../../analysis/noise-scale.ts';
 
 function normal(rng: Rng): number {
   // Box-Muller; 1 - u keeps the log finite.

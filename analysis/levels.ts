@@ -1,0 +1,68 @@
+/**
+ * How far each trial was trained, as the strategy meant it: the resource level each segment aimed at
+ * (a rung, the grid's maximum), and whether the trial got there. A strategy compares trials at a
+ * level; `report` compares batch sizes at the same level, so both judge the same trials.
+ */
+import type { JournalRecord, Report, ResourceUnit } from '../core/index.ts';
+
+/** One segment's end: the level it aimed at and where the trial stood. */
+export interface LevelReached {
+  /** The segment's target, in the search's resource unit. */
+  level: number;
+  /** The segment's last report (the trial's state at that level), when it made one. */
+  report: Report | undefined;
+  /**
+   * It ended at the report point nearest the level, or where the trainer could take it no further
+   * (as the engine counts it); false when the budget, a callback or an error cut it short.
+   */
+  reached: boolean;
+  /** Why it did not reach the level (for the report's "not compared" list). */
+  shortBy?: 'budget' | 'stopped' | 'failed' | 'infeasible';
+}
+
+type SegmentEnd = Extract<JournalRecord, { t: 'segmentEnd' }>;
+
+/** The budget's hard cap stopped the segment: a limit tighter than the target, and the next step would pass it. */
+function capped(end: SegmentEnd): boolean {
+  const { limits, target, batchSize } = end.request;
+  const progress = end.result?.progress;
+  if (!progress) return false;
+  const binds = (unit: ResourceUnit) => limits[unit] !== undefined && (target?.unit !== unit || limits[unit]! < target.value);
+  return (
+    (binds('examples') && progress.examples + batchSize > limits.examples!) ||
+    (binds('steps') && progress.steps + 1 > limits.steps!) ||
+    (binds('seconds') && progress.seconds >= limits.seconds!)
+  );
+}
+
+function levelOf(end: SegmentEnd, reports: Report[]): LevelReached | undefined {
+  const target = end.request.target;
+  if (!target) return undefined;
+  const report = reports.at(-1);
+  const at = end.result?.progress[target.unit] ?? report?.progress[target.unit] ?? 0;
+  let shortBy: LevelReached['shortBy'];
+  if (end.error) shortBy = end.error.state;
+  else if (end.result?.stopped && at < target.value) shortBy = 'stopped';
+  else if (at < target.value && !end.result?.exhausted && capped(end)) shortBy = 'budget';
+  return { level: target.value, report, reached: shortBy === undefined, ...(shortBy ? { shortBy } : {}) };
+}
+
+/**
+ * Per trial, every segment's level in the order they ran. Segments that a crash cut short (no
+ * segmentEnd) are left out, as `viewJournal` leaves out their reports.
+ */
+export function segmentLevels(records: readonly JournalRecord[]): Map<number, LevelReached[]> {
+  const pending = new Map<string, Report[]>();
+  const levels = new Map<number, LevelReached[]>();
+  for (const record of records) {
+    if (record.t === 'segmentStart') pending.set(`${record.trialId}:${record.seg}`, []);
+    else if (record.t === 'report') pending.get(`${record.trialId}:${record.seg}`)?.push(record.report);
+    else if (record.t === 'segmentEnd') {
+      const key = `${record.trialId}:${record.seg}`;
+      const level = levelOf(record, pending.get(key) ?? []);
+      pending.delete(key);
+      if (level) levels.set(record.trialId, [...(levels.get(record.trialId) ?? []), level]);
+    }
+  }
+  return levels;
+}
