@@ -7,7 +7,7 @@
  * judged at that level only when one of its segments aimed at it and got there; every other batch
  * size is listed as not compared, with the reason read from the journal.
  */
-import { bestAtHighestLevel, bestOf, modeFor, type JournalRecord, type JournalTrial, type JournalView, type Objective, type Report, type ResourceUnit } from '../core/index.ts';
+import { bestAtHighestLevel, bestOf, modeFor, type JournalTrial, type JournalView, type Objective, type Report, type ResourceUnit } from '../core/index.ts';
 import { scheduleOf } from '../strategies/batch-increase.ts';
 import { segmentLevels, type LevelReached } from './levels.ts';
 import { finite } from './stats.ts';
@@ -18,8 +18,8 @@ export interface Study {
   levels: Map<number, LevelReached[]>;
 }
 
-export function studyOf(view: JournalView, records: readonly JournalRecord[]): Study {
-  return { view, levels: segmentLevels(records) };
+export function studyOf(view: JournalView): Study {
+  return { view, levels: segmentLevels(view) };
 }
 
 export interface JudgingPoint {

@@ -3,7 +3,7 @@
  * (a rung, the grid's maximum), and whether the trial got there. A strategy compares trials at a
  * level; `report` compares batch sizes at the same level, so both judge the same trials.
  */
-import type { JournalRecord, Report, ResourceUnit } from '../core/index.ts';
+import type { JournalRecord, JournalView, Report, ResourceUnit } from '../core/index.ts';
 
 /** One segment's end: the level it aimed at and where the trial stood. */
 export interface LevelReached {
@@ -48,21 +48,14 @@ function levelOf(end: SegmentEnd, reports: Report[]): LevelReached | undefined {
 }
 
 /**
- * Per trial, every segment's level in the order they ran. Segments that a crash cut short (no
- * segmentEnd) are left out, as `viewJournal` leaves out their reports.
+ * Per trial, every segment's level in the order they ran, from the journal's one reducer
+ * (`viewJournal`): segments that a crash cut short (no segmentEnd) are not in it.
  */
-export function segmentLevels(records: readonly JournalRecord[]): Map<number, LevelReached[]> {
-  const pending = new Map<string, Report[]>();
+export function segmentLevels(view: Pick<JournalView, 'segments'>): Map<number, LevelReached[]> {
   const levels = new Map<number, LevelReached[]>();
-  for (const record of records) {
-    if (record.t === 'segmentStart') pending.set(`${record.trialId}:${record.seg}`, []);
-    else if (record.t === 'report') pending.get(`${record.trialId}:${record.seg}`)?.push(record.report);
-    else if (record.t === 'segmentEnd') {
-      const key = `${record.trialId}:${record.seg}`;
-      const level = levelOf(record, pending.get(key) ?? []);
-      pending.delete(key);
-      if (level) levels.set(record.trialId, [...(levels.get(record.trialId) ?? []), level]);
-    }
+  for (const { end, reports } of view.segments.values()) {
+    const level = levelOf(end, reports);
+    if (level) levels.set(end.trialId, [...(levels.get(end.trialId) ?? []), level]);
   }
   return levels;
 }

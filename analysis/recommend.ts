@@ -15,7 +15,7 @@
  */
 import { paramsKey, score, type JournalTrial, type Objective, type Params, type Report } from '../core/index.ts';
 import { judge, notCompared, type JudgingPoint, type NotCompared, type Study } from './judging.ts';
-import { generalizationGap } from './metrics.ts';
+import { generalizationGap, speedOf, type Measured } from './metrics.ts';
 import { finite, groupBy, mean, spreadOf, type Spread } from './stats.ts';
 import { toTarget, type FastestRecommendation } from './fastest-to-target.ts';
 import type { StepsFit } from './steps-to-target.ts';
@@ -51,9 +51,15 @@ export interface BatchSizeRow {
   notCompared: NotCompared | null;
   /** Steps taken to the judging point (mean over the configuration's trials). */
   steps: number | null;
-  /** Training examples per second and seconds per step, over every trial at this batch size. */
+  /**
+   * Training examples per second and seconds per step at this batch size, from its trials that had the
+   * machine to themselves when there are any. When some batch sizes were measured only while sharing the
+   * machine and others alone, the shared ones are left out of every speed comparison (null here).
+   */
   examplesPerSecond: number | null;
   secondsPerStep: number | null;
+  /** How the speed was measured; `shared` rows are only compared with each other. */
+  throughputMeasured: Measured | null;
   /** Training seconds to the judging point. */
   secondsToBest: number | null;
   /** Train minus validation accuracy (or validation minus train loss) at the judging point. */
@@ -143,9 +149,7 @@ export function recommend(study: Study, options: RecommendOptions = {}): BatchSi
   // Goal 1: per batch size, each configuration's value at the point (over its trials judged there).
   const rows: BatchSizeRow[] = bySize.map(([batchSize, ts]) => {
     const configs = [...groupBy(ts, (t) => paramsKey(t.params)).values()];
-    const seconds = ts.reduce((s, t) => s + (t.reports.at(-1)?.progress.seconds ?? 0), 0);
-    const steps = ts.reduce((s, t) => s + (t.reports.at(-1)?.progress.steps ?? 0), 0);
-    const seen = ts.reduce((s, t) => s + (t.reports.at(-1)?.progress.examples ?? 0), 0);
+    const speed = speedOf(ts);
     const noise = ts.map((t) => [...t.reports].reverse().find((r) => finite(r.metrics.noise_scale))?.metrics.noise_scale).filter(finite);
     let shown: Judged | undefined;
     let anyJudged = false;
@@ -175,8 +179,9 @@ export function recommend(study: Study, options: RecommendOptions = {}): BatchSi
       spread: shown ? spreadOf(shown.values) : null,
       notCompared: reason && anyJudged && reason.reason !== 'infeasible' ? { ...reason, reason: 'diverged' } : reason,
       steps: shown ? mean(shown.at.map((r) => r.progress.steps)) : null,
-      examplesPerSecond: seconds > 0 ? seen / seconds : null,
-      secondsPerStep: steps > 0 && seconds > 0 ? seconds / steps : null,
+      examplesPerSecond: speed.examplesPerSecond,
+      secondsPerStep: speed.secondsPerStep,
+      throughputMeasured: speed.measured,
       secondsToBest: shown ? mean(shown.at.map((r) => r.progress.seconds)) : null,
       gap: gaps.length ? mean(gaps) : null,
       noiseScale: noise.length ? mean(noise) : null,
@@ -190,6 +195,14 @@ export function recommend(study: Study, options: RecommendOptions = {}): BatchSi
     };
   });
 
+  // Speed measured alone and speed measured under contention are not comparable: keep the alone ones.
+  const mixed = rows.some((r) => r.throughputMeasured === 'alone') && rows.some((r) => r.throughputMeasured === 'shared');
+  for (const row of rows) {
+    if (mixed && row.throughputMeasured === 'shared') {
+      row.examplesPerSecond = null;
+      row.secondsPerStep = null;
+    }
+  }
   const compared = rows.filter((r) => finite(r.value));
   const bestTrial = trials.find((t) => t.trialId === bestTrialId);
   const bestRow = bestTrial ? rows.find((r) => r.batchSize === bestTrial.params.batchSize && finite(r.value)) : undefined;

@@ -18,7 +18,7 @@ export function readJournalFile(path: string): HeadedView {
 /** Reads a journal file for analysis: its trials and how far each segment was meant to go. */
 export function readStudyFile(path: string): Study & { view: HeadedView } {
   const records = readJournalRecords(path);
-  return studyOf(headed(path, viewJournal(records)), records) as Study & { view: HeadedView };
+  return studyOf(headed(path, viewJournal(records))) as Study & { view: HeadedView };
 }
 
 function headed(path: string, view: JournalView): HeadedView {

@@ -15,7 +15,7 @@ import { score, type JournalView, type Params, type TrialState } from '../core/i
 
 const OP = { CREATE_STUDY: 0, SET_STUDY_USER_ATTR: 2, CREATE_TRIAL: 4 } as const;
 const DIRECTION = { min: 1, max: 2 } as const;
-const STATE: Record<TrialState, number> = { running: 0, paused: 0, completed: 1, stopped: 1, pruned: 2, failed: 3, infeasible: 3 };
+const STATE: Record<TrialState, number> = { pending: 0, running: 0, paused: 0, completed: 1, stopped: 1, pruned: 2, failed: 3, infeasible: 3 };
 const WORKER = 'batchtune-export';
 
 interface Distribution {

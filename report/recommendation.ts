@@ -35,7 +35,7 @@ export function batchSizeTable(report: BatchSizeReport): { header: string[]; row
     fmt(r.value),
     r.spread ? fmt(r.spread.std, 2) : '-',
     round(r.steps),
-    fmt(r.examplesPerSecond, 4),
+    r.throughputMeasured === 'shared' && r.examplesPerSecond !== null ? `${fmt(r.examplesPerSecond, 4)}*` : r.throughputMeasured === 'shared' ? 'shared' : fmt(r.examplesPerSecond, 4),
     fmt(r.secondsPerStep, 3),
     fmt(r.secondsToBest, 3),
     fmt(r.gap, 3),
@@ -61,6 +61,7 @@ export function formatBatchSizeReport(report: BatchSizeReport): string {
     `target ${metric} ${target === null ? '-' : `${report.mode === 'max' ? '≥' : '≤'} ${fmt(target)}`} (${report.targetSource}); 'judged at' is the examples each batch size had seen there`,
     '',
     renderTable(header, rows),
+    ...throughputNote(report),
     '',
     said.bestMetric,
     said.fastestToTarget,
@@ -68,4 +69,16 @@ export function formatBatchSizeReport(report: BatchSizeReport): string {
     ...said.excluded,
   ];
   return lines.join('\n');
+}
+
+/** Says which speeds were measured while the machine was shared, and that they are not compared with the others. */
+function throughputNote(report: BatchSizeReport): string[] {
+  const shared = report.batchSizes.filter((r) => r.throughputMeasured === 'shared');
+  if (shared.length === 0) return [];
+  const alone = report.batchSizes.some((r) => r.throughputMeasured === 'alone');
+  return [
+    alone
+      ? `'shared': batch ${shared.map((r) => r.batchSize).join(', ')} trained only beside other trials on the same machine; its speed is left out of every comparison with speeds measured alone (measure it with \`batchtune profile\`)`
+      : '*: every speed here was measured while trials shared the machine (a pool or queue of workers); compare them with care, or measure with `batchtune profile`',
+  ];
 }

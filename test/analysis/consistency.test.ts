@@ -33,14 +33,14 @@ describe('report agrees with the run summary on the best configuration', () => {
       const records = await journalOf(strategy);
       const view = viewJournal(records);
       const best = view.summary!.best!;
-      const report = recommend(studyOf(view, records));
+      const report = recommend(studyOf(view));
       expect(report.point).toMatchObject({ basis: 'search summary', bestTrialId: best.trialId });
       expect(report.recommendations.bestMetric).toMatchObject({ trialId: best.trialId, params: best.params, value: best.value });
 
       // A journal cut off before the search ended (no summary, trials not ended): the best trial at
       // the highest level reached, which is where every strategy here judges.
       const crashed = records.filter((r) => r.t !== 'searchEnd' && r.t !== 'trialEnd');
-      const fromCrash = recommend(studyOf(viewJournal(crashed), crashed));
+      const fromCrash = recommend(studyOf(viewJournal(crashed)));
       expect(fromCrash.point?.basis).toBe('highest level reached');
       expect(fromCrash.recommendations.bestMetric?.trialId).toBe(best.trialId);
     });
@@ -49,7 +49,7 @@ describe('report agrees with the run summary on the best configuration', () => {
   test('successive halving: judged at the top rung; the batch sizes that never got there are named, with why', async () => {
     const records = await journalOf(strategies['successive-halving']);
     const view = viewJournal(records);
-    const report = recommend(studyOf(view, records));
+    const report = recommend(studyOf(view));
     expect(report.point!.level).toBe(40960);
     const topTrials = view.trials.filter((t) => t.state === 'completed');
     const compared = new Set(topTrials.map((t) => t.params.batchSize));

@@ -9,6 +9,7 @@ import { studyOf } from '../../analysis/judging.ts';
 import { recommend } from '../../analysis/recommend.ts';
 import { crossing, fitSteps } from '../../analysis/steps-to-target.ts';
 import { findings } from '../../report/findings.ts';
+import { formatBatchSizeReport } from '../../report/recommendation.ts';
 
 /**
  * A hand-built journal with a known answer. Trial curves: val_acc = min(cap, 0.9·s/S_B) at step s,
@@ -31,6 +32,8 @@ interface TrialSpec {
   noise?: number;
   tag?: unknown;
   infeasible?: boolean;
+  /** Other segments that trained on the same machine at once (a pool); absent: it had the machine alone. */
+  sharedWith?: number;
 }
 
 function journal(specs: TrialSpec[]): JournalRecord[] {
@@ -70,7 +73,8 @@ function journal(specs: TrialSpec[]): JournalRecord[] {
       };
       records.push({ t: 'report', trialId, seg: 0, report: last });
     }
-    records.push({ t: 'segmentEnd', trialId, seg: 0, request, result: { progress: last!.progress, exhausted: false, stopped: false } });
+    const placement = spec.sharedWith === undefined ? {} : { placement: { host: 'h', worker: 'w', sharedWith: spec.sharedWith } };
+    records.push({ t: 'segmentEnd', trialId, seg: 0, request, result: { progress: last!.progress, exhausted: false, stopped: false }, ...placement });
     records.push({ t: 'trialEnd', trialId, state: 'completed' });
   });
   return records;
@@ -86,7 +90,7 @@ const specs: TrialSpec[] = [
 
 describe('report: recommendation from a journal', () => {
   const records = journal(specs);
-  const view = studyOf(viewJournal(records), records);
+  const view = studyOf(viewJournal(records));
 
   test('per batch size: value at equal examples, its learning rate, spread, steps, throughput, gap, noise', () => {
     const report = recommend(view, { target: 0.9 });
@@ -229,7 +233,7 @@ describe('report on a journal of the tabular trainer', () => {
     await runStudy(config, { baseDir, journal: store });
     const records = store.read() as JournalRecord[];
     const view = viewJournal(records);
-    const report = recommend(studyOf(view, records));
+    const report = recommend(studyOf(view));
     expect(report.examples).toBe(20000);
     expect(report.point).toMatchObject({ basis: 'search summary', bestTrialId: view.summary!.best!.trialId });
     expect(report.batchSizes.map((r) => r.batchSize)).toEqual([16, 32, 64, 128]);
@@ -237,5 +241,27 @@ describe('report on a journal of the tabular trainer', () => {
     expect(report.recommendations.fastestToTarget).toMatchObject({ batchSize: 32, learningRate: 0.1, basis: 'fit' });
     expect(report.fit!.points).toBe(3);
     expect(report.fit!.meanRelativeError).toBeLessThan(0.05);
+  });
+});
+
+describe('speed measured while sharing the machine', () => {
+  test('is never compared with speed measured alone: those batch sizes drop out of the speed findings', () => {
+    const mixed = specs.slice(0, 5).map((s) => (s.batchSize === 64 ? { ...s, sharedWith: 1 } : s));
+    const report = recommend(studyOf(viewJournal(journal(mixed))));
+    const row = (b: number) => report.batchSizes.find((r) => r.batchSize === b)!;
+    expect(row(64)).toMatchObject({ throughputMeasured: 'shared', examplesPerSecond: null, secondsPerStep: null });
+    expect(row(32)).toMatchObject({ throughputMeasured: 'alone' });
+    expect(row(32).examplesPerSecond).toBeCloseTo(32 / secondsPerStep(32), 6);
+    // Batch 64 is the fastest to the target when measured alone; shared, it cannot be recommended on time.
+    expect(report.recommendations.fastestToTarget?.batchSize).not.toBe(64);
+    expect(formatBatchSizeReport(report)).toContain("'shared': batch 64 trained only beside other trials on the same machine");
+  });
+
+  test('when every batch size shared the machine, speeds are compared among themselves and flagged', () => {
+    const shared = specs.slice(0, 5).map((s) => ({ ...s, sharedWith: 1 }));
+    const report = recommend(studyOf(viewJournal(journal(shared))));
+    expect(report.batchSizes.every((r) => r.throughputMeasured === 'shared' && r.examplesPerSecond !== null)).toBe(true);
+    expect(report.recommendations.fastestToTarget?.batchSize).toBe(64);
+    expect(formatBatchSizeReport(report)).toContain('*: every speed here was measured while trials shared the machine');
   });
 });

@@ -111,7 +111,7 @@ maybe('the HTML report in headless Chromium', () => {
     }
     records.push({ t: 'pluginError', plugin: `evil${img}`, hook: `onReport${script}`, message: `boom ${img}` });
     const html = join(dir, 'hostile.html');
-    writeFileSync(html, renderPage(pageContent(studyOf(viewJournal(records), records), {}, `journal${img}.jsonl`)));
+    writeFileSync(html, renderPage(pageContent(studyOf(viewJournal(records)), {}, `journal${img}.jsonl`)));
     const { page, errors } = await open(browser, `file://${html}`);
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(await page.locator('#content img').count()).toBe(0);
