@@ -303,22 +303,36 @@ class _Channel:
                 return
 
     def _read(self):
-        for raw in sys.stdin.buffer:
-            line = raw.decode("utf-8").strip()
-            if not line:
-                continue
+        # os.read, not sys.stdin: a daemon thread blocked inside a buffered reader holds its lock and
+        # can stall the interpreter's shutdown when the script ends with an exception.
+        pending = b""
+        while True:
             try:
-                message = json.loads(line)
-            except ValueError:
-                _gone("it sent a line that is not JSON: %r" % line[:80])
-            if message.get("type") == "close":
-                self._closing = True
-            self._inbox.put(message)
+                chunk = os.read(0, 65536)
+            except OSError:
+                chunk = b""
+            if not chunk:
+                break
+            pending += chunk
+            while b"\n" in pending:
+                raw, pending = pending.split(b"\n", 1)
+                line = raw.decode("utf-8").strip()
+                if line:
+                    self._accept(line)
         self._inbox.put(None)
         # batchtune closed our stdin: after `close` that is the normal end, otherwise it is gone.
         time.sleep(0.05)
         if not self._closing:
             _gone("stdin closed")
+
+    def _accept(self, line):
+        try:
+            message = json.loads(line)
+        except ValueError:
+            _gone("it sent a line that is not JSON: %r" % line[:80])
+        if message.get("type") == "close":
+            self._closing = True
+        self._inbox.put(message)
 
     @staticmethod
     def _watch_parent(parent):

@@ -55,6 +55,7 @@ export class ScriptProcess {
   private failure?: Error;
   private exit?: { code: number | null; signal: NodeJS.Signals | null };
   private readonly exited: Promise<void>;
+  private stdoutEnded = false;
   /** What the script was doing, for messages ("starting", "segment 2"). */
   phase = 'starting';
 
@@ -69,6 +70,7 @@ export class ScriptProcess {
     if (this.child.pid !== undefined) track(this.child.pid);
     this.child.stdout!.setEncoding('utf8');
     this.child.stdout!.on('data', (chunk: string) => this.onData(chunk));
+    this.child.stdout!.once('end', () => (this.stdoutEnded = true));
     // A script that died makes writes fail with EPIPE; its exit is reported instead.
     this.child.stdin!.on('error', () => {});
     this.exited = new Promise((resolve) => {
@@ -80,15 +82,19 @@ export class ScriptProcess {
         this.exit = { code, signal };
         if (this.child.pid !== undefined) liveGroups.delete(this.child.pid);
         let drained = false;
+        let timer: NodeJS.Timeout | undefined;
         const report = () => {
           if (drained) return;
           drained = true;
+          clearTimeout(timer);
           const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
           this.fail(this.error(`the script ${how} while ${this.phase}`));
           resolve();
         };
+        if (this.stdoutEnded) return report();
         this.child.stdout!.once('end', report);
-        setTimeout(report, DRAIN_MS).unref();
+        // A grandchild may hold stdout open after the script's exit: do not wait for it long.
+        timer = setTimeout(report, DRAIN_MS);
       });
     });
   }

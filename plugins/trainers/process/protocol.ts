@@ -213,7 +213,8 @@ function wholeNumber(value: unknown, path: string): number {
 }
 
 function field(path: string, problem: string, value: unknown): ProtocolViolation {
-  return new ProtocolViolation(`sent ${path} = ${value === undefined ? 'nothing' : quote(JSON.stringify(value) ?? String(value))}: it ${problem}`);
+  const text = value === undefined ? 'nothing' : (JSON.stringify(value) ?? String(value));
+  return new ProtocolViolation(`sent ${path} = ${text.length > 80 ? `${text.slice(0, 77)}...` : text}: it ${problem}`);
 }
 
 function quote(text: string): string {
