@@ -78,7 +78,9 @@ def is_out_of_memory(error):
         return True
     name = type(error).__name__
     text = str(error).lower()
-    return name in ("OutOfMemoryError", "ResourceExhaustedError") or "out of memory" in text or "resource_exhausted" in text
+    if name in ("OutOfMemoryError", "ResourceExhaustedError"):
+        return True
+    return any(sign in text for sign in ("out of memory", "resource_exhausted", "can't allocate memory", "failed to allocate"))
 
 
 def _number(value, what):
@@ -191,6 +193,14 @@ class Session:
         self.progress["examples"] += int(examples)
         self.progress["steps"] += 1
         self._learning_rate = learning_rate
+
+    def count_time(self):
+        """Counts the seconds since the last step as training time too (call it after waiting for
+        an asynchronous device, e.g. torch.cuda.synchronize(), before evaluating)."""
+        now = time.perf_counter()
+        if self._mark is not None:
+            self.progress["seconds"] += now - self._mark
+        self._mark = now
 
     def report(self, metrics, progress=None):
         """Sends metrics at the current progress; returns "continue" or "stop" (batchtune's answer).
