@@ -280,10 +280,7 @@ class _Channel:
     batchtune goes away, even in the middle of a long training step."""
 
     def __init__(self):
-        # The protocol keeps the real stdout; fd 1 and sys.stdout now go to stderr (the trial's log).
-        self._out = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
-        os.dup2(2, 1)
-        sys.stdout = sys.stderr
+        self._out = _protocol_out()
         self._lock = threading.Lock()
         self._inbox = queue.Queue()
         self._closing = False
@@ -350,6 +347,26 @@ class _Channel:
             time.sleep(0.5)
             if os.getppid() != parent:
                 _gone("its parent process %d ended" % parent)
+
+
+_PROTOCOL_OUT = None
+
+
+def _protocol_out():
+    """The real stdout, kept for the protocol; from then on fd 1 and sys.stdout go to stderr (the
+    trial's log), so print() anywhere in the script cannot break the protocol."""
+    global _PROTOCOL_OUT
+    if _PROTOCOL_OUT is None:
+        sys.stdout.flush()
+        _PROTOCOL_OUT = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
+        os.dup2(2, 1)
+        sys.stdout = sys.stderr
+    return _PROTOCOL_OUT
+
+
+# Started by batchtune: take stdout over at import, so output printed before connect() is safe too.
+if os.environ.get("BATCHTUNE_PROTOCOL"):
+    _protocol_out()
 
 
 def _gone(why):
