@@ -4,17 +4,20 @@
  * python3-numpy and dataset-fashion-mnist); without them these tests say so and skip.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MemoryStore, runStudy } from '../../../../index.ts';
 import { journalView, python, pythonHas, root, tempDir } from './helpers.ts';
 
 const hasTorch = pythonHas('torch');
 const hasNumpy = pythonHas('numpy');
+const hasFashion = existsSync('/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz');
+if (!hasFashion) console.warn('SKIPPED: Fashion-MNIST example tests: no /usr/share/datasets/fashion-mnist (apt-get install -y dataset-fashion-mnist)');
 if (!hasTorch) console.warn(`SKIPPED: PyTorch example tests: ${python} -c 'import torch' fails (apt-get install -y python3-torch)`);
 if (!hasNumpy) console.warn(`SKIPPED: NumPy example tests: ${python} -c 'import numpy' fails (apt-get install -y python3-numpy)`);
 const withTorch = hasTorch ? describe : describe.skip;
-const withNumpy = hasNumpy ? describe : describe.skip;
+const withTorchAndFashion = hasTorch && hasFashion ? describe : describe.skip;
+const withNumpyAndFashion = hasNumpy && hasFashion ? describe : describe.skip;
 
 const pytorchDir = join(root, 'examples/pytorch-fashion');
 
@@ -25,7 +28,7 @@ function startsPerTrial(logDir: string): number[] {
     .map((name) => readFileSync(join(logDir, name, 'stderr.log'), 'utf8').split('\n').filter((line) => line.startsWith('# batchtune:')).length);
 }
 
-withTorch('examples/pytorch-fashion (PyTorch)', () => {
+withTorchAndFashion('examples/pytorch-fashion (PyTorch)', () => {
   test('`batchtune run study-quick.json`: successive halving over four batch sizes learns Fashion-MNIST', () => {
     const run = spawnSync(process.execPath, [join(root, 'bin/batchtune.js'), 'run', join(pytorchDir, 'study-quick.json'), '--json', '--quiet', '--journal', join(tempDir(), 'j.jsonl')], {
       cwd: root,
@@ -114,7 +117,7 @@ withTorch('examples/pytorch-fashion without Fashion-MNIST', () => {
   });
 });
 
-withNumpy('examples/numpy-logistic (NumPy, no deep-learning framework)', () => {
+withNumpyAndFashion('examples/numpy-logistic (NumPy, no deep-learning framework)', () => {
   test('a grid over two batch sizes learns, with the noise scale from hand-written gradients', async () => {
     const store = new MemoryStore();
     const summary = await runStudy(
