@@ -21,6 +21,7 @@ export class ProcessSession implements TrainerSession {
   constructor(
     private readonly script: ScriptProcess,
     private readonly options: ProcessOptions,
+    private readonly onDisposed: () => void = () => {},
   ) {
     if (options.noiseScale) this.noise = new NoiseScaleEstimator({ beta: options.noiseScale.beta });
   }
@@ -91,6 +92,7 @@ export class ProcessSession implements TrainerSession {
     this.disposed = true;
     if (this.script.alive) this.script.send({ type: 'close' });
     await this.script.terminate(this.options.closeGraceSeconds * 1000);
+    this.onDisposed();
   }
 
   /** Cumulative progress only grows, and never past the request's hard caps on examples and steps. */

@@ -18,6 +18,8 @@ export const PYTHON_HELPER_DIR = fileURLToPath(new URL('../../../python/', impor
 
 export class ProcessTrainer implements Trainer {
   private logDir?: string;
+  /** Sessions not yet disposed, closed by `close` if their owner forgot them. */
+  private readonly live = new Set<ProcessSession>();
 
   constructor(
     private readonly options: ProcessOptions,
@@ -64,11 +66,18 @@ export class ProcessTrainer implements Trainer {
       });
       await this.expect(script, 'ready', this.options.startTimeoutSeconds, 'startTimeoutSeconds');
       script.phase = 'waiting for its first segment';
-      return new ProcessSession(script, this.options);
+      const session = new ProcessSession(script, this.options, () => this.live.delete(session));
+      this.live.add(session);
+      return session;
     } catch (error) {
       await script.terminate(0);
       throw error;
     }
+  }
+
+  /** Ends every trial process still running (the engine disposes each session; this is the safety net). */
+  async close(): Promise<void> {
+    await Promise.all([...this.live].map((session) => session.dispose()));
   }
 
   private get cwd(): string {

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { processTrainer } from '../../../../plugins/trainers/process/index.ts';
 import type { ProcessSession } from '../../../../plugins/trainers/process/session.ts';
-import type { Report } from '../../../../core/index.ts';
+import { MemoryStore, type Report } from '../../../../core/index.ts';
+import { runStudy } from '../../../../index.ts';
 import { alive, processOptions, python, root, tempDir, toy, trialPids } from './helpers.ts';
 
 const params = { batchSize: 64, learningRate: 0.1 };
@@ -90,6 +91,35 @@ describe('process trainer: a session', () => {
     await session.dispose();
     expect(alive(pid)).toBe(false);
     expect(Date.now() - began).toBeGreaterThanOrEqual(550);
+  });
+
+  test('closing the trainer ends the trial processes still open', async () => {
+    const { trainer: t } = trainer([], { describe: false });
+    const sessions = (await Promise.all([0, 1].map((trialId) => t.open({ trialId, params, seed: 1 })))) as ProcessSession[];
+    expect(sessions.every((s) => alive(s.pid!))).toBe(true);
+    await t.close!();
+    expect(sessions.map((s) => alive(s.pid!))).toEqual([false, false]);
+  });
+
+  test('any language: a JavaScript script speaking the protocol by hand is tuned like a Python one', async () => {
+    const summary = await runStudy(
+      {
+        budget: { limit: 4000 },
+        space: { batchSize: [50, 100], learningRate: [0.1, 0.2] },
+        strategy: { type: 'grid', maxResource: 1000 },
+        trainer: { type: 'process', command: [process.execPath, join(root, 'test/fixtures/process/raw-node.mjs')], logDir: tempDir() },
+      },
+      { journal: new MemoryStore(), baseDir: root },
+    );
+    expect(summary.objective).toEqual({ metric: 'loss', mode: 'min' });
+    expect(summary.trainerInfo.script).toEqual({ language: 'javascript' });
+    expect(summary.trials.map((t) => [t.state, t.progress.examples])).toEqual([
+      ['completed', 1000],
+      ['completed', 1000],
+      ['completed', 1000],
+      ['completed', 1000],
+    ]);
+    expect(summary.best?.params.learningRate).toBe(0.2);
   });
 
   test('a script of another protocol version is refused by name', async () => {
