@@ -49,6 +49,23 @@ describe('process trainer: a misbehaving script fails its trial with a one-line 
     expect(summary.trials[1].reason).toBe('batch size 64 is infeasible: the script says: CUDA out of memory. Tried to allocate 2.00 GiB');
   });
 
+  test('a script that dies on start fails the run in prepare (describe) or each trial in open, with its stderr', async () => {
+    const broken = [python, '-c', 'import no_such_module_here'];
+    const config = (describe: boolean) => ({
+      objective: { metric: 'val_loss', mode: 'min' },
+      budget: { limit: 1000 },
+      space: { batchSize: [32, 64], learningRate: 0.1 },
+      strategy: { type: 'grid', maxResource: 500 },
+      trainer: { type: 'process', command: broken, describe, logDir: tempDir() },
+    });
+    await expect(runStudy(config(true), { journal: new MemoryStore(), baseDir: root })).rejects.toThrow(
+      /^process failed in prepare: the script exited with code 1 while starting; stderr: ".*ModuleNotFoundError: No module named 'no_such_module_here'" \(log: \S+\/describe\/stderr\.log\)$/,
+    );
+    const summary = await runStudy(config(false), { journal: new MemoryStore(), baseDir: root });
+    expect(summary.trials.map((t) => t.state)).toEqual(['failed', 'failed']);
+    expect(summary.trials[1].reason).toMatch(/^process failed in open: the script exited with code 1 while starting; stderr: ".*No module named 'no_such_module_here'"/);
+  });
+
   test('a command that cannot start fails the check before any trial, naming the field', async () => {
     await expect(
       runStudy({ budget: { limit: 1000 }, space: { batchSize: [32], learningRate: 0.1 }, trainer: { type: 'process', command: ['no-such-python3', 'train.py'] } }, { journal: new MemoryStore(), baseDir: root }),
