@@ -17,8 +17,8 @@ and speaks JSON lines with it on stdin/stdout; this module turns that protocol i
         session.report({"val_acc": evaluate(model)})   # every segment ends with a report
     # leaving the loop body tells batchtune the segment is done
 
-``connect()`` moves ``print()`` output (and anything written to file descriptor 1) to stderr, which
-batchtune keeps in the trial's log, so the protocol channel stays clean. The process exits by itself
+Imported under batchtune, this module moves ``print()`` output (and anything written to file
+descriptor 1) to stderr, which batchtune keeps in the trial's log, so the protocol channel stays clean. The process exits by itself
 when batchtune goes away (stdin closes, or its parent process changes), so nothing is left running.
 The protocol is documented message by message in batchtune's README ("Process trainer").
 """
@@ -184,10 +184,7 @@ class Session:
     def step(self, examples, learning_rate=None):
         """Counts one optimizer step of ``examples`` examples, and the seconds since the last step,
         report or segment start (so evaluation before a report is not training time)."""
-        now = time.perf_counter()
-        if self._mark is not None:
-            self.progress["seconds"] += now - self._mark
-        self._mark = now
+        self.count_time()
         if learning_rate is None and self._request is not None:
             learning_rate = self._request.learning_rate_at(self.progress["examples"])
         self.progress["examples"] += int(examples)
@@ -243,12 +240,11 @@ class Session:
     def gradient_norms(self, micro_batch, micro_sq_norms, mean_sq_norm):
         """Sends one noise measurement: |g_i|² of k >= 2 micro-batch gradients of ``micro_batch``
         examples each (same weights), and |ḡ|² of their mean. batchtune estimates B_simple from them."""
-        self._channel.send({
-            "type": "gradients",
-            "microBatch": int(micro_batch),
-            "microSqNorms": [_number(v, "micro-batch squared norm") for v in micro_sq_norms],
-            "meanSqNorm": _number(mean_sq_norm, "mean squared norm"),
-        })
+        norms = [_number(v, "micro-batch squared norm") for v in micro_sq_norms]
+        mean = _number(mean_sq_norm, "mean squared norm")
+        if mean is None or None in norms:
+            return  # a diverged step measures nothing; the divergence shows in the reported loss
+        self._channel.send({"type": "gradients", "microBatch": int(micro_batch), "microSqNorms": norms, "meanSqNorm": mean})
 
     # -- failures ------------------------------------------------------------------------------
 
