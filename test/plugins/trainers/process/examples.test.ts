@@ -55,8 +55,10 @@ withTorchAndFashion('examples/pytorch-fashion (PyTorch)', () => {
         budget: { limit: 8192 },
         space: { batchSize: [32], learningRate: 0.05 },
         strategy: { type: 'batch-increase', baseBatchSize: 32, learningRate: 0.05, milestones: [2048], factor: 4, maxBatchSize: 128, totalExamples: 4096, schedules: ['batch-increase'] },
+        objective: { metric: 'val_acc', mode: 'max' },
         trainer: {
           type: 'process',
+          describe: false,
           command: [python, 'train.py', '--train', '2000', '--validation', '500', '--hidden', '64', '--eval-every', '1024'],
           logDir,
           noiseScale: { every: 4, microBatches: 4 },
