@@ -7,6 +7,7 @@ import { ashaStrategy } from '../strategies/asha.ts';
 import { batchIncreaseStrategy } from '../strategies/batch-increase.ts';
 import { tabularTrainer } from './trainers/tabular.ts';
 import { tfjsTrainer } from './trainers/tfjs/index.ts';
+import { processTrainer } from './trainers/process/index.ts';
 import { divergence } from './callbacks/divergence.ts';
 import { earlyStopping } from './callbacks/early-stopping.ts';
 import { targetReached } from './callbacks/target-reached.ts';
@@ -24,6 +25,7 @@ export const builtinPlugins: PluginDefinition[] = [
   batchIncreaseStrategy,
   tabularTrainer,
   tfjsTrainer,
+  processTrainer,
   earlyStopping,
   targetReached,
   divergence,

@@ -69,7 +69,7 @@ export async function noiseScale(args: string[]): Promise<number> {
     configPath,
     parseSeed(values.seed as string | undefined),
     override,
-    (trainer) => `trainer "${trainer}" cannot measure the gradient noise scale (it has no noiseScale option); use a trainer of type "tfjs"`,
+    (trainer) => `trainer "${trainer}" cannot measure the gradient noise scale (it has no noiseScale option); use a trainer of type "tfjs" or "process"`,
   );
   let result: NoiseScaleResult;
   try {
@@ -120,7 +120,7 @@ async function measure(
   if (!options) {
     throw new BatchtuneError(
       'USAGE',
-      `trainer "${prepared.name}" does not measure the gradient noise scale here: add "noiseScale": { "every": <steps>, "microBatches": <k> } to the trainer (type "tfjs"), or pass --every`,
+      `trainer "${prepared.name}" does not measure the gradient noise scale here: add "noiseScale": { "every": <steps>, "microBatches": <k> } to the trainer (type "tfjs" or "process"), or pass --every`,
     );
   }
   const batchSize = flags.batchSize ?? space.batchSizes[0];

@@ -108,7 +108,7 @@ describe('tfjs trainer: gradient noise scale', () => {
       stderr.mockRestore();
     }
     expect(err).toEqual([
-      'batchtune: trainer "tabular" cannot measure the gradient noise scale (it has no noiseScale option); use a trainer of type "tfjs"\n',
+      'batchtune: trainer "tabular" cannot measure the gradient noise scale (it has no noiseScale option); use a trainer of type "tfjs" or "process"\n',
       expect.stringMatching(/^batchtune: trainer "tabular" does not measure the gradient noise scale here: add "noiseScale"/),
       'batchtune: --batch-size: 30 does not split into 4 equal micro-batches; use a multiple of 4\n',
       expect.stringMatching(/^batchtune: --micro-batches: must be a whole number >= 2 \(got "1"\)/),
