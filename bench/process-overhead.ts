@@ -17,7 +17,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Report, Trainer, TrainerSession } from '../core/trainer.ts';
-import { renderTable } from '../plugins/reporters/format.ts';
+import { renderTable } from '../report/format.ts';
 import type { ProcessOptions } from '../plugins/trainers/process/options.ts';
 import { ProcessTrainer } from '../plugins/trainers/process/trainer.ts';
 import type { TfjsOptions } from '../plugins/trainers/tfjs/options.ts';

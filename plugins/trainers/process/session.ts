@@ -6,7 +6,7 @@
 import { BatchtuneError, InfeasibleError } from '../../../core/errors.ts';
 import { RESOURCE_UNITS, type Progress } from '../../../core/resource.ts';
 import type { Report, ReportHandler, SegmentResult, TrainerSession, TrainRequest } from '../../../core/trainer.ts';
-import { NoiseScaleEstimator } from '../../science/noise-scale.ts';
+import { NoiseScaleEstimator } from '../../../analysis/noise-scale.ts';
 import { rateAt } from '../tfjs/warmup.ts';
 import type { ScriptProcess } from './child.ts';
 import type { ProcessOptions } from './options.ts';
