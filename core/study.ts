@@ -64,12 +64,27 @@ export function createTrainer(config: Pick<ResolvedConfig, 'trainer' | 'seed'>, 
   return { name: definition.name, instance: definition.create(config.trainer, { baseDir, seed: config.seed }) };
 }
 
+/** The study's trainer, prepared, with what it declared and the space to search (the config's, else the trainer's). */
+export async function prepareStudyTrainer(
+  config: ResolvedConfig,
+  registry: PluginRegistry,
+  baseDir: string,
+): Promise<{ trainer: { name: string; instance: Trainer }; description: TrainerDescription; space: SearchSpace }> {
+  const trainer = createTrainer(config, registry, baseDir);
+  const description = await callPlugin(trainer.name, 'prepare', () => trainer.instance.prepare());
+  const spaceConfig = config.space ?? description.space;
+  if (!spaceConfig) {
+    await trainer.instance.close?.();
+    throw configError('space', `is required: trainer "${trainer.name}" declares no search space`);
+  }
+  return { trainer, description, space: new SearchSpace(spaceConfig) };
+}
+
 export async function buildStudy(config: ResolvedConfig, options: StudyOptions & { checkpointDir?: string }): Promise<BuiltStudy> {
   const { registry } = options;
   const baseDir = options.baseDir ?? process.cwd();
-  const { name: trainerName, instance: trainer } = createTrainer(config, registry, baseDir);
-  const trainerDef = { name: trainerName };
-  const description: TrainerDescription = await callPlugin(trainerName, 'prepare', () => trainer.prepare());
+  const { trainer: prepared, description, space } = await prepareStudyTrainer(config, registry, baseDir);
+  const { name: trainerName, instance: trainer } = prepared;
 
   const executorDef = registry.get('executor', config.executor.type, 'executor.type');
   const executor = await callPlugin(executorDef.name, 'create', () =>
@@ -84,10 +99,7 @@ export async function buildStudy(config: ResolvedConfig, options: StudyOptions &
   );
   const concurrency = config.concurrency ?? executor.slots;
 
-  const objective = resolveObjective(config, description, trainerDef.name);
-  const spaceConfig = config.space ?? description.space;
-  if (!spaceConfig) throw configError('space', `is required: trainer "${trainerDef.name}" declares no search space`);
-  const space = new SearchSpace(spaceConfig);
+  const objective = resolveObjective(config, description, trainerName);
 
   const strategyDef = registry.get('strategy', config.strategy.type, 'strategy.type');
   const strategy = strategyDef.create(config.strategy, {
@@ -108,7 +120,7 @@ export async function buildStudy(config: ResolvedConfig, options: StudyOptions &
     config,
     objective,
     space,
-    trainer: { name: trainerDef.name, instance: trainer, info: description.info ?? {} },
+    trainer: { name: trainerName, instance: trainer, info: description.info ?? {} },
     strategy: { name: strategyDef.name, instance: strategy },
     callbacks,
     executor: { name: executorDef.name, instance: executor },

@@ -1,7 +1,6 @@
-import { callPlugin } from '../../core/driver.ts';
 import {
   BatchtuneError,
-  configError,
+  prepareStudyTrainer,
   createRegistry,
   createRng,
   SearchSpace,
@@ -57,18 +56,13 @@ export async function prepareTrainer(
   }
   // Validated as a run would (schema, options, file checks); the strategy is not built: it is not used here.
   const config = await resolveStudyConfig(withOptions, { registry, baseDir, seed });
-  const definition = registry.get('trainer', config.trainer.type, 'trainer.type');
-  const trainer = definition.create(config.trainer, { baseDir, seed: config.seed });
-  const description = await callPlugin(definition.name, 'prepare', () => trainer.prepare());
-  const spaceConfig = config.space ?? description.space;
-  if (!spaceConfig) throw configError('space', `is required: trainer "${definition.name}" declares no search space`);
-  const space = new SearchSpace(spaceConfig);
+  const { trainer: prepared, description, space } = await prepareStudyTrainer(config, registry, baseDir);
   const points = space.finite ? space.grid() : [];
   const first = points[0] ?? space.sample(createRng(config.seed, 'params'));
   return {
     config,
-    name: definition.name,
-    trainer,
+    name: prepared.name,
+    trainer: prepared.instance,
     description,
     space,
     paramsFor(batchSize) {
