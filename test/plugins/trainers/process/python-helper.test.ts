@@ -49,7 +49,7 @@ describe('the Python helper (batchtune_trainer.py)', () => {
     const run = spawnSync(python, ['-c', program, file], { encoding: 'utf8', env: { ...process.env, PYTHONPATH: PYTHON_HELPER_DIR } });
     expect(run.stderr).toBe('');
     const fromPython: boolean[] = JSON.parse(run.stdout);
-    const fromCore = all.map((c) => endsBefore(c.start, c.current, c.next, c.request));
+    const fromCore = all.map((c) => Boolean(endsBefore(c.start, c.current, c.next, c.request)));
     expect(fromCore.filter(Boolean).length).toBeGreaterThan(200);
     expect(fromCore.filter((x) => !x).length).toBeGreaterThan(200);
     expect(fromPython).toEqual(fromCore);
