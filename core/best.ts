@@ -55,8 +55,16 @@ export function trialCandidate<T extends TrialView>(trial: T): Candidate & { tri
   return { trialId: trial.trialId, value: trial.value, resource: trial.resource, steps: trial.progress.steps, trial };
 }
 
-/** The best trial among those that finished (completed, or stopped early by a callback), judged at their last report. */
+/**
+ * The best trial among those that finished (completed, or stopped early by a callback) after training
+ * something, judged at their last report. A trial that saw no example is never best.
+ */
 export function bestFinishedTrial<T extends TrialView>(trials: readonly T[], objective: Objective): T | undefined {
-  const finished = trials.filter((t) => t.state === 'completed' || t.state === 'stopped').map(trialCandidate);
+  const finished = trials.filter((t) => (t.state === 'completed' || t.state === 'stopped') && trained(t)).map(trialCandidate);
   return bestOf(finished, objective.mode)?.trial;
+}
+
+/** It took at least one step. */
+export function trained(trial: Pick<TrialView, 'progress'>): boolean {
+  return trial.progress.examples > 0 || trial.progress.steps > 0;
 }

@@ -13,6 +13,8 @@ export interface Callback {
   /** May answer asynchronously; the engine awaits it before the trial trains on. */
   onReport(report: Report, trial: TrialView): CallbackVerdict | Promise<CallbackVerdict>;
   onTrialEnd?(trial: TrialView): void | Promise<void>;
+  /** Metrics it reads: each must be in a trial's first report, else the search stops with a config error naming it. */
+  readonly metrics?: readonly string[];
 }
 
 export interface CallbackContext {

@@ -3,6 +3,15 @@ import type { Objective } from './objective.ts';
 import type { ResourceUnit } from './resource.ts';
 import type { SpaceConfig } from './space.ts';
 
+/**
+ * How long a plugin may take. A training segment may run as long as it reports: each report renews its
+ * deadline (a heartbeat). Strategy and callback hooks, and a trainer's open/dispose, get `hookSeconds`.
+ */
+export interface Timeouts {
+  segmentSeconds: number;
+  hookSeconds: number;
+}
+
 /** A plugin reference in a config: its registered `type` and its options. */
 export interface PluginRef {
   type: string;
@@ -25,6 +34,8 @@ export interface StudyConfig {
   executor?: PluginRef;
   /** Segments in flight at once; default: the executor's slots (1 inline, the workers of a pool). */
   concurrency?: number;
+  /** Deadlines on plugin calls. */
+  timeouts?: Partial<Timeouts>;
   /** Module paths of user plugins, relative to the config file. */
   plugins?: string[];
 }
@@ -42,6 +53,7 @@ export interface ResolvedConfig {
   callbacks: PluginRef[];
   executor: PluginRef;
   concurrency?: number;
+  timeouts: Timeouts;
   plugins: string[];
 }
 
@@ -142,6 +154,15 @@ export const studySchema = {
     callbacks: { type: 'array', items: pluginRef, default: [] },
     executor: { ...pluginRef, default: { type: 'inline' } },
     concurrency: { type: 'integer', minimum: 1, description: 'Segments in flight at once; default: the executor\'s slots.' },
+    timeouts: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        segmentSeconds: { type: 'number', exclusiveMinimum: 0, default: 600, description: 'A training segment that makes no report for this long fails its trial (each report renews it).' },
+        hookSeconds: { type: 'number', exclusiveMinimum: 0, default: 60, description: 'Deadline of every strategy and callback hook, and of a trainer\'s open and dispose.' },
+      },
+    },
     plugins: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
   },
 } as const;

@@ -1,7 +1,9 @@
 import { BudgetLedger, type BudgetConfig } from './budget.ts';
+import type { Timeouts } from './config.ts';
+import { checkBest, checkDecision } from './plugin-output.ts';
 import type { Callback } from './callback.ts';
 import { callPlugin } from './driver.ts';
-import { errorMessage, PluginError } from './errors.ts';
+import { BatchtuneError, errorMessage, PluginError } from './errors.ts';
 import type { SearchEvents } from './events.ts';
 import type { Executor } from './executor.ts';
 import { InFlight, type FlightEntry } from './in-flight.ts';
@@ -27,6 +29,7 @@ export interface EngineSetup {
   resourceUnit: ResourceUnit;
   /** Segments in flight at once. */
   concurrency: number;
+  timeouts: Timeouts;
   space: SearchSpace;
   strategy: { name: string; instance: Strategy };
   trainer: { name: string; info: Record<string, unknown> };
@@ -41,10 +44,14 @@ export interface EngineSetup {
   config: unknown;
   /** Where the store lives, for error messages. */
   journalPath: string;
+  /** Aborting it stops the search at once: the journal keeps what was recorded, and `--resume` continues. */
+  signal?: AbortSignal;
 }
 
 /** Consecutive segments that trained nothing because the budget left could not buy a step: then the search stops asking. */
 const MAX_BUDGET_BLOCKED = 10;
+/** Consecutive segments that trained nothing at all: the strategy makes no progress, and the search ends with an error. */
+const MAX_IDLE_SEGMENTS = 100;
 
 /**
  * The search loop, and only that: ask the strategy while there are free slots and budget, hand each
@@ -63,6 +70,8 @@ export class Engine {
   private now = 0;
   private failure: string | undefined;
   private budgetBlocked = 0;
+  private idleSegments = 0;
+  private stopped = false;
 
   constructor(private readonly setup: EngineSetup) {
     this.ledger = new BudgetLedger(setup.budget);
@@ -111,9 +120,11 @@ export class Engine {
       resumed: this.replay.resumed,
     });
     try {
-      await this.loop();
+      await this.untilAborted(this.loop());
     } catch (error) {
       // Leave the journal as it was (resume picks it up from there); only free what the trials hold.
+      this.stopped = true;
+      setup.store.sync();
       await this.closeExecutor();
       throw error;
     }
@@ -124,6 +135,21 @@ export class Engine {
     setup.store.sync();
     setup.events.emit('searchEnd', { summary });
     return summary;
+  }
+
+  /**
+   * Races the search against the abort signal. On abort the segments in flight are abandoned (a segment
+   * with no end record runs again on resume) and nothing more is written.
+   */
+  private untilAborted(search: Promise<void>): Promise<void> {
+    const { signal } = this.setup;
+    if (!signal) return search;
+    return new Promise<void>((resolve, reject) => {
+      const abort = () => reject(new BatchtuneError('INTERRUPTED', `search interrupted (${String(signal.reason ?? 'aborted')}); the journal ${this.setup.journalPath} resumes it`));
+      if (signal.aborted) abort();
+      signal.addEventListener('abort', abort, { once: true });
+      search.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+    });
   }
 
   private async loop(): Promise<void> {
@@ -145,7 +171,12 @@ export class Engine {
       }
       const entry = await this.nextOutcome();
       if (!entry) return;
+      if (this.supervisor.fatal) throw this.supervisor.fatal;
       await this.tell(entry);
+      if (this.idleSegments >= MAX_IDLE_SEGMENTS) {
+        this.fail(`strategy "${this.setup.strategy.name}" asked for ${MAX_IDLE_SEGMENTS} segments in a row that trained nothing; it makes no progress`);
+        asking = false;
+      }
     }
   }
 
@@ -171,7 +202,7 @@ export class Engine {
     const { name, instance } = this.setup.strategy;
     let decision: Decision;
     try {
-      decision = await callPlugin(name, 'ask', () => instance.ask(this.state()));
+      decision = checkDecision(await callPlugin(name, 'ask', () => instance.ask(this.state()), this.setup.timeouts.hookSeconds), name);
     } catch (error) {
       this.reportPluginError(error);
       this.fail(errorMessage(error));
@@ -231,10 +262,12 @@ export class Engine {
     const entry: FlightEntry = { trialId: trial.trialId, seg: trial.segments, order: this.submitted++, done: Promise.resolve(undefined as never) };
     const started = this.now;
     const seconds = trial.progress.seconds;
+    const examples = trial.progress.examples;
     entry.done = this.supervisor.run(trial, decision).then(({ outcome, blockedByBudget }) => {
       // On the simulated clock a segment takes the training seconds it reported.
       entry.finish = started + (trial.progress.seconds - seconds);
       this.budgetBlocked = blockedByBudget ? this.budgetBlocked + 1 : 0;
+      this.idleSegments = trial.progress.examples > examples ? 0 : this.idleSegments + 1;
       return outcome;
     });
     this.inFlight.add(entry);
@@ -247,7 +280,7 @@ export class Engine {
     if (this.sequential) this.now = Math.max(this.now, entry.finish ?? this.now);
     if (!this.replay.checkTell(entry.trialId, entry.seg)) this.journal({ t: 'tell', trialId: entry.trialId, seg: entry.seg });
     try {
-      await callPlugin(name, 'tell', () => instance.tell(outcome, this.state()));
+      await callPlugin(name, 'tell', () => instance.tell(outcome, this.state()), this.setup.timeouts.hookSeconds);
     } catch (error) {
       this.reportPluginError(error, outcome.trial.trialId);
     }
@@ -259,7 +292,8 @@ export class Engine {
     if (reason) trial.reason = reason;
     trial.touch();
     try {
-      await this.setup.executor.instance.release(trial.trialId);
+      const { executor } = this.setup;
+      await callPlugin(executor.name, 'release', () => executor.instance.release(trial.trialId), this.setup.timeouts.hookSeconds);
     } catch (error) {
       this.reportPluginError(error, trial.trialId);
     }
@@ -267,7 +301,7 @@ export class Engine {
     const snapshot = trial.snapshot();
     for (const { name, instance } of this.setup.callbacks) {
       try {
-        await callPlugin(name, 'onTrialEnd', () => instance.onTrialEnd?.(snapshot));
+        await callPlugin(name, 'onTrialEnd', () => instance.onTrialEnd?.(snapshot), this.setup.timeouts.hookSeconds);
       } catch (error) {
         this.reportPluginError(error, trial.trialId);
       }
@@ -315,7 +349,8 @@ export class Engine {
   }
 
   private journal(record: JournalRecord): void {
-    this.setup.store.append(record);
+    // After an abort, work still draining in this process must not add to the journal it left consistent.
+    if (!this.stopped) this.setup.store.append(record);
   }
 
   private state(): SearchState {
@@ -334,7 +369,8 @@ export class Engine {
     const best = setup.strategy.instance.best;
     if (best) {
       try {
-        bestId = await callPlugin(setup.strategy.name, 'best', () => best.call(setup.strategy.instance, this.state()));
+        const chosen = await callPlugin(setup.strategy.name, 'best', () => best.call(setup.strategy.instance, this.state()), setup.timeouts.hookSeconds);
+        bestId = checkBest(chosen, setup.strategy.name, this.trials.length);
       } catch (error) {
         this.reportPluginError(error);
       }

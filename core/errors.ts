@@ -14,6 +14,9 @@ export type ErrorCode =
   | 'JOURNAL_CORRUPT'
   | 'ILLEGAL_TRANSITION'
   | 'WORKER_LOST'
+  | 'PLUGIN_CONTRACT'
+  | 'TIMEOUT'
+  | 'INTERRUPTED'
   | 'USAGE';
 
 export class BatchtuneError extends Error {

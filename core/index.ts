@@ -4,6 +4,7 @@ export * from './budget.ts';
 export * from './callback.ts';
 export * from './config.ts';
 export * from './errors.ts';
+export { isCoded } from './driver.ts';
 export * from './events.ts';
 export * from './journal.ts';
 export * from './objective.ts';

@@ -1,7 +1,13 @@
 import type { BudgetLedger } from './budget.ts';
 import type { Callback } from './callback.ts';
 import { callPlugin, isCoded } from './driver.ts';
-import { errorMessage } from './errors.ts';
+import type { Timeouts } from './config.ts';
+import { Heartbeat, timeoutError } from './deadline.ts';
+import { BatchtuneError, didYouMean, errorMessage } from './errors.ts';
+import type { Objective } from './objective.ts';
+import { checkReport, checkResult } from './plugin-output.ts';
+import { trained } from './best.ts';
+import { transition } from './lifecycle.ts';
 import type { SearchEvents } from './events.ts';
 import type { Executor, SegmentPlacement } from './executor.ts';
 import type { JournalRecord, RecordedSegment } from './journal.ts';
@@ -14,6 +20,9 @@ import { deepFreeze, type TrialRecord } from './trial-record.ts';
 import type { TrialState } from './trial.ts';
 
 export interface SupervisorSetup {
+  objective: Objective;
+  trainer: { name: string };
+  timeouts: Timeouts;
   resourceUnit: ResourceUnit;
   concurrency: number;
   space: SearchSpace;
@@ -41,6 +50,9 @@ export interface SupervisedOutcome {
  * paused for more, or ended at once (completed, stopped, pruned, failed, infeasible) with its session freed.
  */
 export class SegmentSupervisor {
+  /** A problem that ends the whole search (a config mistake seen only once reports arrive). */
+  fatal: BatchtuneError | undefined;
+
   constructor(private readonly setup: SupervisorSetup) {}
 
   async run(trial: TrialRecord, decision: Extract<Decision, { kind: 'start' | 'continue' }>): Promise<SupervisedOutcome> {
@@ -62,9 +74,25 @@ export class SegmentSupervisor {
     const recorded = setup.replay.segment(trialId, seg);
     if (!recorded) setup.journal({ t: 'segmentStart', trialId, seg });
 
+    const trainer = setup.trainer.name;
     let stopReason: string | undefined;
+    /** The trainer broke its contract or went silent: the trial fails, and later reports are ignored. */
+    let broken: Error | undefined;
+    let closed = false;
+    const { segmentSeconds } = setup.timeouts;
+    const heartbeat = recorded ? undefined : new Heartbeat(segmentSeconds, () => timeoutError(trainer, 'train', `no report for ${segmentSeconds} s (timeouts.segmentSeconds)`));
     const onReport: ReportHandler = async (raw) => {
-      const report = deepFreeze(structuredClone(raw));
+      if (closed || broken) return 'stop';
+      heartbeat?.renew();
+      let checked: Report;
+      try {
+        checked = recorded ? raw : checkReport(raw, trainer, trial.progress, request);
+        if (trial.reports.length === 0 && !recorded) this.checkMetrics(checked);
+      } catch (error) {
+        broken = error as Error;
+        return 'stop';
+      }
+      const report = deepFreeze(structuredClone(checked));
       if (!recorded) setup.journal({ t: 'report', trialId, seg, report });
       this.charge(trial, report.progress);
       trial.addReport(report);
@@ -91,15 +119,24 @@ export class SegmentSupervisor {
         placement = recorded.end.placement;
       } else {
         const history = trial.history.slice();
-        ({ result, placement } = await setup.executor.instance.run(
+        const running = setup.executor.instance.run(
           { trial: { trialId, params: trial.params, seed: trial.seed }, seg, request, history, final: decision.final === true },
           { onReport, onRestart },
-        ));
+        );
+        const ran = await Promise.race([running, heartbeat!.expired]);
+        if (broken) throw broken;
+        result = checkResult(ran.result, trainer, trial.progress, request);
+        placement = ran.placement;
       }
       this.charge(trial, result.progress);
     } catch (thrown) {
-      error = { state: isCoded(thrown, 'INFEASIBLE') ? 'infeasible' : 'failed', message: errorMessage(thrown) };
-      if (!recorded && error.state === 'failed') setup.reportPluginError(thrown, trialId);
+      result = undefined;
+      const cause = broken ?? thrown;
+      error = { state: isCoded(cause, 'INFEASIBLE') ? 'infeasible' : 'failed', message: errorMessage(cause) };
+      if (!recorded && error.state === 'failed') setup.reportPluginError(cause, trialId);
+    } finally {
+      closed = true;
+      heartbeat?.stop();
     }
     setup.ledger.close(trialId);
     if (!recorded) {
@@ -142,15 +179,17 @@ export class SegmentSupervisor {
       setup.events.emit('trialStop', { trial: trial.snapshot(), by: 'callback', reason: ending.stopReason });
       return;
     }
-    if (trial.exhausted) return setup.endTrial(trial, 'completed');
     if (ending.blockedByBudget) {
       return setup.endTrial(trial, 'pruned', `the budget left (${ledger.remaining} ${ledger.unit}) cannot buy one step at batch size ${trial.batchSize}`);
     }
+    // A trial that never took a step is no result, whatever else is true of it.
+    if ((trial.exhausted || decision.final) && !trained(trial)) return setup.endTrial(trial, 'failed', `trainer "${setup.trainer.name}" trained nothing (0 examples)`);
+    if (trial.exhausted) return setup.endTrial(trial, 'completed');
     if (decision.final) {
       if (trial.cutByBudget) return setup.endTrial(trial, 'pruned', `budget exhausted at ${trial.resource} of its target ${decision.resource} ${unit} (judged there)`);
       return setup.endTrial(trial, 'completed');
     }
-    trial.state = 'paused';
+    transition(trial, 'paused', 'engine');
     trial.touch();
   }
 
@@ -176,11 +215,29 @@ export class SegmentSupervisor {
     trial.touch();
   }
 
+  /**
+   * A trial's first report must carry the objective and every metric a callback watches: a name that no
+   * report has is a config mistake, and would otherwise pick no best or stop every trial, silently.
+   */
+  private checkMetrics(report: Report): void {
+    const { objective, callbacks, trainer } = this.setup;
+    const has = Object.keys(report.metrics);
+    const missing = (metric: string) => !(metric in report.metrics);
+    const problem = (path: string, metric: string) =>
+      new BatchtuneError('CONFIG_INVALID', `${path}: trainer "${trainer.name}" reports no metric ${JSON.stringify(metric)}${didYouMean(metric, has)}; its reports have ${has.join(', ') || 'no metrics'}`);
+    if (missing(objective.metric)) this.fatal ??= problem('objective.metric', objective.metric);
+    callbacks.forEach(({ instance }, i) => {
+      const watched = instance.metrics?.find(missing);
+      if (watched) this.fatal ??= problem(`callbacks[${i}]`, watched);
+    });
+    if (this.fatal) throw this.fatal;
+  }
+
   private async consultCallbacks(report: Report, trial: TrialRecord): Promise<string | undefined> {
     const snapshot = trial.snapshot();
     for (const { name, instance } of this.setup.callbacks) {
       try {
-        const verdict = await callPlugin(name, 'onReport', () => instance.onReport(report, snapshot));
+        const verdict = await callPlugin(name, 'onReport', () => instance.onReport(report, snapshot), this.setup.timeouts.hookSeconds);
         if (verdict && verdict.stop) return `${name}: ${verdict.reason}`;
       } catch (error) {
         this.setup.reportPluginError(error, trial.trialId);

@@ -36,6 +36,8 @@ export interface RunOptions extends StudyOptions {
   resume?: boolean;
   /** Subscribe to these before the search starts. */
   events?: SearchEvents;
+  /** Abort to stop the search (Ctrl-C): it rejects with code INTERRUPTED, and the journal resumes it. */
+  signal?: AbortSignal;
 }
 
 /** Validates a config: the schema, each plugin's options and its own checks (files exist and parse). */
@@ -162,6 +164,7 @@ export async function runStudy(raw: StudyConfig | unknown, options: RunOptions):
       budget: config.budget,
       resourceUnit: config.resource,
       concurrency: built.concurrency,
+      timeouts: config.timeouts,
       space: built.space,
       strategy: built.strategy,
       trainer: built.trainer,
@@ -173,6 +176,7 @@ export async function runStudy(raw: StudyConfig | unknown, options: RunOptions):
       configHash: hash,
       config,
       journalPath: path,
+      ...(options.signal ? { signal: options.signal } : {}),
     });
     return await engine.run();
   } finally {

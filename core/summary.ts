@@ -1,5 +1,5 @@
 import type { BudgetUnit } from './budget.ts';
-import { bestFinishedTrial } from './best.ts';
+import { bestFinishedTrial, trained } from './best.ts';
 import type { Objective } from './objective.ts';
 import type { Params } from './params.ts';
 import type { Progress, ResourceUnit } from './resource.ts';
@@ -68,7 +68,8 @@ export function buildSummary(input: {
   error?: string;
 }): SearchSummary {
   const { trials, setup, ledger } = input;
-  const best = input.bestId !== undefined ? trials[input.bestId] : bestFinishedTrial(trials, setup.objective);
+  const chosen = input.bestId !== undefined ? trials[input.bestId] : undefined;
+  const best = chosen && trained(chosen) ? chosen : bestFinishedTrial(trials, setup.objective);
   return {
     best:
       best && best.value !== null && best.value !== undefined

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { runStudy, SearchEvents } from '../../index.ts';
+import { isCoded, runStudy, SearchEvents, type SearchSummary } from '../../index.ts';
+import { readJournalFile } from '../journal-file.ts';
 import { attachConsoleReporter } from '../../report/console.ts';
 import { trialsTable } from '../../report/trials-table.ts';
 import { scheduleRows } from '../../analysis/schedules.ts';
@@ -23,11 +24,25 @@ export async function run(args: string[]): Promise<number> {
   mkdirSync(dirname(journal), { recursive: true });
 
   const events = new SearchEvents();
-  if (!values.quiet) {
-    attachConsoleReporter(events);
-    process.stderr.write(`journal: ${journal}\n`);
+  const detach = values.quiet ? () => {} : attachConsoleReporter(events);
+  if (!values.quiet) process.stderr.write(`journal: ${journal}\n`);
+  const seed = values.seed as string | undefined;
+  const interrupt = new Interruption();
+  let summary: SearchSummary;
+  try {
+    summary = await runStudy(config, { baseDir, journal, resume: Boolean(values.resume), seed: parseSeed(seed), events, signal: interrupt.signal });
+  } catch (error) {
+    detach();
+    if (!isCoded(error, 'INTERRUPTED')) throw error;
+    // Stopped by Ctrl-C or SIGTERM: what finished is in the journal; show it and how to go on.
+    process.stderr.write(`\nbatchtune: interrupted by ${interrupt.received}; nothing recorded is lost\n`);
+    const view = readJournalFile(journal);
+    if (view.trials.length > 0) process.stderr.write(`${trialsTable(view.trials, view.header.objective)}\n`);
+    process.stderr.write(`resume with: batchtune run ${configPath} --journal ${journal} --resume${seed ? ` --seed ${seed}` : ''}\n`);
+    return interrupt.exitCode;
+  } finally {
+    interrupt.dispose();
   }
-  const summary = await runStudy(config, { baseDir, journal, resume: Boolean(values.resume), seed: parseSeed(values.seed as string | undefined), events });
 
   if (values.json) {
     process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
@@ -47,7 +62,46 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(`batchtune: search ended early: ${summary.error}\n`);
     return 1;
   }
+  const ended = summary.trials.filter((t) => t.state === 'failed' || t.state === 'infeasible');
+  if (summary.trials.length > 0 && ended.length === summary.trials.length) {
+    // Said even with --quiet: a run with no result must not look like one.
+    process.stderr.write(`batchtune: every trial failed (${ended.length}); trial ${ended[0].trialId}: ${ended[0].reason ?? ended[0].state}\n`);
+    return 1;
+  }
   return 0;
+}
+
+/**
+ * Ctrl-C (SIGINT) and SIGTERM stop the search cleanly once: the engine abandons the segments in flight and
+ * the journal stays resumable. A second signal exits at once.
+ */
+class Interruption {
+  private readonly controller = new AbortController();
+  received: NodeJS.Signals | undefined;
+  private readonly handler = (signal: NodeJS.Signals) => {
+    if (this.received) process.exit(this.exitCode);
+    this.received = signal;
+    this.controller.abort(signal);
+  };
+
+  constructor() {
+    process.on('SIGINT', this.handler);
+    process.on('SIGTERM', this.handler);
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** 128 + the signal's number, as shells report it. */
+  get exitCode(): number {
+    return this.received === 'SIGTERM' ? 143 : 130;
+  }
+
+  dispose(): void {
+    process.off('SIGINT', this.handler);
+    process.off('SIGTERM', this.handler);
+  }
 }
 
 function defaultJournalPath(configPath: string): string {

@@ -25,6 +25,7 @@ export const earlyStopping = defineCallback<EarlyStoppingOptions>({
     const mode = modeFor(monitor, objective, options.mode);
     const state = new Map<number, { best: number; waited: number }>();
     return {
+      metrics: [monitor],
       onReport(report, trial) {
         const value = score(report.metrics[monitor], mode);
         const seen = state.get(trial.trialId);

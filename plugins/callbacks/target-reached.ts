@@ -23,6 +23,7 @@ export const targetReached = defineCallback<TargetReachedOptions>({
     const metric = options.metric ?? objective.metric;
     const mode = modeFor(metric, objective, options.mode);
     return {
+      metrics: [metric],
       onReport(report) {
         const value = report.metrics[metric];
         if (value === null || value === undefined || !Number.isFinite(value)) return;

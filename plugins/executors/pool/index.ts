@@ -16,6 +16,8 @@ interface Pending {
   job: SegmentJob;
   handlers: SegmentHandlers;
   restarts: number;
+  /** The engine gave up on it: when its worker dies it is not run again. */
+  abandoned?: boolean;
   /** The most other segments that trained at once while this one did. */
   sharedWith: number;
   resolve(run: SegmentRun): void;
@@ -58,6 +60,14 @@ class PoolExecutor implements Executor {
   async release(trialId: number): Promise<void> {
     const holder = this.holders.get(trialId);
     this.holders.delete(trialId);
+    // A trial ended while its segment still runs (it went silent past its deadline): that worker is stuck; replace it.
+    for (const [worker, pending] of this.running) {
+      if (pending.job.trial.trialId === trialId) {
+        pending.abandoned = true;
+        worker.kill();
+        return;
+      }
+    }
     if (holder && !holder.dead) holder.release(trialId);
   }
 
@@ -145,7 +155,9 @@ class PoolExecutor implements Executor {
     this.running.delete(worker);
     if (this.closing) return;
     const why = worker.silentFor > this.options.heartbeatSeconds ? `${reason} after no heartbeat for ${this.options.heartbeatSeconds} s` : reason;
-    if (pending) {
+    if (pending?.abandoned) {
+      pending.reject(new BatchtuneError('WORKER_LOST', `pool: ${why}; its segment was abandoned`));
+    } else if (pending) {
       if (pending.restarts >= this.options.maxRestarts) {
         pending.reject(new BatchtuneError('WORKER_LOST', `pool: ${why}; the segment was lost ${pending.restarts + 1} times, giving up`));
       } else {

@@ -160,6 +160,8 @@ export class TfjsSession implements TrainerSession {
         lastYield = now();
       }
     }
+    // A segment that took no step has nothing new to say: no report, so an untrained model is never evaluated as a result.
+    if (this.progress.steps === start.steps) return this.result(batchSize, false);
     const verdict = await this.report(request, start, true, onReport);
     return this.result(batchSize, verdict === 'stop');
   }
