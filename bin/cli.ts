@@ -7,6 +7,7 @@ import { noiseScale, usage as noiseScaleUsage } from './commands/noise-scale.ts'
 import { schema, usage as schemaUsage } from './commands/schema.ts';
 import { show, usage as showUsage } from './commands/show.ts';
 import { validate, usage as validateUsage } from './commands/validate.ts';
+import { worker, usage as workerUsage } from './commands/worker.ts';
 
 type Command = { run: (args: string[]) => Promise<number>; usage: string; summary: string };
 
@@ -20,6 +21,7 @@ export const commands: Record<string, Command> = {
   profile: { run: profile, usage: profileUsage, summary: 'throughput per batch size on the actual backend, and the largest batch that fits in memory' },
   report: { run: report, usage: reportUsage, summary: 'per batch size what a journal measured, and the batch size + learning rate to use' },
   record: { run: record, usage: recordUsage, summary: 'train the full grid with several seeds and write the learning curves as a tabular file' },
+  worker: { run: worker, usage: workerUsage, summary: 'train segments for studies whose executor is redis, until SIGINT or SIGTERM' },
 };
 
 function help(): string {

@@ -1,0 +1,196 @@
+import { hostname } from 'node:os';
+import { Queue, QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
+import {
+  BatchtuneError,
+  defineExecutor,
+  type Executor,
+  type ExecutorContext,
+  type SegmentHandlers,
+  type SegmentJob,
+  type SegmentRun,
+} from '../../../core/index.ts';
+import { bullConnection, connect, newStudyId, redisExecutorSchema, type RedisExecutorOptions } from './options.ts';
+import { jobId, keys, queueName, type Broadcast, type SegmentJobData, type SegmentReply, type StudyAnnouncement, type WorkerMessage } from './protocol.ts';
+
+/** How long the study's "alive" key lasts; the search process refreshes it three times as often. */
+const ALIVE_MS = 15_000;
+
+interface Connected {
+  redis: Redis;
+  queue: Queue;
+  events: QueueEvents;
+  heartbeat: NodeJS.Timeout;
+}
+
+/** A segment handed to the queue and not yet ended. Its messages are handled one after another, in order. */
+interface Pending {
+  handlers: SegmentHandlers;
+  /** The attempt whose reports count: the latest run of the job that said `start`. */
+  attempt?: string;
+  where?: string;
+  stalled: boolean;
+  chain: Promise<void>;
+  resolve(run: SegmentRun): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * The search process's side of the redis executor: one BullMQ job per segment on the study's own
+ * queue, reports read in order from BullMQ's event stream, a verdict pushed back for each. Training
+ * happens in `batchtune worker` processes, on any machine that reaches the Redis server.
+ */
+export class RedisExecutor implements Executor {
+  readonly sequential = false;
+  readonly slots: number;
+  readonly study: string;
+  private connected?: Promise<Connected>;
+  private readonly pending = new Map<string, Pending>();
+
+  constructor(
+    private readonly options: RedisExecutorOptions,
+    private readonly context: Pick<ExecutorContext, 'trainer' | 'plugins' | 'baseDir' | 'seed'>,
+  ) {
+    this.slots = options.slots;
+    this.study = options.study ?? newStudyId(hostname());
+  }
+
+  async run(segment: SegmentJob, handlers: SegmentHandlers): Promise<SegmentRun> {
+    const { queue } = await this.start();
+    const id = jobId(segment);
+    const ended = new Promise<SegmentRun>((resolve, reject) => {
+      this.pending.set(id, { handlers, stalled: false, chain: Promise.resolve(), resolve, reject });
+    });
+    const { trainer, plugins, baseDir, seed } = this.context;
+    const data: SegmentJobData = { study: this.study, trainer, plugins, baseDir, seed, segment };
+    try {
+      await queue.add('segment', data, { jobId: id, removeOnComplete: true, removeOnFail: true });
+      return await ended;
+    } finally {
+      this.pending.delete(id);
+    }
+  }
+
+  async release(trialId: number): Promise<void> {
+    if (!this.connected) return;
+    const { redis } = await this.connected;
+    await redis.del(keys.checkpoint(this.options.prefix, this.study, trialId));
+    await this.broadcast(redis, { t: 'release', study: this.study, trialId });
+  }
+
+  /** Tells the workers the study is over (they free its sessions) and removes every key it made. */
+  async close(): Promise<void> {
+    if (!this.connected) return;
+    const { redis, queue, events, heartbeat } = await this.connected;
+    clearInterval(heartbeat);
+    for (const [id, pending] of this.pending) pending.reject(new Error(`redis: the executor closed while segment ${id} was running`));
+    const { prefix } = this.options;
+    try {
+      await this.broadcast(redis, { t: 'close', study: this.study });
+      await redis.hdel(keys.studies(prefix), this.study);
+      await deleteMatching(redis, keys.studyKeys(prefix, this.study));
+      await queue.obliterate({ force: true });
+    } finally {
+      await Promise.allSettled([events.close(), queue.close()]);
+      redis.disconnect();
+    }
+  }
+
+  /** Connects on the first segment, so validating a config needs no Redis server. */
+  private start(): Promise<Connected> {
+    this.connected ??= this.connect();
+    return this.connected;
+  }
+
+  private async connect(): Promise<Connected> {
+    const { url, prefix, lockDuration, stalledInterval, maxStalledCount } = this.options;
+    const redis = connect(url);
+    try {
+      await redis.ping();
+    } catch (error) {
+      redis.disconnect();
+      throw new BatchtuneError('USAGE', `executor.url: cannot reach Redis at ${url}: ${(error as Error).message}`);
+    }
+    const name = queueName(this.study);
+    const queue = new Queue(name, { connection: bullConnection(url), prefix });
+    // The queue is new to this study, so its event stream is read from its very first event.
+    const events = new QueueEvents(name, { connection: bullConnection(url), prefix, lastEventId: '0-0' });
+    events.on('progress', ({ jobId: id, data }) => this.handle(id, (p) => this.onMessage(redis, id, p, data as WorkerMessage)));
+    events.on('completed', ({ jobId: id, returnvalue }) => this.handle(id, async (p) => settle(p, id, returnvalue as unknown as SegmentReply)));
+    events.on('failed', ({ jobId: id, failedReason }) =>
+      this.handle(id, async (p) => p.reject(new Error(`redis: segment ${id} was given up by the queue: ${failedReason}`))),
+    );
+    events.on('stalled', ({ jobId: id }) => {
+      const pending = this.pending.get(id);
+      if (pending) pending.stalled = true;
+    });
+    await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+
+    const alive = keys.alive(prefix, this.study);
+    await redis.set(alive, '1', 'PX', ALIVE_MS);
+    const heartbeat = setInterval(() => void redis.set(alive, '1', 'PX', ALIVE_MS).catch(() => {}), ALIVE_MS / 3);
+    heartbeat.unref();
+    const announcement: StudyAnnouncement = { study: this.study, lockDuration, stalledInterval, maxStalledCount };
+    await redis.hset(keys.studies(prefix), this.study, JSON.stringify(announcement));
+    await this.broadcast(redis, { t: 'open', study: this.study });
+    return { redis, queue, events, heartbeat };
+  }
+
+  /** Queues work on a segment behind its earlier messages; a failure ends the segment with that error. */
+  private handle(id: string, work: (pending: Pending) => Promise<void>): void {
+    const pending = this.pending.get(id);
+    if (!pending) return;
+    pending.chain = pending.chain.then(() => work(pending)).catch((error) => pending.reject(error));
+  }
+
+  private async onMessage(redis: Redis, id: string, pending: Pending, message: WorkerMessage): Promise<void> {
+    const { prefix } = this.options;
+    if (message.t === 'start') {
+      if (pending.attempt) {
+        // The segment runs again from its start: release the old attempt's worker if it still waits, and drop its reports.
+        await pushVerdict(redis, keys.verdict(prefix, this.study, id, pending.attempt), 'stop');
+        const how = pending.stalled ? 'stopped renewing its lock (BullMQ re-ran the stalled job)' : 'gave the segment back';
+        await pending.handlers.onRestart(`worker ${pending.where} ${how}; now on ${message.worker}`);
+      }
+      pending.attempt = message.attempt;
+      pending.where = message.worker;
+      pending.stalled = false;
+      return;
+    }
+    if (message.attempt !== pending.attempt) return;
+    const verdict = await pending.handlers.onReport(message.report);
+    await pushVerdict(redis, keys.verdict(prefix, this.study, id, message.attempt), verdict);
+  }
+
+  private async broadcast(redis: Redis, message: Broadcast): Promise<void> {
+    await redis.publish(keys.announce(this.options.prefix), JSON.stringify(message));
+  }
+}
+
+function settle(pending: Pending, id: string, reply: SegmentReply): void {
+  if ('ok' in reply) return pending.resolve(reply.ok);
+  const { code, message } = reply.error;
+  pending.reject(Object.assign(new Error(message), code ? { code } : {}));
+}
+
+/** The list expires on its own when the worker that waited for it is gone. */
+async function pushVerdict(redis: Redis, key: string, verdict: string): Promise<void> {
+  await redis.multi().lpush(key, verdict).pexpire(key, 60_000).exec();
+}
+
+async function deleteMatching(redis: Redis, pattern: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+    if (found.length) await redis.del(...found);
+    cursor = next;
+  } while (cursor !== '0');
+}
+
+/** Trials train in `batchtune worker` processes on any machine, through a BullMQ queue on Redis. */
+export const redisExecutor = defineExecutor<RedisExecutorOptions>({
+  name: 'redis',
+  description: 'Spreads segments over `batchtune worker` processes on any number of machines through BullMQ on Redis.',
+  schema: redisExecutorSchema,
+  create: (options, context) => new RedisExecutor(options, context),
+});

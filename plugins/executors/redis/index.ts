@@ -1,0 +1,4 @@
+export { redisExecutor, RedisExecutor } from './executor.ts';
+export { RedisWorkerProcess, type RedisWorkerOptions } from './worker.ts';
+export { RedisCheckpointStore } from './checkpoints.ts';
+export { DEFAULT_PREFIX } from './protocol.ts';

@@ -1,0 +1,118 @@
+import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
+import type { ChildProcess } from 'node:child_process';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { MemoryStore, runStudy, SearchEvents, type JournalRecord, type SearchSummary } from '../../../index.ts';
+import type { CurvePoint, TabularFile } from '../../../plugins/trainers/tabular-file.ts';
+import { tempDir, writeTabular } from '../../helpers/tabular.ts';
+import { hasRedisServer, skipMessage, startRedis, startWorker, stopChild } from '../../helpers/redis.ts';
+
+const root = new URL('../../..', import.meta.url).pathname;
+const BATCH_SIZES = [8, 16, 32, 64, 128, 256, 512, 1024];
+
+/**
+ * Reports at step boundaries, as a real training loop records them: every ⌈1000/B⌉ steps, so the points
+ * are 1008, 1024, 2048... examples and never fall on the rungs (1000, 3000, 9000). Each batch size has
+ * its own curve, peaking at 32.
+ */
+function stepBoundaryTable(): TabularFile {
+  return {
+    name: 'step-boundaries',
+    metric: 'val_acc',
+    mode: 'max',
+    configs: BATCH_SIZES.map((batchSize) => {
+      const stepsPerReport = Math.ceil(1001 / batchSize);
+      const peak = 0.9 - 0.03 * Math.abs(Math.log2(batchSize) - 5);
+      const curve: CurvePoint[] = [];
+      for (let steps = stepsPerReport; steps * batchSize <= 9000 + batchSize * stepsPerReport; steps += stepsPerReport) {
+        const examples = steps * batchSize;
+        const acc = +(peak * (1 - Math.exp(-examples / 3000))).toFixed(6);
+        curve.push({ examples, steps, seconds: +(examples / (500 * Math.sqrt(batchSize))).toFixed(6), metrics: { val_acc: acc, val_loss: 1 - acc } });
+      }
+      return { params: { batchSize, learningRate: 0.1 }, curves: [curve] };
+    }),
+  };
+}
+
+/** What a trial ended with: the part of the result that must not depend on where it trained. */
+function outcomes(summary: SearchSummary) {
+  return summary.trials.map((t) => ({ id: t.trialId, batchSize: t.params.batchSize, state: t.state, examples: t.progress.examples, value: t.value }));
+}
+
+skipMessage('redis executor tests');
+const describeRedis = hasRedisServer ? describe : describe.skip;
+
+describeRedis('redis executor with batchtune worker processes', () => {
+  jest.setTimeout(90_000);
+  let redis: { url: string; stop(): Promise<void> };
+  const workers: ChildProcess[] = [];
+  let dir: string;
+  const prefix = `test-${process.pid}`;
+
+  beforeAll(async () => {
+    dir = tempDir();
+    writeTabular(dir, stepBoundaryTable());
+    redis = await startRedis();
+    // Short locks so a killed worker's segment is found stalled within about a second.
+    workers.push(await startWorker(redis.url, prefix, 2), await startWorker(redis.url, prefix, 2));
+  });
+
+  afterAll(async () => {
+    await Promise.all(workers.map((w) => stopChild(w)));
+    await redis?.stop();
+  });
+
+  const executor = () => ({ type: 'redis', url: redis.url, prefix, lockDuration: 1000, stalledInterval: 500 });
+  const study = (extra: Record<string, unknown>) => ({
+    seed: 4,
+    budget: { limit: 200000 },
+    strategy: { type: 'successive-halving', minResource: 1000, maxResource: 9000 },
+    trainer: { type: 'tabular', file: 'curves.json' },
+    ...extra,
+  });
+
+  test('successive halving on two workers ends every trial as inline does, each at the same point with the same value', async () => {
+    const inline = await runStudy(study({}), { baseDir: dir });
+    const journal = new MemoryStore();
+    const redisRun = await runStudy(study({ executor: executor(), concurrency: 4 }), { baseDir: dir, journal });
+    expect(redisRun.error).toBeUndefined();
+    expect(outcomes(redisRun)).toEqual(outcomes(inline));
+    // Every configuration was evaluated at the bottom rung (no trial trained nothing).
+    expect(redisRun.trials).toHaveLength(BATCH_SIZES.length);
+    expect(redisRun.trials.every((t) => t.progress.examples >= 1000)).toBe(true);
+    expect(redisRun.budget.spent).toBe(inline.budget.spent);
+    // Both workers trained, and each placement names one of them.
+    const ends = (journal.read() as JournalRecord[]).filter((r) => r.t === 'segmentEnd');
+    const placedOn = new Set(ends.map((r) => (r as { placement?: { worker: string } }).placement?.worker));
+    const workerIds = workers.map((w) => `${hostname()}/${w.pid}`);
+    expect([...placedOn].sort()).toEqual(workerIds.sort());
+  });
+
+  test('a worker SIGKILLed mid-segment: its segment re-runs on the other, every trial ends, nothing is charged twice', async () => {
+    const extra = await startWorker(redis.url, prefix, 2);
+    const events = new SearchEvents();
+    let reports = 0;
+    const restarts: string[] = [];
+    events.on('report', ({ replayed }) => {
+      // A few reports in, every worker has a segment half-trained (each report takes 150 ms): kill one.
+      if (!replayed && ++reports === 6) extra.kill('SIGKILL');
+    });
+    events.on('pluginError', ({ message }) => restarts.push(message));
+    const summary = await runStudy(
+      study({
+        trainer: { type: 'slow-tabular', file: 'curves.json', ms: 150 },
+        plugins: [join(root, 'test/fixtures/plugins/slow-tabular.js')],
+        strategy: { type: 'successive-halving', minResource: 1000, maxResource: 3000, nConfigs: 4 },
+        executor: executor(),
+        concurrency: 4,
+      }),
+      { baseDir: dir, events },
+    );
+    expect(extra.signalCode).toBe('SIGKILL');
+    expect(summary.error).toBeUndefined();
+    expect(restarts.some((m) => /runs again/.test(m))).toBe(true);
+    expect(summary.trials.every((t) => t.state === 'completed' || t.state === 'pruned')).toBe(true);
+    const trained = summary.trials.reduce((sum, t) => sum + t.progress.examples, 0);
+    expect(summary.budget.spent).toBe(trained);
+  });
+});
