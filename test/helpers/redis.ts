@@ -52,12 +52,14 @@ export async function startRedis(): Promise<{ url: string; stop(): Promise<void>
   return { url: `redis://127.0.0.1:${port}`, stop: () => stopChild(child) };
 }
 
-/** A `batchtune worker` process, ready once it says it listens. */
-export async function startWorker(url: string, prefix: string, concurrency = 1): Promise<ChildProcess & { output: string[] }> {
+export type WorkerChild = ChildProcess & { output: string[] };
+
+/** A `batchtune worker` process, ready once it says it listens; `output` collects what it writes on stderr. */
+export async function startWorker(url: string, prefix: string, concurrency = 1): Promise<WorkerChild> {
   const child = spawn(process.execPath, [bin, 'worker', '--redis', url, '--prefix', prefix, '--concurrency', String(concurrency)], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
-  }) as ChildProcess & { output: string[] };
+  }) as WorkerChild;
   child.output = [];
   child.stderr!.on('data', (chunk: Buffer) => child.output.push(chunk.toString()));
   await waitForLine(child, /listening on/);

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import type { ChildProcess } from 'node:child_process';
 import { hostname } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MemoryStore, runStudy, SearchEvents, type JournalRecord, type SearchSummary } from '../../../index.ts';
+import { MemoryStore, runStudy, SearchEvents, type JournalRecord, type SearchSummary, viewJournal } from '../../../index.ts';
 import type { CurvePoint, TabularFile } from '../../../plugins/trainers/tabular-file.ts';
 import { tempDir, writeTabular } from '../../helpers/tabular.ts';
 import { hasRedisServer, skipMessage, startRedis, startWorker, stopChild } from '../../helpers/redis.ts';
@@ -88,31 +89,66 @@ describeRedis('redis executor with batchtune worker processes', () => {
     expect([...placedOn].sort()).toEqual(workerIds.sort());
   });
 
-  test('a worker SIGKILLed mid-segment: its segment re-runs on the other, every trial ends, nothing is charged twice', async () => {
-    const extra = await startWorker(redis.url, prefix, 2);
+  const slowTrainer = (options: Record<string, unknown> = {}) => ({
+    trainer: { type: 'slow-tabular', file: 'curves.json', ...options },
+    plugins: [join(root, 'test/fixtures/plugins/slow-tabular.js')],
+  });
+
+  test('one worker SIGKILLed and one stopped (SIGTERM) mid-segment: both segments re-run on the third, every trial ends, nothing is charged twice', async () => {
+    const own = `${prefix}-kill`;
+    const [killed, stopped, survivor] = [await startWorker(redis.url, own), await startWorker(redis.url, own), await startWorker(redis.url, own)];
     const events = new SearchEvents();
-    let reports = 0;
     const restarts: string[] = [];
-    events.on('report', ({ replayed }) => {
-      // A few reports in, every worker has a segment half-trained (each report takes 150 ms): kill one.
-      if (!replayed && ++reports === 6) extra.kill('SIGKILL');
+    events.on('report', ({ report, replayed }) => {
+      // Reports come 50 ms apart, so a worker that just reported is in the middle of its segment.
+      if (replayed) return;
+      if (report.metrics.pid === killed.pid && killed.signalCode === null) killed.kill('SIGKILL');
+      if (report.metrics.pid === stopped.pid && !stopped.killed) stopped.kill('SIGTERM');
     });
     events.on('pluginError', ({ message }) => restarts.push(message));
-    const summary = await runStudy(
-      study({
-        trainer: { type: 'slow-tabular', file: 'curves.json', ms: 150 },
-        plugins: [join(root, 'test/fixtures/plugins/slow-tabular.js')],
-        strategy: { type: 'successive-halving', minResource: 1000, maxResource: 3000, nConfigs: 4 },
-        executor: executor(),
-        concurrency: 4,
-      }),
-      { baseDir: dir, events },
-    );
-    expect(extra.signalCode).toBe('SIGKILL');
+    const journal = new MemoryStore();
+    const stoppedExit = new Promise<number | null>((resolve) => stopped.once('exit', (code) => resolve(code)));
+    try {
+      const summary = await runStudy(study({ ...slowTrainer({ ms: 50 }), strategy: { type: 'grid' }, executor: { ...executor(), prefix: own }, concurrency: 3 }), {
+        baseDir: dir,
+        events,
+        journal,
+      });
+      expect(summary.error).toBeUndefined();
+      expect(killed.signalCode).toBe('SIGKILL');
+      expect(await stoppedExit).toBe(143);
+      expect(stopped.output.join('')).not.toMatch(/\n\s+at /);
+      expect(restarts.filter((m) => /stopped renewing its lock.*runs again/.test(m))).toHaveLength(1);
+      expect(restarts.filter((m) => /gave the segment back.*runs again/.test(m))).toHaveLength(1);
+      expect(summary.trials).toHaveLength(BATCH_SIZES.length);
+      expect(summary.trials.every((t) => t.state === 'completed')).toBe(true);
+      const trained = summary.trials.reduce((sum, t) => sum + t.progress.examples, 0);
+      expect(summary.budget.spent).toBe(trained);
+      // Each trial's journaled reports climb once to where it ended: the lost attempts' reports were dropped.
+      for (const t of viewJournal(journal.read() as JournalRecord[]).trials) {
+        const examples = t.reports.map((r) => r.progress.examples);
+        expect(examples.every((e, i) => i === 0 || e > examples[i - 1]!)).toBe(true);
+        expect(examples.at(-1)).toBe(summary.trials[t.trialId]!.progress.examples);
+      }
+    } finally {
+      await stopChild(survivor);
+    }
+  });
+
+  test('a trial that ends frees its session on the worker at once, not when the study ends', async () => {
+    const log = join(dir, 'sessions.log');
+    const events = new SearchEvents();
+    let lastReport = 0;
+    events.on('report', () => (lastReport = Date.now()));
+    const summary = await runStudy(study({ ...slowTrainer({ ms: 30, log }), executor: executor(), concurrency: 4 }), { baseDir: dir, events });
     expect(summary.error).toBeUndefined();
-    expect(restarts.some((m) => /runs again/.test(m))).toBe(true);
-    expect(summary.trials.every((t) => t.state === 'completed' || t.state === 'pruned')).toBe(true);
-    const trained = summary.trials.reduce((sum, t) => sum + t.progress.examples, 0);
-    expect(summary.budget.spent).toBe(trained);
+    const lines = readFileSync(log, 'utf8').trim().split('\n').map((line) => line.split(' '));
+    const disposedAt = new Map(lines.filter(([, event]) => event === 'dispose').map(([at, , trialId]) => [Number(trialId), Number(at)]));
+    // Every session opened was disposed...
+    expect(new Set(lines.filter(([, event]) => event === 'open').map(([, , trialId]) => Number(trialId)))).toEqual(new Set(disposedAt.keys()));
+    // ...and those of trials pruned at the first rung before the search's last report, long before the study closed.
+    const early = summary.trials.filter((t) => t.segments.length === 1);
+    expect(early.length).toBeGreaterThan(0);
+    for (const t of early) expect(disposedAt.get(t.trialId)).toBeLessThan(lastReport);
   });
 });
