@@ -12,7 +12,7 @@ import { earlyStopping } from './callbacks/early-stopping.ts';
 import { targetReached } from './callbacks/target-reached.ts';
 import { timeLimit } from './callbacks/time-limit.ts';
 import { inlineExecutor } from './executors/inline.ts';
-import { redisExecutor } from './executors/redis/executor.ts';
+import { redisExecutor } from './executors/redis/definition.ts';
 
 /** Every built-in plugin, in one place, so the core can be read without them. */
 export const builtinPlugins: PluginDefinition[] = [

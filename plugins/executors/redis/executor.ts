@@ -3,14 +3,14 @@ import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
   BatchtuneError,
-  defineExecutor,
   type Executor,
   type ExecutorContext,
   type SegmentHandlers,
   type SegmentJob,
   type SegmentRun,
 } from '../../../core/index.ts';
-import { bullConnection, connect, newStudyId, redisExecutorSchema, type RedisExecutorOptions } from './options.ts';
+import { bullConnection, connect } from './connection.ts';
+import { newStudyId, type RedisExecutorOptions } from './options.ts';
 import { jobId, keys, queueName, type Broadcast, type SegmentJobData, type SegmentReply, type StudyAnnouncement, type WorkerMessage } from './protocol.ts';
 
 /** How long the study's "alive" key lasts; the search process refreshes it three times as often. */
@@ -186,11 +186,3 @@ async function deleteMatching(redis: Redis, pattern: string): Promise<void> {
     cursor = next;
   } while (cursor !== '0');
 }
-
-/** Trials train in `batchtune worker` processes on any machine, through a BullMQ queue on Redis. */
-export const redisExecutor = defineExecutor<RedisExecutorOptions>({
-  name: 'redis',
-  description: 'Spreads segments over `batchtune worker` processes on any number of machines through BullMQ on Redis.',
-  schema: redisExecutorSchema,
-  create: (options, context) => new RedisExecutor(options, context),
-});

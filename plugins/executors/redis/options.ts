@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { DEFAULT_PREFIX } from './protocol.ts';
 
 export interface RedisExecutorOptions {
@@ -34,14 +33,4 @@ export const redisExecutorSchema = {
 /** A study id unique to this run, readable in `redis-cli`: the host, the process and a random tag. */
 export function newStudyId(host: string): string {
   return `${host.replace(/[^A-Za-z0-9_.-]/g, '_')}-${process.pid}-${randomBytes(3).toString('hex')}`;
-}
-
-/** Commands fail after a few retries, so a lost server surfaces as an error instead of a hang. */
-export function connect(url: string, options: { blocking?: boolean } = {}): Redis {
-  return new Redis(url, { maxRetriesPerRequest: options.blocking ? null : 5, lazyConnect: false });
-}
-
-/** What BullMQ builds its own connections from. */
-export function bullConnection(url: string) {
-  return { url, maxRetriesPerRequest: null };
 }

@@ -5,7 +5,7 @@ import { callPlugin } from '../../../core/driver.ts';
 import { createTrainer, errorMessage, loadPlugins, TrialHost, type PluginRegistry, type Report, type ReportVerdict } from '../../../core/index.ts';
 import { RedisCheckpointStore } from './checkpoints.ts';
 import type { HostLoad } from './host-load.ts';
-import { bullConnection } from './options.ts';
+import { bullConnection } from './connection.ts';
 import { jobId, keys, queueName, type Broadcast, type SegmentJobData, type SegmentReply, type StudyAnnouncement, type WorkerMessage } from './protocol.ts';
 import type { VerdictWaiter } from './verdicts.ts';
 

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { BatchtuneError, errorMessage, type PluginRegistry } from '../../../core/index.ts';
 import { HostLoad } from './host-load.ts';
-import { connect } from './options.ts';
+import { connect } from './connection.ts';
 import { keys, type Broadcast, type StudyAnnouncement } from './protocol.ts';
 import { StudyWorker, type WorkerEnvironment } from './study-worker.ts';
 import { VerdictWaiter } from './verdicts.ts';

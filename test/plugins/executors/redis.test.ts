@@ -55,7 +55,7 @@ describeRedis('redis executor with batchtune worker processes', () => {
     writeTabular(dir, stepBoundaryTable());
     redis = await startRedis();
     // Short locks so a killed worker's segment is found stalled within about a second.
-    workers.push(await startWorker(redis.url, prefix, 2), await startWorker(redis.url, prefix, 2));
+    workers.push(...(await Promise.all([startWorker(redis.url, prefix, 2), startWorker(redis.url, prefix, 2)])));
   });
 
   afterAll(async () => {
@@ -96,7 +96,7 @@ describeRedis('redis executor with batchtune worker processes', () => {
 
   test('one worker SIGKILLed and one stopped (SIGTERM) mid-segment: both segments re-run on the third, every trial ends, nothing is charged twice', async () => {
     const own = `${prefix}-kill`;
-    const [killed, stopped, survivor] = [await startWorker(redis.url, own), await startWorker(redis.url, own), await startWorker(redis.url, own)];
+    const [killed, stopped, survivor] = await Promise.all([startWorker(redis.url, own), startWorker(redis.url, own), startWorker(redis.url, own)]);
     const events = new SearchEvents();
     const restarts: string[] = [];
     events.on('report', ({ report, replayed }) => {

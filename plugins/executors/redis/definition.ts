@@ -1,0 +1,16 @@
+import { defineExecutor } from '../../../core/index.ts';
+import { redisExecutorSchema, type RedisExecutorOptions } from './options.ts';
+
+/**
+ * Trials train in `batchtune worker` processes on any machine, through a BullMQ queue on Redis. BullMQ
+ * and ioredis load only when a study uses this executor, so every other command starts without them.
+ */
+export const redisExecutor = defineExecutor<RedisExecutorOptions>({
+  name: 'redis',
+  description: 'Spreads segments over `batchtune worker` processes on any number of machines through BullMQ on Redis.',
+  schema: redisExecutorSchema,
+  async create(options, context) {
+    const { RedisExecutor } = await import('./executor.ts');
+    return new RedisExecutor(options, context);
+  },
+});
