@@ -26,8 +26,8 @@ interface Connected {
 /** A segment handed to the queue and not yet ended. Its messages are handled one after another, in order. */
 interface Pending {
   handlers: SegmentHandlers;
-  /** The attempt whose reports count: the latest run of the job that said `start`. */
-  attempt?: string;
+  /** The attempt whose word counts: the latest start of the job heard from. */
+  attempt?: number;
   where?: string;
   stalled: boolean;
   chain: Promise<void>;
@@ -74,8 +74,12 @@ export class RedisExecutor implements Executor {
   async release(trialId: number): Promise<void> {
     if (!this.connected) return;
     const { redis } = await this.connected;
-    await redis.del(keys.checkpoint(this.options.prefix, this.study, trialId));
-    await this.broadcast(redis, { t: 'release', study: this.study, trialId });
+    const message: Broadcast = { t: 'release', study: this.study, trialId };
+    await redis
+      .multi()
+      .del(keys.checkpoint(this.options.prefix, this.study, trialId))
+      .publish(keys.announce(this.options.prefix), JSON.stringify(message))
+      .exec();
   }
 
   /** Tells the workers the study is over (they free its sessions) and removes every key it made. */
@@ -116,7 +120,7 @@ export class RedisExecutor implements Executor {
     // The queue is new to this study, so its event stream is read from its very first event.
     const events = new QueueEvents(name, { connection: bullConnection(url), prefix, lastEventId: '0-0' });
     events.on('progress', ({ jobId: id, data }) => this.handle(id, (p) => this.onMessage(redis, id, p, data as WorkerMessage)));
-    events.on('completed', ({ jobId: id, returnvalue }) => this.handle(id, async (p) => settle(p, id, returnvalue as unknown as SegmentReply)));
+    events.on('completed', ({ jobId: id, returnvalue }) => this.handle(id, (p) => this.onReply(redis, id, p, returnvalue as unknown as SegmentReply)));
     events.on('failed', ({ jobId: id, failedReason }) =>
       this.handle(id, async (p) => p.reject(new Error(`redis: segment ${id} was given up by the queue: ${failedReason}`))),
     );
@@ -144,33 +148,39 @@ export class RedisExecutor implements Executor {
   }
 
   private async onMessage(redis: Redis, id: string, pending: Pending, message: WorkerMessage): Promise<void> {
-    const { prefix } = this.options;
-    if (message.t === 'start') {
-      if (pending.attempt) {
-        // The segment runs again from its start: release the old attempt's worker if it still waits, and drop its reports.
-        await pushVerdict(redis, keys.verdict(prefix, this.study, id, pending.attempt), 'stop');
-        const how = pending.stalled ? 'stopped renewing its lock (BullMQ re-ran the stalled job)' : 'gave the segment back';
-        await pending.handlers.onRestart(`worker ${pending.where} ${how}; now on ${message.worker}`);
-      }
-      pending.attempt = message.attempt;
-      pending.where = message.worker;
-      pending.stalled = false;
-      return;
-    }
-    if (message.attempt !== pending.attempt) return;
+    if (!(await this.adopt(redis, id, pending, message))) return;
     const verdict = await pending.handlers.onReport(message.report);
-    await pushVerdict(redis, keys.verdict(prefix, this.study, id, message.attempt), verdict);
+    await pushVerdict(redis, keys.verdict(this.options.prefix, this.study, id, message.attempt), verdict);
+  }
+
+  private async onReply(redis: Redis, id: string, pending: Pending, reply: SegmentReply): Promise<void> {
+    if (!(await this.adopt(redis, id, pending, reply))) return;
+    if ('ok' in reply) return pending.resolve(reply.ok);
+    const { code, message } = reply.error;
+    pending.reject(Object.assign(new Error(message), code ? { code } : {}));
+  }
+
+  /**
+   * Follows the segment's latest attempt: false for word from an older one (ignored); a newer one means
+   * the segment started again, so the engine drops what the old one reported before the new one counts.
+   */
+  private async adopt(redis: Redis, id: string, pending: Pending, from: { attempt: number; worker: string }): Promise<boolean> {
+    if (pending.attempt !== undefined && from.attempt < pending.attempt) return false;
+    if (pending.attempt !== undefined && from.attempt > pending.attempt) {
+      // Release the old attempt's worker if it still waits for a verdict.
+      await pushVerdict(redis, keys.verdict(this.options.prefix, this.study, id, pending.attempt), 'stop');
+      const how = pending.stalled ? 'stopped renewing its lock (BullMQ re-ran the stalled job)' : 'gave the segment back';
+      await pending.handlers.onRestart(`worker ${pending.where} ${how}; now on ${from.worker}`);
+    }
+    pending.attempt = from.attempt;
+    pending.where = from.worker;
+    pending.stalled = false;
+    return true;
   }
 
   private async broadcast(redis: Redis, message: Broadcast): Promise<void> {
     await redis.publish(keys.announce(this.options.prefix), JSON.stringify(message));
   }
-}
-
-function settle(pending: Pending, id: string, reply: SegmentReply): void {
-  if ('ok' in reply) return pending.resolve(reply.ok);
-  const { code, message } = reply.error;
-  pending.reject(Object.assign(new Error(message), code ? { code } : {}));
 }
 
 /** The list expires on its own when the worker that waited for it is gone. */

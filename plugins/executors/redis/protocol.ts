@@ -7,15 +7,16 @@
  * - `P:study:S:alive` (key with a TTL): the search process refreshes it; a worker abandons the study
  *   when it expires (the search process died without closing).
  * - BullMQ queue `study-S` (keys `P:study-S:*`): one job per segment, data `SegmentJobData`, id
- *   `<trialId>.<seg>`. The worker streams `WorkerMessage`s with `job.updateProgress`, which the search
- *   process reads in order through BullMQ's QueueEvents; the job's return value is a `SegmentReply`.
+ *   `<trialId>.<seg>`. The worker sends each report as a `WorkerMessage` with `job.updateProgress`; the
+ *   search process reads them in order through BullMQ's QueueEvents, then the job's return value (a
+ *   `SegmentReply`) from the same stream, or BullMQ's `failed` when it gave the job up.
  * - `P:study:S:verdict:<jobId>:<attempt>` (list): the search process pushes `continue` or `stop` after
  *   each report; the worker waits for it with a blocking pop before it trains on.
  * - `P:study:S:ckpt:<trialId>` (bytes): the trial's latest trainer checkpoint (see RedisCheckpointStore).
  * - `P:host:<hostname>:active` (sorted set) and `P:host:<hostname>:starts` (counter): the segments
  *   training on a machine, so a placement can say whether it had the machine to itself.
  */
-import type { PluginRef, SegmentJob, SegmentPlacement, SegmentResult } from '../../../core/index.ts';
+import type { PluginRef, Report, SegmentJob, SegmentPlacement, SegmentResult } from '../../../core/index.ts';
 
 export interface StudyAnnouncement {
   study: string;
@@ -44,17 +45,24 @@ export interface SegmentJobData {
 }
 
 /**
- * Worker to search process, in order, through job progress. Each run of a job (the first, or BullMQ's
- * re-run of a stalled one) starts with `start` and a fresh attempt id; reports of an older attempt are ignored.
+ * Worker to search process, in order, through job progress: one message per report. `attempt` is
+ * BullMQ's count of the job's starts (it grows when BullMQ re-runs a stalled job, or a leaving worker
+ * gives it back): a higher one means the segment started again, a lower one is a lost attempt's late word.
  */
-export type WorkerMessage =
-  | { t: 'start'; attempt: string; worker: string; host: string }
-  | { t: 'report'; attempt: string; report: import('../../../core/index.ts').Report };
+export interface WorkerMessage {
+  attempt: number;
+  worker: string;
+  report: Report;
+}
 
-/** The job's return value: the segment's end, or the trainer's error (a failed or infeasible trial, not a lost worker). */
-export type SegmentReply =
+/**
+ * The job's return value: the segment's end, or the trainer's error (a failed or infeasible trial, not a
+ * lost worker), with the attempt that produced it.
+ */
+export type SegmentReply = { attempt: number; worker: string } & (
   | { ok: { result: SegmentResult; placement: SegmentPlacement } }
-  | { error: { code?: string; message: string } };
+  | { error: { code?: string; message: string } }
+);
 
 export const DEFAULT_PREFIX = 'batchtune';
 
@@ -70,7 +78,7 @@ export const keys = {
   studies: (prefix: string) => `${prefix}:studies`,
   announce: (prefix: string) => `${prefix}:announce`,
   alive: (prefix: string, study: string) => `${prefix}:study:${study}:alive`,
-  verdict: (prefix: string, study: string, job: string, attempt: string) => `${prefix}:study:${study}:verdict:${job}:${attempt}`,
+  verdict: (prefix: string, study: string, job: string, attempt: number) => `${prefix}:study:${study}:verdict:${job}:${attempt}`,
   checkpoint: (prefix: string, study: string, trialId: number) => `${prefix}:study:${study}:ckpt:${trialId}`,
   studyKeys: (prefix: string, study: string) => `${prefix}:study:${study}:*`,
   hostActive: (prefix: string, host: string) => `${prefix}:host:${host}:active`,

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Worker, WaitingError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { callPlugin } from '../../../core/driver.ts';
@@ -60,9 +59,9 @@ export class StudyWorker {
     return this.announcement.study;
   }
 
-  /** The trial ended: free its session here, if this worker holds it. */
+  /** The trial ended: free its session here, if this worker holds it (the search process removed its checkpoint). */
   async release(trialId: number): Promise<void> {
-    if (this.host) await (await this.host).release(trialId);
+    if (this.host) await (await this.host).evict(trialId);
   }
 
   /** The trial continues on another worker: free the session here, keep the checkpoint. */
@@ -86,29 +85,29 @@ export class StudyWorker {
   private async process(job: Job<SegmentJobData, SegmentReply>, token?: string): Promise<SegmentReply> {
     const { env } = this;
     const { segment } = job.data;
-    const attempt = randomUUID();
-    await this.say(job, { t: 'start', attempt, worker: env.id, host: env.host });
+    const attempt = job.attemptsStarted;
+    const from = { attempt, worker: env.id };
     let host: TrialHost;
     try {
       host = await (this.host ??= this.openHost(job.data));
     } catch (error) {
-      return { error: { message: `worker ${env.id} cannot build the study's trainer: ${errorMessage(error)}` } };
+      return { ...from, error: { message: `worker ${env.id} cannot build the study's trainer: ${errorMessage(error)}` } };
     }
     const { trialId } = segment.trial;
     if (segment.seg > 0 && !host.holds(trialId, segment.seg)) await env.broadcast({ t: 'moved', study: this.study, trialId, worker: env.id });
     const verdictKey = keys.verdict(env.prefix, this.study, jobId(segment), attempt);
     const onReport = async (report: Report): Promise<ReportVerdict> => {
       this.checkStaying();
-      await this.say(job, { t: 'report', attempt, report });
+      await job.updateProgress({ ...from, report } satisfies WorkerMessage);
       return env.verdicts.wait(verdictKey, () => this.stillWanted());
     };
-    const ended = await env.load.begin(attempt);
+    const ended = await env.load.begin(`${env.id}:${job.id}:${attempt}`);
     try {
       const result = await host.run(segment, onReport);
-      return { ok: { result, placement: { host: env.host, worker: env.id, sharedWith: await ended() } } };
+      return { ...from, ok: { result, placement: { host: env.host, worker: env.id, sharedWith: await ended() } } };
     } catch (error) {
       await ended().catch(() => 0);
-      if (!this.leaving) return { error: { ...codeOf(error), message: errorMessage(error) } };
+      if (!this.leaving) return { ...from, error: { ...codeOf(error), message: errorMessage(error) } };
       // Half-trained: this session matches no segment boundary, so it must not be continued.
       await host.evict(trialId);
       if (this.leaving === 'gone') throw new Abandoned(`study ${this.study}: the search process is gone`);
@@ -124,10 +123,6 @@ export class StudyWorker {
     await callPlugin(trainer.name, 'prepare', () => trainer.instance.prepare());
     this.env.log(`study ${this.study}: trainer ${trainer.name} ready`);
     return new TrialHost(trainer, new RedisCheckpointStore(this.env.redis, this.env.prefix, this.study));
-  }
-
-  private async say(job: Job, message: WorkerMessage): Promise<void> {
-    await job.updateProgress(message);
   }
 
   private checkStaying(): void {
