@@ -3,7 +3,7 @@
  * trainer that does no work (bench/fixtures/noop-trainer.ts), against `inline` in the same run.
  * Run with `npm run bench -- executor-overhead`. To measure another executor, add one line to EXECUTORS.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { MemoryStore, runStudy, type PluginRef } from '../index.ts';
 import { renderTable } from '../plugins/reporters/format.ts';
@@ -13,6 +13,8 @@ import { machineLine } from './machine.ts';
 /** What the machine offers the executors: a Redis server with `batchtune worker` processes, when installed. */
 interface Infrastructure {
   redis?: { url: string; prefix: string };
+  /** Processes that train for the executors (workers), whose CPU time counts too. */
+  helpers: number[];
 }
 
 interface Measured {
@@ -43,9 +45,27 @@ const LATENCY_SEGMENTS = 300;
 const REPEATS = 3;
 const trainerPlugin = new URL('./fixtures/noop-trainer.ts', import.meta.url).pathname;
 
-/** Best of REPEATS: seconds for a grid of `segments` one-segment trials. */
-async function timeStudy(executor: PluginRef, segments: number, concurrency: number): Promise<number> {
+/** CPU seconds a process has used (Linux), from /proc; 0 elsewhere. */
+function cpuSeconds(pid: number): number {
+  const path = `/proc/${pid}/stat`;
+  if (!existsSync(path)) return 0;
+  const fields = readFileSync(path, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** CPU seconds used by this process and the helpers since `from` (taken with the same function). */
+function cpuNow(helpers: number[]) {
+  const own = process.cpuUsage();
+  return { search: (own.user + own.system) / 1e6, helpers: helpers.reduce((sum, pid) => sum + cpuSeconds(pid), 0) };
+}
+
+/**
+ * A grid of `segments` one-segment trials, REPEATS times: the best wall time, and the mean CPU time per
+ * segment of the search process and of the processes that trained (load on the machine barely moves it).
+ */
+async function timeStudy(executor: PluginRef, segments: number, concurrency: number, helpers: number[]) {
   let best = Infinity;
+  const before = cpuNow(helpers);
   for (let r = 0; r < REPEATS; r++) {
     const start = performance.now();
     const summary = await runStudy(
@@ -56,16 +76,18 @@ async function timeStudy(executor: PluginRef, segments: number, concurrency: num
     if (summary.trials.length !== segments) throw new Error(`${executor.type}: ${summary.trials.length} trials, expected ${segments}`);
     best = Math.min(best, (performance.now() - start) / 1000);
   }
-  return best;
+  const after = cpuNow(helpers);
+  const perSegment = (seconds: number) => (seconds * 1000) / (segments * REPEATS);
+  return { seconds: best, searchCpuMs: perSegment(after.search - before.search), helperCpuMs: perSegment(after.helpers - before.helpers) };
 }
 
 async function withInfrastructure<T>(use: (infra: Infrastructure) => Promise<T>): Promise<T> {
-  if (!hasRedisServer) return use({});
+  if (!hasRedisServer) return use({ helpers: [] });
   const server = await startRedis();
   const prefix = `bench-${process.pid}`;
   const workers: WorkerChild[] = await Promise.all(Array.from({ length: REDIS_WORKERS }, () => startWorker(server.url, prefix, REDIS_WORKER_CONCURRENCY)));
   try {
-    return await use({ redis: { url: server.url, prefix } });
+    return await use({ redis: { url: server.url, prefix }, helpers: [server.pid, ...workers.map((w) => w.pid!)] });
   } finally {
     await Promise.all(workers.map((w) => stopChild(w)));
     await server.stop();
@@ -82,23 +104,24 @@ export async function executorOverhead(): Promise<string> {
         measured.push({ target, skipped: executor });
         continue;
       }
-      const throughput = THROUGHPUT_SEGMENTS / (await timeStudy(executor, THROUGHPUT_SEGMENTS, target.concurrency));
-      const latencyMs = ((await timeStudy(executor, LATENCY_SEGMENTS, 1)) / LATENCY_SEGMENTS) * 1000;
-      measured.push({ target, throughput, latencyMs });
+      const run = await timeStudy(executor, THROUGHPUT_SEGMENTS, target.concurrency, infra.helpers);
+      const alone = await timeStudy(executor, LATENCY_SEGMENTS, 1, infra.helpers);
+      measured.push({ target, throughput: THROUGHPUT_SEGMENTS / run.seconds, latencyMs: (alone.seconds / LATENCY_SEGMENTS) * 1000, cpu: run });
     }
     return measured;
   });
   const baseline = rows.find((r) => r.target.name === 'inline')!;
   const table = renderTable(
-    ['executor', 'trains in', 'in flight', 'segments/s', 'ms per segment alone', 'added ms per segment'],
+    ['executor', 'trains in', 'in flight', 'segments/s', 'CPU ms/segment (search + workers, Redis)', 'ms per segment alone', 'added ms per segment'],
     rows.map((r) =>
       'skipped' in r
-        ? [r.target.name, r.target.where, String(r.target.concurrency), r.skipped!, '', '']
+        ? [r.target.name, r.target.where, String(r.target.concurrency), r.skipped!, '', '', '']
         : [
             r.target.name,
             r.target.where,
             String(r.target.concurrency),
             r.throughput!.toFixed(0),
+            `${r.cpu!.searchCpuMs.toFixed(3)} + ${r.cpu!.helperCpuMs.toFixed(3)}`,
             r.latencyMs!.toFixed(3),
             (r.latencyMs! - baseline.latencyMs!).toFixed(3),
           ],
@@ -109,7 +132,8 @@ export async function executorOverhead(): Promise<string> {
 Machine: ${machineLine()}; load average at start ${load} (other work shares this machine).
 A grid of one-segment trials on a trainer that does no work (one report per segment, each awaiting its verdict),
 journal in memory, best of ${REPEATS} runs. segments/s: ${THROUGHPUT_SEGMENTS} segments with the executor's
-segments in flight. ms per segment alone: ${LATENCY_SEGMENTS} segments one at a time; "added" is that minus inline's,
+segments in flight; CPU ms/segment: CPU time the search process and the others (workers and redis-server) used in those runs,
+per segment (on an idle machine with C cores, segments/s cannot pass C × 1000 / their sum). ms per segment alone: ${LATENCY_SEGMENTS} segments one at a time; "added" is that minus inline's,
 measured in the same run. Redis: Debian's redis-server on 127.0.0.1, workers on the same machine.
 
 \`\`\`

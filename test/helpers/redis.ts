@@ -45,11 +45,11 @@ export function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs = 30
 }
 
 /** A throwaway redis-server on a free port of 127.0.0.1, without persistence. */
-export async function startRedis(): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startRedis(): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const port = await freePort();
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
   await waitForLine(child, /Ready to accept connections/);
-  return { url: `redis://127.0.0.1:${port}`, stop: () => stopChild(child) };
+  return { url: `redis://127.0.0.1:${port}`, pid: child.pid!, stop: () => stopChild(child) };
 }
 
 export type WorkerChild = ChildProcess & { output: string[] };

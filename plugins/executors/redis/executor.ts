@@ -9,12 +9,13 @@ import {
   type SegmentJob,
   type SegmentRun,
 } from '../../../core/index.ts';
+import { removeStudy } from './cleanup.ts';
 import { bullConnection, connect } from './connection.ts';
 import { newStudyId, type RedisExecutorOptions } from './options.ts';
 import { jobId, keys, queueName, type Broadcast, type SegmentJobData, type SegmentReply, type StudyAnnouncement, type WorkerMessage } from './protocol.ts';
 
-/** How long the study's "alive" key lasts; the search process refreshes it three times as often. */
-const ALIVE_MS = 15_000;
+/** How long the study's "alive" key lasts without a refresh; the search process refreshes it every 2 s. */
+const ALIVE_MS = 10_000;
 
 interface Connected {
   redis: Redis;
@@ -88,14 +89,12 @@ export class RedisExecutor implements Executor {
     const { redis, queue, events, heartbeat } = await this.connected;
     clearInterval(heartbeat);
     for (const [id, pending] of this.pending) pending.reject(new Error(`redis: the executor closed while segment ${id} was running`));
-    const { prefix } = this.options;
+    const { url, prefix } = this.options;
     try {
       await this.broadcast(redis, { t: 'close', study: this.study });
-      await redis.hdel(keys.studies(prefix), this.study);
-      await deleteMatching(redis, keys.studyKeys(prefix, this.study));
-      await queue.obliterate({ force: true });
-    } finally {
       await Promise.allSettled([events.close(), queue.close()]);
+      await removeStudy(redis, url, prefix, this.study);
+    } finally {
       redis.disconnect();
     }
   }
@@ -132,7 +131,7 @@ export class RedisExecutor implements Executor {
 
     const alive = keys.alive(prefix, this.study);
     await redis.set(alive, '1', 'PX', ALIVE_MS);
-    const heartbeat = setInterval(() => void redis.set(alive, '1', 'PX', ALIVE_MS).catch(() => {}), ALIVE_MS / 3);
+    const heartbeat = setInterval(() => void redis.set(alive, '1', 'PX', ALIVE_MS).catch(() => {}), ALIVE_MS / 5);
     heartbeat.unref();
     const announcement: StudyAnnouncement = { study: this.study, lockDuration, stalledInterval, maxStalledCount };
     await redis.hset(keys.studies(prefix), this.study, JSON.stringify(announcement));
@@ -186,13 +185,4 @@ export class RedisExecutor implements Executor {
 /** The list expires on its own when the worker that waited for it is gone. */
 async function pushVerdict(redis: Redis, key: string, verdict: string): Promise<void> {
   await redis.multi().lpush(key, verdict).pexpire(key, 60_000).exec();
-}
-
-async function deleteMatching(redis: Redis, pattern: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-    if (found.length) await redis.del(...found);
-    cursor = next;
-  } while (cursor !== '0');
 }

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { BatchtuneError, errorMessage, type PluginRegistry } from '../../../core/index.ts';
 import { HostLoad } from './host-load.ts';
+import { removeStudy } from './cleanup.ts';
 import { connect } from './connection.ts';
 import { keys, type Broadcast, type StudyAnnouncement } from './protocol.ts';
 import { StudyWorker, type WorkerEnvironment } from './study-worker.ts';
@@ -100,7 +101,7 @@ export class RedisWorkerProcess {
     const text = await env.redis.hget(keys.studies(env.prefix), study);
     if (!text) return;
     if (!(await env.redis.exists(keys.alive(env.prefix, study)))) {
-      await env.redis.hdel(keys.studies(env.prefix), study);
+      await removeStudy(env.redis, env.url, env.prefix, study);
       return;
     }
     if (this.stopping || this.studies.has(study)) return;
@@ -113,8 +114,9 @@ export class RedisWorkerProcess {
     for (const [id, study] of this.studies) {
       if (await env.redis.exists(keys.alive(env.prefix, id))) continue;
       this.studies.delete(id);
-      await env.redis.hdel(keys.studies(env.prefix), id);
       await study.close('gone');
+      // The first worker to notice clears what the study left in Redis.
+      if (await env.redis.hexists(keys.studies(env.prefix), id)) await removeStudy(env.redis, env.url, env.prefix, id);
       this.options.log(`study ${id}: its search process is gone; sessions freed`);
     }
   }
