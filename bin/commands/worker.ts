@@ -28,7 +28,12 @@ export async function worker(args: string[]): Promise<number> {
 
   const log = (line: string) => process.stderr.write(`batchtune worker: ${line}\n`);
   const signal = new Promise<string>((resolve) => {
-    for (const name of Object.keys(SIGNAL_EXIT)) process.once(name, () => resolve(name));
+    const onSignal = (name: string) => {
+      // A second signal finds no handler and ends the process at once (its segment is then recovered as stalled).
+      for (const other of Object.keys(SIGNAL_EXIT)) process.removeAllListeners(other);
+      resolve(name);
+    };
+    for (const name of Object.keys(SIGNAL_EXIT)) process.once(name, () => onSignal(name));
   });
   const workerProcess = new RedisWorkerProcess({ url, prefix, concurrency, createRegistry, log });
   await workerProcess.start();

@@ -101,12 +101,14 @@ export class StudyWorker {
       await job.updateProgress({ ...from, report } satisfies WorkerMessage);
       return env.verdicts.wait(verdictKey, () => this.stillWanted());
     };
-    const ended = await env.load.begin(`${env.id}:${job.id}:${attempt}`);
+    // Counted on the way (not awaited before training, so it costs the segment no round trip).
+    const began = env.load.begin(`${env.id}:${job.id}:${attempt}`);
+    began.catch(() => {});
     try {
       const result = await host.run(segment, onReport);
-      return { ...from, ok: { result, placement: { host: env.host, worker: env.id, sharedWith: await ended() } } };
+      return { ...from, ok: { result, placement: { host: env.host, worker: env.id, sharedWith: await (await began)() } } };
     } catch (error) {
-      await ended().catch(() => 0);
+      await began.then((ended) => ended()).catch(() => 0);
       if (!this.leaving) return { ...from, error: { ...codeOf(error), message: errorMessage(error) } };
       // Half-trained: this session matches no segment boundary, so it must not be continued.
       await host.evict(trialId);

@@ -87,6 +87,14 @@ describeRedis('redis executor with batchtune worker processes', () => {
     const placedOn = new Set(ends.map((r) => (r as { placement?: { worker: string } }).placement?.worker));
     const workerIds = workers.map((w) => `${hostname()}/${w.pid}`);
     expect([...placedOn].sort()).toEqual(workerIds.sort());
+    // Four in flight on one machine: some segments shared it, and their placement says so.
+    const shared = ends.map((r) => (r as { placement?: { sharedWith: number } }).placement!.sharedWith);
+    expect(Math.max(...shared)).toBeGreaterThan(0);
+  });
+
+  test('one segment at a time: every placement says it had the machine to itself', async () => {
+    const summary = await runStudy(study({ executor: executor(), concurrency: 1, strategy: { type: 'grid' } }), { baseDir: dir });
+    expect(summary.trials.flatMap((t) => t.segments.map((s) => s.sharedWith))).toEqual(BATCH_SIZES.map(() => 0));
   });
 
   const slowTrainer = (options: Record<string, unknown> = {}) => ({
