@@ -2,7 +2,6 @@ import { hostname } from 'node:os';
 import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
-  BatchtuneError,
   type Executor,
   type ExecutorContext,
   type SegmentHandlers,
@@ -108,12 +107,6 @@ export class RedisExecutor implements Executor {
   private async connect(): Promise<Connected> {
     const { url, prefix, lockDuration, stalledInterval, maxStalledCount } = this.options;
     const redis = connect(url);
-    try {
-      await redis.ping();
-    } catch (error) {
-      redis.disconnect();
-      throw new BatchtuneError('USAGE', `executor.url: cannot reach Redis at ${url}: ${(error as Error).message}`);
-    }
     const name = queueName(this.study);
     const queue = new Queue(name, { connection: bullConnection(url), prefix });
     // The queue is new to this study, so its event stream is read from its very first event.

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { BatchtuneError, errorMessage, type PluginRegistry } from '../../../core/index.ts';
 import { HostLoad } from './host-load.ts';
 import { removeStudy } from './cleanup.ts';
-import { connect } from './connection.ts';
+import { connect, ping } from './connection.ts';
 import { keys, type Broadcast, type StudyAnnouncement } from './protocol.ts';
 import { StudyWorker, type WorkerEnvironment } from './study-worker.ts';
 import { VerdictWaiter } from './verdicts.ts';
@@ -36,13 +36,11 @@ export class RedisWorkerProcess {
 
   async start(): Promise<void> {
     const { url, prefix, concurrency, createRegistry, log } = this.options;
-    const redis = connect(url);
-    try {
-      await redis.ping();
-    } catch (error) {
-      redis.disconnect();
+    await ping(url).catch((error) => {
       throw new BatchtuneError('USAGE', `--redis: cannot reach Redis at ${url}: ${errorMessage(error)}`);
-    }
+    });
+    const onError = throttled((error: Error) => log(`Redis: ${error.message} (reconnecting)`));
+    const redis = connect(url, { onError });
     const host = hostname();
     this.env = {
       id: this.id,
@@ -51,14 +49,14 @@ export class RedisWorkerProcess {
       prefix,
       concurrency,
       redis,
-      verdicts: new VerdictWaiter(() => connect(url, { blocking: true })),
+      verdicts: new VerdictWaiter(() => connect(url, { blocking: true, onError })),
       load: new HostLoad(redis, prefix, host),
       createRegistry,
       broadcast: async (message) => void (await redis.publish(keys.announce(prefix), JSON.stringify(message))),
       log,
     };
     // Subscribe before reading the studies already announced, so none is missed in between.
-    this.subscriber = connect(url, { blocking: true });
+    this.subscriber = connect(url, { blocking: true, onError });
     this.subscriber.on('message', (_channel, text) => void this.onBroadcast(JSON.parse(text) as Broadcast).catch((error) => log(errorMessage(error))));
     await this.subscriber.subscribe(keys.announce(prefix));
     for (const study of Object.keys(await redis.hgetall(keys.studies(prefix)))) await this.open(study);
@@ -120,4 +118,14 @@ export class RedisWorkerProcess {
       this.options.log(`study ${id}: its search process is gone; sessions freed`);
     }
   }
+}
+
+/** Says the same thing at most once every 10 s: a server that is down fails every connection, often. */
+function throttled(say: (error: Error) => void): (error: Error) => void {
+  let last = 0;
+  return (error) => {
+    if (Date.now() - last < 10_000) return;
+    last = Date.now();
+    say(error);
+  };
 }

@@ -40,6 +40,13 @@ function outcomes(summary: SearchSummary) {
   return summary.trials.map((t) => ({ id: t.trialId, batchSize: t.params.batchSize, state: t.state, examples: t.progress.examples, value: t.value }));
 }
 
+test('a redis executor whose server does not answer is a config error naming executor.url, before any trial', async () => {
+  const dir = tempDir();
+  writeTabular(dir, stepBoundaryTable());
+  const config = { budget: { limit: 1000 }, trainer: { type: 'tabular', file: 'curves.json' }, executor: { type: 'redis', url: 'redis://127.0.0.1:1' } };
+  await expect(runStudy(config, { baseDir: dir })).rejects.toThrow('executor.url: cannot reach Redis: connect ECONNREFUSED 127.0.0.1:1 (got "redis://127.0.0.1:1")');
+});
+
 skipMessage('redis executor tests');
 const describeRedis = hasRedisServer ? describe : describe.skip;
 
