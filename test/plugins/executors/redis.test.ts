@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import type { ChildProcess } from 'node:child_process';
 import { hostname } from 'node:os';
-import { readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MemoryStore, runStudy, SearchEvents, type JournalRecord, type SearchSummary, viewJournal } from '../../../index.ts';
 import type { CurvePoint, TabularFile } from '../../../plugins/trainers/tabular-file.ts';
@@ -9,6 +10,7 @@ import { tempDir, writeTabular } from '../../helpers/tabular.ts';
 import { hasRedisServer, skipMessage, startRedis, startWorker, stopChild } from '../../helpers/redis.ts';
 
 const root = new URL('../../..', import.meta.url).pathname;
+const bin = join(root, 'bin/batchtune.js');
 const BATCH_SIZES = [8, 16, 32, 64, 128, 256, 512, 1024];
 
 /**
@@ -165,5 +167,29 @@ describeRedis('redis executor with batchtune worker processes', () => {
     const early = summary.trials.filter((t) => t.segments.length === 1);
     expect(early.length).toBeGreaterThan(0);
     for (const t of early) expect(disposedAt.get(t.trialId)).toBeLessThan(lastReport);
+  });
+
+  test('the search process SIGKILLed mid-study, then --resume: the same trials end as in a run never killed', async () => {
+    const config = join(dir, 'resume.json');
+    writeFileSync(config, JSON.stringify(study({ ...slowTrainer({ ms: 40 }), executor: executor(), concurrency: 4 })));
+    const journal = join(dir, 'resume.jsonl');
+    const search = spawn(process.execPath, [bin, 'run', config, '--journal', journal, '--quiet'], { cwd: root, stdio: 'ignore' });
+    await new Promise<void>((resolve) => {
+      const poll = setInterval(() => {
+        const reports = existsSync(journal) ? readFileSync(journal, 'utf8').split('"t":"report"').length - 1 : 0;
+        if (reports >= 10) {
+          clearInterval(poll);
+          search.kill('SIGKILL');
+          resolve();
+        }
+      }, 20);
+    });
+    await new Promise((resolve) => search.once('exit', resolve));
+    expect(readFileSync(journal, 'utf8')).not.toContain('"searchEnd"');
+
+    const resumed = spawnSync(process.execPath, [bin, 'run', config, '--journal', journal, '--resume', '--quiet', '--json'], { cwd: root, encoding: 'utf8' });
+    expect(resumed.status).toBe(0);
+    const uninterrupted = await runStudy(study(slowTrainer({ ms: 0 })), { baseDir: dir });
+    expect(outcomes(JSON.parse(resumed.stdout) as SearchSummary)).toEqual(outcomes(uninterrupted));
   });
 });
