@@ -17,14 +17,18 @@ export function bullConnection(url: string) {
   return { url, maxRetriesPerRequest: null, enableAutoPipelining: true };
 }
 
-/** Resolves when a server answers at `url`; else rejects with the reason (refused, timed out, bad password), without retrying. */
-export async function ping(url: string): Promise<void> {
+/**
+ * Resolves when a server answers at `url`, with whether `key` exists there (when given); else rejects
+ * with the reason (refused, timed out, bad password), without retrying.
+ */
+export async function ping(url: string, key?: string): Promise<boolean> {
   const redis = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: 5000 });
   let reason: Error | undefined;
   redis.on('error', (error: Error) => (reason ??= error));
   try {
     await redis.connect();
     await redis.ping();
+    return key !== undefined && (await redis.exists(key)) === 1;
   } catch (error) {
     // Read `message` directly: an error made in another realm (a test's VM context) is no `instanceof Error` here.
     const cause = reason ?? error;

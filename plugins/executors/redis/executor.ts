@@ -46,6 +46,8 @@ export class RedisExecutor implements Executor {
   readonly study: string;
   private connected?: Promise<Connected>;
   private readonly pending = new Map<string, Pending>();
+  /** Every trial that ran a segment: the checkpoint keys this study may have left. */
+  private readonly trials = new Set<number>();
 
   constructor(
     private readonly options: RedisExecutorOptions,
@@ -57,6 +59,7 @@ export class RedisExecutor implements Executor {
 
   async run(segment: SegmentJob, handlers: SegmentHandlers): Promise<SegmentRun> {
     const { queue } = await this.start();
+    this.trials.add(segment.trial.trialId);
     const id = jobId(segment);
     const ended = new Promise<SegmentRun>((resolve, reject) => {
       this.pending.set(id, { handlers, stalled: false, chain: Promise.resolve(), resolve, reject });
@@ -92,7 +95,7 @@ export class RedisExecutor implements Executor {
     try {
       await this.broadcast(redis, { t: 'close', study: this.study });
       await Promise.allSettled([events.close(), queue.close()]);
-      await removeStudy(redis, url, prefix, this.study);
+      await removeStudy(redis, url, prefix, this.study, this.trials);
     } finally {
       redis.disconnect();
     }
@@ -107,6 +110,9 @@ export class RedisExecutor implements Executor {
   private async connect(): Promise<Connected> {
     const { url, prefix, lockDuration, stalledInterval, maxStalledCount } = this.options;
     const redis = connect(url);
+    // A study id from the config may have served a run that died (the config check refused one in use):
+    // clear what it left, or its queue would swallow jobs with the same ids.
+    if (this.options.study !== undefined) await removeStudy(redis, url, prefix, this.study);
     const name = queueName(this.study);
     const queue = new Queue(name, { connection: bullConnection(url), prefix });
     // The queue is new to this study, so its event stream is read from its very first event.
@@ -163,6 +169,9 @@ export class RedisExecutor implements Executor {
       await pushVerdict(redis, keys.verdict(this.options.prefix, this.study, id, pending.attempt), 'stop');
       const how = pending.stalled ? 'stopped renewing its lock (BullMQ re-ran the stalled job)' : 'gave the segment back';
       await pending.handlers.onRestart(`worker ${pending.where} ${how}; now on ${from.worker}`);
+      // If the old worker lives on, its session for the trial is stale: it must not continue the trial.
+      const [trialId] = id.split('.').map(Number);
+      await this.broadcast(redis, { t: 'moved', study: this.study, trialId: trialId!, worker: from.worker });
     }
     pending.attempt = from.attempt;
     pending.where = from.worker;

@@ -37,6 +37,8 @@ export class StudyWorker {
   private readonly bull: Worker<SegmentJobData, SegmentReply>;
   private host?: Promise<TrialHost>;
   private leaving?: Leaving;
+  /** Trials with a segment training here, and whether another worker has taken the trial over meanwhile. */
+  private readonly running = new Map<number, { superseded: boolean }>();
 
   constructor(
     private readonly env: WorkerEnvironment,
@@ -64,9 +66,14 @@ export class StudyWorker {
     if (this.host) await (await this.host).evict(trialId);
   }
 
-  /** The trial continues on another worker: free the session here, keep the checkpoint. */
+  /**
+   * The trial continues on another worker: free the session here, keep the checkpoint. A segment of it
+   * still training here (a lost attempt whose worker came back) drops its session when it ends.
+   */
   async evict(trialId: number): Promise<void> {
-    if (this.host) await (await this.host).evict(trialId);
+    const running = this.running.get(trialId);
+    if (running) running.superseded = true;
+    else if (this.host) await (await this.host).evict(trialId);
   }
 
   /**
@@ -104,6 +111,8 @@ export class StudyWorker {
     // Counted on the way (not awaited before training, so it costs the segment no round trip).
     const began = env.load.begin(`${env.id}:${job.id}:${attempt}`);
     began.catch(() => {});
+    const running = { superseded: false };
+    this.running.set(trialId, running);
     try {
       const result = await host.run(segment, onReport);
       return { ...from, ok: { result, placement: { host: env.host, worker: env.id, sharedWith: await (await began)() } } };
@@ -111,10 +120,13 @@ export class StudyWorker {
       await began.then((ended) => ended()).catch(() => 0);
       if (!this.leaving) return { ...from, error: { ...codeOf(error), message: errorMessage(error) } };
       // Half-trained: this session matches no segment boundary, so it must not be continued.
-      await host.evict(trialId);
+      running.superseded = true;
       if (this.leaving === 'gone') throw new Abandoned(`study ${this.study}: the search process is gone`);
       await job.moveToWait(token);
       throw new WaitingError();
+    } finally {
+      this.running.delete(trialId);
+      if (running.superseded) await host.evict(trialId);
     }
   }
 

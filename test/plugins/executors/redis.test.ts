@@ -192,4 +192,26 @@ describeRedis('redis executor with batchtune worker processes', () => {
     const uninterrupted = await runStudy(study(slowTrainer({ ms: 0 })), { baseDir: dir });
     expect(outcomes(JSON.parse(resumed.stdout) as SearchSummary)).toEqual(outcomes(uninterrupted));
   });
+
+  test('a study id a running search process uses is refused before anything trains; a dead run\'s id is reused', async () => {
+    const { Redis } = await import('ioredis');
+    const client = new Redis(redis.url);
+    try {
+      await client.set(`${prefix}:study:taken:alive`, '1', 'PX', 60_000);
+      await expect(runStudy(study({ executor: { ...executor(), study: 'taken' } }), { baseDir: dir })).rejects.toThrow(
+        'executor.study: is in use by a search process running on this Redis server (got "taken")',
+      );
+      // Leftovers of a run that died under this id: a waiting job with the id the first segment will use.
+      await client.del(`${prefix}:study:taken:alive`);
+      const { Queue } = await import('bullmq');
+      const stale = new Queue('study-taken', { connection: { url: redis.url }, prefix });
+      await stale.add('segment', {}, { jobId: '0.0', delay: 3_600_000 });
+      await stale.close();
+      const summary = await runStudy(study({ executor: { ...executor(), study: 'taken' }, concurrency: 4 }), { baseDir: dir });
+      expect(summary.error).toBeUndefined();
+      expect(summary.trials.every((t) => t.progress.examples >= 1000)).toBe(true);
+    } finally {
+      client.disconnect();
+    }
+  });
 });
