@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { MemoryStore, runStudy, SearchEvents, type JournalRecord, type SearchSummary, viewJournal } from '../../../index.ts';
 import type { CurvePoint, TabularFile } from '../../../plugins/trainers/tabular-file.ts';
 import { tempDir, writeTabular } from '../../helpers/tabular.ts';
-import { hasRedisServer, skipMessage, startRedis, startWorker, stopChild } from '../../helpers/redis.ts';
+import { hasRedisServer, skipMessage, startRedis, startWorker, stopChild, type WorkerChild } from '../../helpers/redis.ts';
 
 const root = new URL('../../..', import.meta.url).pathname;
 const bin = join(root, 'bin/batchtune.js');
@@ -212,6 +212,20 @@ describeRedis('redis executor with batchtune worker processes', () => {
       expect(summary.trials.every((t) => t.progress.examples >= 1000)).toBe(true);
     } finally {
       client.disconnect();
+    }
+  });
+
+  test('a worker started after the search began serves it: segments wait in the queue until then', async () => {
+    const own = `${prefix}-late`;
+    const events = new SearchEvents();
+    let late: WorkerChild | undefined;
+    events.on('searchStart', () => void startWorker(redis.url, own).then((w) => (late = w)));
+    try {
+      const summary = await runStudy(study({ executor: { ...executor(), prefix: own }, strategy: { type: 'grid' } }), { baseDir: dir, events });
+      expect(summary.error).toBeUndefined();
+      expect(summary.trials.every((t) => t.state === 'completed')).toBe(true);
+    } finally {
+      if (late) await stopChild(late);
     }
   });
 });
