@@ -1,5 +1,5 @@
 import { BatchtuneError, createRegistry } from '../../index.ts';
-import { DEFAULT_PREFIX, RedisWorkerProcess } from '../../plugins/executors/redis/index.ts';
+import { DEFAULT_PREFIX } from '../../plugins/executors/redis/protocol.ts';
 import { parseCommand, parseCount } from '../args.ts';
 
 export const usage = 'batchtune worker --redis <url> [--concurrency <n>] [--prefix <p>]';
@@ -35,6 +35,8 @@ export async function worker(args: string[]): Promise<number> {
     };
     for (const name of Object.keys(SIGNAL_EXIT)) process.once(name, () => onSignal(name));
   });
+  // BullMQ and ioredis load here, not when the CLI starts.
+  const { RedisWorkerProcess } = await import('../../plugins/executors/redis/worker.ts');
   const workerProcess = new RedisWorkerProcess({ url, prefix, concurrency, createRegistry, log });
   await workerProcess.start();
   log(`${workerProcess.id} listening on ${url} (prefix ${prefix}, ${concurrency} segment${concurrency === 1 ? '' : 's'} at once)`);
