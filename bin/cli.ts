@@ -8,6 +8,7 @@ import { noiseScale, usage as noiseScaleUsage } from './commands/noise-scale.ts'
 import { schema, usage as schemaUsage } from './commands/schema.ts';
 import { show, usage as showUsage } from './commands/show.ts';
 import { validate, usage as validateUsage } from './commands/validate.ts';
+import { worker, usage as workerUsage } from './commands/worker.ts';
 
 type Command = { run: (args: string[]) => Promise<number>; usage: string; summary: string };
 
@@ -22,6 +23,7 @@ export const commands: Record<string, Command> = {
   report: { run: report, usage: reportUsage, summary: 'per batch size what a journal measured, and the batch size + learning rate to use; as text, JSON, an HTML page with charts, SVG, or a live page' },
   export: { run: exportJournal, usage: exportUsage, summary: "a journal as CSV (one row per report) or in Optuna's JournalFileStorage format" },
   record: { run: record, usage: recordUsage, summary: 'train the full grid with several seeds and write the learning curves as a tabular file' },
+  worker: { run: worker, usage: workerUsage, summary: 'train segments for studies whose executor is redis, until SIGINT or SIGTERM' },
 };
 
 function help(): string {

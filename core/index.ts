@@ -27,4 +27,5 @@ export { formatAjvErrors, resolveConfig, validatePluginOptions } from './validat
 export * from './journal-state.ts';
 export * from './executor.ts';
 export * from './trial-host.ts';
+export * from './checkpoint-store.ts';
 export * from './json-schema.ts';

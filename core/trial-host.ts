@@ -1,5 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { FileCheckpointStore, type CheckpointStore } from './checkpoint-store.ts';
 import { callPlugin } from './driver.ts';
 import type { SegmentJob } from './executor.ts';
 import type { ReportHandler, SegmentResult, Trainer, TrainerSession } from './trainer.ts';
@@ -18,13 +17,17 @@ interface HeldSession {
  */
 export class TrialHost {
   private readonly sessions = new Map<number, HeldSession>();
+  private readonly checkpoints?: CheckpointStore;
 
   constructor(
     private readonly trainer: { name: string; instance: Trainer },
-    /** A folder shared by the workers of one machine; checkpoints are written there after each segment. */
-    private readonly checkpointDir?: string,
+    /**
+     * Where checkpoints are written after each segment: a folder shared by the workers of one machine,
+     * or a store every machine reaches. None: a trial that moves re-trains its history instead.
+     */
+    checkpoints?: string | CheckpointStore,
   ) {
-    if (checkpointDir) mkdirSync(checkpointDir, { recursive: true });
+    this.checkpoints = typeof checkpoints === 'string' ? new FileCheckpointStore(checkpoints) : checkpoints;
   }
 
   /** Trials whose sessions live here. */
@@ -45,17 +48,29 @@ export class TrialHost {
     return result;
   }
 
+  /** The trial has ended: its session is disposed and its checkpoint removed. */
   async release(trialId: number): Promise<void> {
     const held = this.sessions.get(trialId);
     this.sessions.delete(trialId);
-    if (this.checkpointDir) rmSync(this.checkpointPath(trialId), { force: true });
+    await this.checkpoints?.remove(trialId);
     if (held) await callPlugin(this.trainer.name, 'dispose', () => held.session.dispose());
   }
 
-  /** Disposes every session (errors are collected, not thrown one by one) and closes the trainer. */
-  async close(): Promise<unknown[]> {
+  /** The trial goes on elsewhere: its session here is disposed, its checkpoint kept for whoever continues it. */
+  async evict(trialId: number): Promise<void> {
+    const held = this.sessions.get(trialId);
+    this.sessions.delete(trialId);
+    if (held) await callPlugin(this.trainer.name, 'dispose', () => held.session.dispose());
+  }
+
+  /**
+   * Disposes every session (errors are collected, not thrown one by one) and closes the trainer. A host
+   * that leaves while its study goes on (a worker shutting down) keeps the checkpoints for the others.
+   */
+  async close(options: { keepCheckpoints?: boolean } = {}): Promise<unknown[]> {
     const errors: unknown[] = [];
-    for (const trialId of [...this.sessions.keys()]) await this.release(trialId).catch((error) => errors.push(error));
+    const free = (trialId: number) => (options.keepCheckpoints ? this.evict(trialId) : this.release(trialId));
+    for (const trialId of [...this.sessions.keys()]) await free(trialId).catch((error) => errors.push(error));
     await callPlugin(this.trainer.name, 'close', () => this.trainer.instance.close?.()).catch((error) => errors.push(error));
     return errors;
   }
@@ -65,7 +80,7 @@ export class TrialHost {
     const { trialId } = job.trial;
     const held = this.sessions.get(trialId);
     if (held?.next === job.seg) return held.session;
-    if (held) await this.release(trialId);
+    if (held) await this.evict(trialId);
     const restored = await this.restore(job);
     if (restored) return restored;
     const session = await callPlugin(name, 'open', () => instance.open(job.trial));
@@ -76,27 +91,15 @@ export class TrialHost {
 
   private async restore(job: SegmentJob): Promise<TrainerSession | undefined> {
     const { name, instance } = this.trainer;
-    if (!this.checkpointDir || !instance.restore || job.seg === 0) return undefined;
-    const path = this.checkpointPath(job.trial.trialId);
-    if (!existsSync(path)) return undefined;
-    const file = readFileSync(path);
-    const seg = file.readUInt32LE(0);
-    if (seg !== job.seg) return undefined;
-    return callPlugin(name, 'restore', () => instance.restore!(job.trial, new Uint8Array(file.subarray(4))));
+    if (!this.checkpoints || !instance.restore || job.seg === 0) return undefined;
+    const stored = await this.checkpoints.load(job.trial.trialId);
+    if (!stored || stored.seg !== job.seg) return undefined;
+    return callPlugin(name, 'restore', () => instance.restore!(job.trial, stored.bytes));
   }
 
-  /** Written beside, then renamed over: a worker killed mid-write never leaves a torn checkpoint. */
   private async saveCheckpoint(job: SegmentJob, session: TrainerSession): Promise<void> {
-    if (!this.checkpointDir) return;
+    if (!this.checkpoints) return;
     const bytes = await callPlugin(this.trainer.name, 'checkpoint', () => session.checkpoint!());
-    const header = Buffer.alloc(4);
-    header.writeUInt32LE(job.seg + 1, 0);
-    const path = this.checkpointPath(job.trial.trialId);
-    writeFileSync(`${path}.tmp`, Buffer.concat([header, bytes]));
-    renameSync(`${path}.tmp`, path);
-  }
-
-  private checkpointPath(trialId: number): string {
-    return join(this.checkpointDir!, `trial-${trialId}.ckpt`);
+    await this.checkpoints.save(job.trial.trialId, job.seg + 1, bytes);
   }
 }

@@ -14,6 +14,7 @@ import { targetReached } from './callbacks/target-reached.ts';
 import { timeLimit } from './callbacks/time-limit.ts';
 import { inlineExecutor } from './executors/inline.ts';
 import { poolExecutor } from './executors/pool/index.ts';
+import { redisExecutor } from './executors/redis/definition.ts';
 
 /** Every built-in plugin, in one place, so the core can be read without them. */
 export const builtinPlugins: PluginDefinition[] = [
@@ -32,6 +33,7 @@ export const builtinPlugins: PluginDefinition[] = [
   timeLimit,
   inlineExecutor,
   poolExecutor,
+  redisExecutor,
 ];
 
 /** A registry holding the built-in plugins; register your own on it. */
