@@ -32,6 +32,7 @@ const REDIS_WORKER_CONCURRENCY = 16;
 
 const EXECUTORS: Measured[] = [
   { name: 'inline', executor: () => ({ type: 'inline' }), concurrency: 1, where: 'this process' },
+  { name: 'pool', executor: () => ({ type: 'pool', workers: 2 }), concurrency: 2, where: '2 worker processes' },
   {
     name: 'redis',
     executor: ({ redis }) => (redis ? { type: 'redis', ...redis } : 'not measured: redis-server is not installed'),

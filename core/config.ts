@@ -5,11 +5,13 @@ import type { SpaceConfig } from './space.ts';
 
 /**
  * How long a plugin may take. A training segment may run as long as it reports: each report renews its
- * deadline (a heartbeat). Strategy and callback hooks, and a trainer's open/dispose, get `hookSeconds`.
+ * deadline (a heartbeat). Strategy and callback hooks, and a trainer's open/dispose, get `hookSeconds`;
+ * a trainer's `prepare` (loading data, a runtime) gets `prepareSeconds`.
  */
 export interface Timeouts {
   segmentSeconds: number;
   hookSeconds: number;
+  prepareSeconds: number;
 }
 
 /** A plugin reference in a config: its registered `type` and its options. */
@@ -161,6 +163,7 @@ export const studySchema = {
       properties: {
         segmentSeconds: { type: 'number', exclusiveMinimum: 0, default: 600, description: 'A training segment that makes no report for this long fails its trial (each report renews it).' },
         hookSeconds: { type: 'number', exclusiveMinimum: 0, default: 60, description: 'Deadline of every strategy and callback hook, and of a trainer\'s open and dispose.' },
+        prepareSeconds: { type: 'number', exclusiveMinimum: 0, default: 600, description: 'Deadline of a trainer\'s prepare (loading data and its runtime).' },
       },
     },
     plugins: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },

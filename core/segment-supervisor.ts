@@ -83,7 +83,8 @@ export class SegmentSupervisor {
     const heartbeat = recorded ? undefined : new Heartbeat(segmentSeconds, () => timeoutError(trainer, 'train', `no report for ${segmentSeconds} s (timeouts.segmentSeconds)`));
     const onReport: ReportHandler = async (raw) => {
       if (closed || broken) return 'stop';
-      heartbeat?.renew();
+      // The engine's own time on a report (callbacks, the journal) is not the trainer's silence.
+      heartbeat?.stop();
       let checked: Report;
       try {
         checked = recorded ? raw : checkReport(raw, trainer, trial.progress, request);
@@ -99,6 +100,7 @@ export class SegmentSupervisor {
       setup.events.emit('report', { trial: trial.snapshot(), report, replayed: recorded !== undefined });
       setup.events.emit('budget', setup.ledger.snapshot());
       stopReason ??= await this.consultCallbacks(report, trial);
+      if (!closed) heartbeat?.renew();
       return stopReason ? 'stop' : 'continue';
     };
     const onRestart = (reason: string) => {

@@ -73,7 +73,7 @@ export async function prepareStudyTrainer(
   baseDir: string,
 ): Promise<{ trainer: { name: string; instance: Trainer }; description: TrainerDescription; space: SearchSpace }> {
   const trainer = createTrainer(config, registry, baseDir);
-  const description = await callPlugin(trainer.name, 'prepare', () => trainer.instance.prepare());
+  const description = await callPlugin(trainer.name, 'prepare', () => trainer.instance.prepare(), config.timeouts.prepareSeconds);
   const spaceConfig = config.space ?? description.space;
   if (!spaceConfig) {
     await trainer.instance.close?.();
