@@ -72,6 +72,11 @@ async function handle(message: ToWorker): Promise<void> {
 }
 
 process.on('message', (message: ToWorker) => void handle(message));
-// The search process died or closed the channel: nothing here can be reported any more.
+// The search process died or closed the channel: nothing here can be reported any more. Checking the
+// parent too covers a channel that closed while this process was still loading its modules.
 process.on('disconnect', () => process.exit(0));
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent || !process.connected) process.exit(0);
+}, 500).unref();
 setInterval(() => send({ t: 'beat' }), HEARTBEAT_MS).unref();
