@@ -137,21 +137,70 @@ export function compareEntries(mode: Objective['mode']) {
   return (a: RungEntry, b: RungEntry): number => score(b.value, mode) - score(a.value, mode) || a.trialId - b.trialId;
 }
 
-/** The trials that reached one resource level, and which of them went on. */
+/**
+ * The trials that reached one resource level, and which of them went on. The ranking is kept
+ * sorted as entries arrive (a binary search and one insertion each) instead of being sorted again
+ * for every decision, so a search's bookkeeping grows with its trials, not with their square.
+ */
 export class Rung {
   readonly entries = new Map<number, RungEntry>();
   readonly promoted = new Set<number>();
+  /** The ranked entries, best first, for the mode they were ranked in. */
+  private ranking?: { mode: Objective['mode']; entries: RungEntry[] };
+  private partial = 0;
 
   constructor(readonly resource: number) {}
 
   record(entry: RungEntry): void {
+    const previous = this.entries.get(entry.trialId);
+    if (previous) this.forget(previous);
     this.entries.set(entry.trialId, entry);
+    if (entry.partial) this.partial += 1;
+    if (this.ranking && rankable(entry, this.ranking.mode)) {
+      const sorted = this.ranking.entries;
+      sorted.splice(insertionPoint(sorted, entry, compareEntries(this.ranking.mode)), 0, entry);
+    }
   }
 
-  /** Entries with a finite objective that fully reached the rung, best first. */
-  ranked(mode: Objective['mode']): RungEntry[] {
-    return [...this.entries.values()].filter((e) => !e.partial && score(e.value, mode) > -Infinity).sort(compareEntries(mode));
+  /** How many entries fully reached the rung (not cut short by the budget): n_k. */
+  get counted(): number {
+    return this.entries.size - this.partial;
   }
+
+  /**
+   * Entries with a finite objective that fully reached the rung, best first. The array is the
+   * rung's own, kept up to date: read it, do not change it.
+   */
+  ranked(mode: Objective['mode']): readonly RungEntry[] {
+    if (this.ranking?.mode !== mode) {
+      const entries = [...this.entries.values()].filter((e) => rankable(e, mode)).sort(compareEntries(mode));
+      this.ranking = { mode, entries };
+    }
+    return this.ranking.entries;
+  }
+
+  private forget(entry: RungEntry): void {
+    if (entry.partial) this.partial -= 1;
+    if (!this.ranking) return;
+    const at = this.ranking.entries.indexOf(entry);
+    if (at >= 0) this.ranking.entries.splice(at, 1);
+  }
+}
+
+function rankable(entry: RungEntry, mode: Objective['mode']): boolean {
+  return !entry.partial && score(entry.value, mode) > -Infinity;
+}
+
+/** The first index whose entry ranks after `entry` (ranks are unique: ties break by trial id). */
+function insertionPoint(sorted: readonly RungEntry[], entry: RungEntry, compare: (a: RungEntry, b: RungEntry) => number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (compare(sorted[middle], entry) < 0) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
 
 /**
