@@ -10,7 +10,6 @@
  * Environment: BENCH_BACKEND (auto), BENCH_REPEATS (3), BENCH_PYTHON (/usr/bin/python3).
  * Writes bench/results/trainer-throughput.md.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -21,7 +20,7 @@ import { buildModel } from '../plugins/trainers/tfjs/model.ts';
 import type { TfjsOptions } from '../plugins/trainers/tfjs/options.ts';
 import { TfjsTrainer } from '../plugins/trainers/tfjs/trainer.ts';
 import { setPackingMode } from '../plugins/trainers/tfjs/wasm-matmul.ts';
-import { machineLine } from './machine.ts';
+import { machineLine, uptimeLoad } from './machine.ts';
 import { missingPython, PythonWorker } from './python-worker.ts';
 
 const BATCH_SIZES = [8, 32, 128, 512, 1024];
@@ -86,15 +85,6 @@ async function fitRun(data: Dataset, x: tf.Tensor2D, y: tf.Tensor2D, batchSize: 
   return (rows * whole) / seconds;
 }
 
-/** The 1, 5 and 15 minute load averages, as `uptime` prints them. */
-function uptimeLoad(): string {
-  try {
-    return execFileSync('uptime', { encoding: 'utf8' }).trim().replace(/^.*load average:\s*/, 'load average ');
-  } catch {
-    return 'load unknown';
-  }
-}
-
 /** PyTorch on the same training rows, in a process of its own; `worker` is absent when torch is not installed. */
 async function startTorch(data: Dataset): Promise<{ worker?: PythonWorker; version?: string; missing?: string; close(): void }> {
   const missing = missingPython('torch');
@@ -122,6 +112,24 @@ async function startTorch(data: Dataset): Promise<{ worker?: PythonWorker; versi
   };
 }
 
+/**
+ * The active tfjs backend's own matMul peak on the same square product (operands reused, so
+ * XNNPACK packs once): the ceiling for the trainer, as the sgemm peak is for PyTorch.
+ */
+function tfjsSgemm(size: number): number {
+  const a = tf.randomNormal([size, size]);
+  const b = tf.randomNormal([size, size]);
+  tf.tidy(() => tf.matMul(a, b).dataSync());
+  let best = Infinity;
+  for (let r = 0; r < 5; r++) {
+    const start = performance.now();
+    tf.tidy(() => tf.matMul(a, b).dataSync());
+    best = Math.min(best, (performance.now() - start) / 1000);
+  }
+  tf.dispose([a, b]);
+  return (2 * size ** 3) / best / 1e9;
+}
+
 async function main(): Promise<string> {
   const began = performance.now();
   const load = { before: uptimeLoad() };
@@ -133,6 +141,7 @@ async function main(): Promise<string> {
   const y = tf.tensor2d(data.train.y, [data.train.rows, data.outputs]);
   const torch = await startTorch(data);
   const sgemm = torch.worker ? await torch.worker.ask<{ gflops: number }>({ cmd: 'sgemm', size: SGEMM_SIZE }) : undefined;
+  const tfjsPeak = tfjsSgemm(SGEMM_SIZE);
 
   // Warm up both paths at every batch size (kernel set-up, JIT, memory growth).
   for (const batchSize of BATCH_SIZES) {
@@ -189,7 +198,7 @@ async function main(): Promise<string> {
     `Load: ${load.before} before, ${uptimeLoad()} after (other work was running on this machine: ratios come from alternating runs, best of each)\n` +
     `Backend: ${info.backend} (${info.backendReason}), tfjs ${tf.version.tfjs}\n` +
     `Model: MLP 784-256-256-10 (relu), momentum 0.9, lr ${LEARNING_RATE}; MNIST digits from the mnist package, ${TRAIN} training examples.\n` +
-    `One core's sgemm peak: ${peak}.\n` +
+    `One core's sgemm peak: ${peak}. The same product on tfjs ${info.backend}: ${tfjsPeak.toFixed(1)} GFLOP/s.\n` +
     `Best of ${REPEATS} alternating runs after a warm-up; whole benchmark ${total} s.\n\n` +
     `"trainer ex/s" is examples over the wall time of TrainerSession.train less its final evaluation, with matMul packing chosen per shape; ` +
     `"tfjs packing" is the same with XNNPACK always packing the right operand (tfjs's own way); ` +
