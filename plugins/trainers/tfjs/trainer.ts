@@ -5,11 +5,12 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TrainerContext } from '../../../core/plugin.ts';
 import type { Trainer, TrainerDescription, TrialHandle } from '../../../core/trainer.ts';
-import { ensureBackend, type BackendChoice } from './backend.ts';
+import { ensureBackend, holdBackend, releaseBackend, type BackendChoice } from './backend.ts';
 import { loadDataset, type Dataset } from './data/dataset.ts';
 import { buildModel, parameterCount, type ModelContext } from './model.ts';
 import { createOptimizer } from './optimizer.ts';
 import { installWasmKernels } from './wasm-kernels.ts';
+import { webGpuAdapter } from './webgpu.ts';
 import type { TfjsOptions } from './options.ts';
 import { assertRuntimeUsable, TfjsSession } from './session.ts';
 
@@ -51,10 +52,13 @@ export class TfjsTrainer implements Trainer {
   close(): void {
     this.data = undefined;
     this.prepared = undefined;
+    releaseBackend(this.backend);
+    this.backend = undefined;
   }
 
   private async load(): Promise<TrainerDescription> {
     this.backend = await ensureBackend(this.options.backend);
+    holdBackend(this.backend);
     const data = await loadDataset(this.options.data, this.options.task, this.context.baseDir, this.context.seed);
     this.data = data;
     try {
@@ -102,6 +106,7 @@ export class TfjsTrainer implements Trainer {
 }
 
 function backendDetails(choice: BackendChoice): Record<string, unknown> {
+  if (choice.backend === 'webgpu') return { webgpuAdapter: webGpuAdapter() };
   if (choice.backend !== 'wasm') return {};
   return {
     wasmSimd: tf.env().getBool('WASM_HAS_SIMD_SUPPORT'),
