@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelBackend, KernelFunc, TensorInfo } from './wasm-kernel-types.ts';
-import { installMatMul } from './wasm-matmul.ts';
+import { installFusedMatMul, installMatMul } from './wasm-matmul.ts';
 
 /** Float kernels registered for cpu but not wasm in tfjs 4.22 that training can need. */
 export const BRIDGED_KERNELS = [
@@ -28,6 +28,7 @@ export function installWasmKernels(): string[] {
   if (installed) return installed;
   installed = [];
   if (installMatMul()) installed.push('BatchMatMul: explicit transposes, packing measured per shape');
+  if (installFusedMatMul()) installed.push('_FusedMatMul: unfused where the batch is narrower than the layer');
   if (installConvFilterGradient()) installed.push('Conv2DBackpropFilter: js');
   for (const name of BRIDGED_KERNELS) if (bridgeToCpu(name)) installed.push(`${name}: cpu`);
   return installed;

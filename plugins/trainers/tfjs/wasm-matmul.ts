@@ -12,6 +12,10 @@
  *    measured: the first calls alternate the two ways, then the faster one is kept. Both ways give
  *    the same numbers (XNNPACK sums over the inner dimension in the same order), so the choice
  *    changes speed, never results.
+ * 3. The fused product (a dense layer's forward pass: x·W + b, then relu) packs W inside one wasm
+ *    call that cannot be turned around. Where packing the left could pay (fewer rows than
+ *    columns), it runs as the product above, then the bias and activation kernels. That rule
+ *    depends on shapes only, so a seed still gives the same numbers every run.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelArgs, KernelBackend, KernelFunc, TensorInfo } from './wasm-kernel-types.ts';
@@ -106,6 +110,44 @@ export function installMatMul(): boolean {
   };
   tf.unregisterKernel('BatchMatMul', 'wasm');
   tf.registerKernel({ ...matMul, kernelFunc: wrapped as unknown as tf.KernelFunc });
+  return true;
+}
+
+/** Activations the unfused path applies with a kernel of the same name; others stay fused. */
+const UNFUSED_ACTIVATIONS: Record<string, string | undefined> = { linear: undefined, relu: 'Relu' };
+
+/** Replaces the wasm _FusedMatMul kernel (after installMatMul); false when wasm lacks a piece. */
+export function installFusedMatMul(): boolean {
+  const fused = tf.getKernel('_FusedMatMul', 'wasm');
+  const matMul = tf.getKernel('BatchMatMul', 'wasm');
+  const add = tf.getKernel('Add', 'wasm');
+  const relu = tf.getKernel('Relu', 'wasm');
+  if (!fused || !matMul || !add || !relu) return false;
+  const call = (kernel: tf.KernelConfig) => kernel.kernelFunc as unknown as (args: KernelArgs) => TensorInfo;
+  const [fusedFunc, matMulFunc, addFunc, reluFunc] = [fused, matMul, add, relu].map(call);
+  const wrapped: KernelFunc = (args) => {
+    const { inputs, backend, attrs } = args;
+    const activation = String(attrs.activation ?? 'linear');
+    const { rows, columns } = dimensions(args);
+    if (mode === 'right' || rows >= columns || !(activation in UNFUSED_ACTIVATIONS) || inputs.preluActivationWeights) return fusedFunc(args);
+    const made: TensorInfo[] = [];
+    try {
+      let out = matMulFunc({ inputs: { a: inputs.a, b: inputs.b }, backend, attrs: { transposeA: attrs.transposeA, transposeB: attrs.transposeB } });
+      if (inputs.bias) {
+        made.push(out);
+        out = addFunc({ inputs: { a: out, b: inputs.bias }, backend, attrs: {} });
+      }
+      if (activation === 'relu') {
+        made.push(out);
+        out = reluFunc({ inputs: { x: out }, backend, attrs: {} });
+      }
+      return out;
+    } finally {
+      for (const t of made) backend.disposeData(t.dataId);
+    }
+  };
+  tf.unregisterKernel('_FusedMatMul', 'wasm');
+  tf.registerKernel({ ...fused, kernelFunc: wrapped as unknown as tf.KernelFunc });
   return true;
 }
 

@@ -19,9 +19,10 @@ describe('wasm matMul operand packing', () => {
   beforeAll(() => ensureBackend('wasm'));
   afterAll(() => setPackingMode('auto'));
 
-  it('packing the left operand, (Bᵀ·Aᵀ)ᵀ, gives the same product for every transpose combination', () => {
+  it('packing the left operand, (Bᵀ·Aᵀ)ᵀ, gives the same product for every transpose combination, fused too', () => {
     const a = tf.randomUniform([8, 20], -1, 1, 'float32', 1);
     const b = tf.randomUniform([20, 30], -1, 1, 'float32', 2);
+    const bias = tf.randomUniform([30], -1, 1, 'float32', 3);
     const products = (mode: PackingMode) => {
       setPackingMode(mode);
       return [
@@ -30,14 +31,18 @@ describe('wasm matMul operand packing', () => {
         tf.matMul(a, b.transpose(), false, true),
         tf.matMul(a.transpose(), b.transpose(), true, true),
         tf.matMul(tf.stack([a, a]), tf.stack([b, b])),
+        // A dense layer's forward pass: unfused into product, bias and relu when packing the left.
+        tf.fused.matMul({ a, b, bias, activation: 'relu' }),
+        tf.fused.matMul({ a, b, bias }),
       ].map((t) => Array.from(t.dataSync()));
     };
     const right = tf.tidy(() => products('right'));
     const left = tf.tidy(() => products('left'));
-    expect(left.map((p) => p.length)).toEqual([240, 240, 240, 240, 480]);
+    expect(left.map((p) => p.length)).toEqual([240, 240, 240, 240, 480, 240, 240]);
+    expect(left[5].some((v) => v === 0) && left[5].some((v) => v > 0)).toBe(true);
     const worst = Math.max(...left.flatMap((p, i) => p.map((v, j) => Math.abs(v - right[i][j]))));
     expect(worst).toBeLessThan(1e-5);
-    tf.dispose([a, b]);
+    tf.dispose([a, b, bias]);
   });
 
   it('trains to the same losses whichever operand is packed, and measures each shape once in auto', async () => {
