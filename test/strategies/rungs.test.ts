@@ -36,4 +36,26 @@ describe('Rung', () => {
     }
     expect(ranking).toEqual(sortedFromScratch(rung, 'max'));
   });
+
+  it.each(['min', 'max'] as const)('nextPromotion (mode %s) picks what slicing the ranking to the quota and searching it picks, while trials are promoted', (mode) => {
+    const random = seedrandom(`promote-${mode}`);
+    const rung = new Rung(10);
+    const busy = new Set<number>();
+    const accept = (e: RungEntry) => !busy.has(e.trialId);
+    for (let i = 0; i < 600; i++) {
+      const trialId = i < 500 ? i : Math.floor(random() * 500);
+      const draw = random();
+      rung.record({ trialId, value: draw < 0.05 ? null : Math.floor(random() * 30), alive: random() < 0.85, partial: random() < 0.05 });
+      if (random() < 0.1) busy.add(Math.floor(random() * 500));
+      if (random() < 0.1) busy.clear();
+      const quota = Math.floor(rung.counted / 3);
+      const expected = rung
+        .ranked(mode)
+        .slice(0, quota)
+        .find((e) => !rung.promoted.has(e.trialId) && e.alive && accept(e));
+      const chosen = rung.nextPromotion(mode, quota, accept);
+      expect(chosen).toBe(expected);
+      if (chosen && random() < 0.7) rung.promoted.add(chosen.trialId);
+    }
+  });
 });
