@@ -113,6 +113,40 @@ async function startTorch(data: Dataset): Promise<{ worker?: PythonWorker; versi
 }
 
 /**
+ * Where one training step's time goes on the backend: tf.profile's kernel times over `steps`
+ * steps of a trainer session, per kernel, against the wall time of those steps.
+ */
+async function stepProfile(trainer: TfjsTrainer, batchSize: number, steps: number): Promise<string[][]> {
+  const session = await trainer.open({ trialId: 0, params: { batchSize, learningRate: LEARNING_RATE }, seed: 1 });
+  const request = (examples: number) => ({ limits: { examples }, batchSize, learningRate: LEARNING_RATE });
+  await session.train(request(batchSize * 3), () => 'continue');
+  const start = performance.now();
+  const info = await tf.profile(async () => {
+    await session.train(request(batchSize * (3 + steps)), () => 'continue');
+  });
+  const wall = (performance.now() - start) / steps;
+  await session.dispose();
+  const kernels = new Map<string, { calls: number; ms: number }>();
+  for (const kernel of info.kernels) {
+    const entry = kernels.get(kernel.name) ?? { calls: 0, ms: 0 };
+    entry.calls += 1;
+    entry.ms += Number(kernel.kernelTimeMs) || 0;
+    kernels.set(kernel.name, entry);
+  }
+  // Op-level entries (names ending in __op) wrap kernels already counted: leave them out of the sums.
+  const counted = [...kernels].filter(([name]) => !name.endsWith('__op'));
+  const inKernels = counted.reduce((sum, [, k]) => sum + k.ms, 0) / steps;
+  const calls = counted.reduce((sum, [, k]) => sum + k.calls, 0) / steps;
+  const rows = counted
+    .sort((a, b) => b[1].ms - a[1].ms)
+    .slice(0, 6)
+    .map(([name, k]) => [String(batchSize), name, (k.calls / steps).toFixed(1), (k.ms / steps).toFixed(3), `${((100 * k.ms) / steps / wall).toFixed(0)}%`]);
+  rows.push([String(batchSize), 'all kernels', calls.toFixed(1), inKernels.toFixed(3), `${((100 * inKernels) / wall).toFixed(0)}%`]);
+  rows.push([String(batchSize), 'step wall time (profiled)', '', wall.toFixed(3), '100%']);
+  return rows;
+}
+
+/**
  * The active tfjs backend's own matMul peak on the same square product (operands reused, so
  * XNNPACK packs once): the ceiling for the trainer, as the sgemm peak is for PyTorch.
  */
@@ -182,6 +216,8 @@ async function main(): Promise<string> {
     ]);
     console.log(`batch ${batchSize}: trainer ${best.trainer.toFixed(0)}, tfjs packing ${best.right.toFixed(0)}, fit ${best.fit.toFixed(0)}, PyTorch ${best.torch.toFixed(0)} ex/s`);
   }
+  const profile: string[][] = [];
+  for (const batchSize of [8, 512]) profile.push(...(await stepProfile(trainer, batchSize, batchSize <= 8 ? 50 : 10)));
   tf.dispose([x, y]);
   trainer.close();
   torch.close();
@@ -207,6 +243,12 @@ async function main(): Promise<string> {
     `GFLOP/s count ${(FLOPS_PER_EXAMPLE / 1e6).toFixed(2)} MFLOP per example (6 × weights).\n\n` +
     '```\n' +
     table +
+    '\n```\n\n' +
+    `## Where a step's time goes (tf.profile, the trainer's own step; kernels with the most time, per step)\n\n` +
+    `Kernel times are measured around each kernel; the rest of the wall time is tfjs's per-op work in JavaScript (tape, ` +
+    `tensor bookkeeping, dispatch) and the trainer's loop. Profiling adds its own overhead, so these steps are slower than above.\n\n` +
+    '```\n' +
+    renderTable(['batch', 'kernel', 'calls', 'ms', 'share of step'], profile) +
     '\n```\n';
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
   writeFileSync(new URL('./results/trainer-throughput.md', import.meta.url), text);
