@@ -3,7 +3,7 @@
 Reads the training set that the benchmark wrote (float32 rows, one-hot float32 labels) and then
 answers commands on stdin, one JSON object per line, so the benchmark can alternate its runs:
   {"cmd": "train", "batch": 8, "examples": 4000}  -> {"examples_per_second": ...}
-  {"cmd": "sgemm", "size": 2048}                   -> {"gflops": ...}  (best of 5 square products)
+  {"cmd": "sgemm", "m": 2048, "k": 2048, "n": 2048} -> {"gflops": ...}  (best of 5 products)
 """
 import json
 import os
@@ -49,16 +49,16 @@ def train(batch, examples):
     return seen / (time.perf_counter() - start)
 
 
-def sgemm(size):
-    a = torch.randn(size, size)
-    b = torch.randn(size, size)
+def sgemm(m, k, n):
+    a = torch.randn(m, k)
+    b = torch.randn(k, n)
     torch.mm(a, b)
     best = float("inf")
     for _ in range(5):
         start = time.perf_counter()
         torch.mm(a, b)
         best = min(best, time.perf_counter() - start)
-    return 2 * size ** 3 / best / 1e9
+    return 2 * m * k * n / best / 1e9
 
 
 # Debian's torch calls the system BLAS (libblas.so.3): reference BLAS unless OpenBLAS is installed.
@@ -69,4 +69,4 @@ for line in sys.stdin:
     if command["cmd"] == "train":
         print(json.dumps({"examples_per_second": train(command["batch"], command["examples"])}), flush=True)
     elif command["cmd"] == "sgemm":
-        print(json.dumps({"gflops": sgemm(command["size"])}), flush=True)
+        print(json.dumps({"gflops": sgemm(command["m"], command["k"], command["n"])}), flush=True)
