@@ -1,7 +1,7 @@
 /**
  * Which TensorFlow.js backend trains: the fastest one that loads (tfjs-node-gpu, tfjs-node, webgpu
- * on a hardware adapter, wasm, cpu), or the one the config names. The choice is a small function of loaders, so the rule is
- * tested without the optional native packages; the real loaders live below it.
+ * on a hardware adapter, wasm, cpu), or the one the config names. The choice is a small function
+ * of loaders, so the rule is tested without the optional packages; the real loaders live below it.
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';

@@ -59,9 +59,10 @@ export class TfjsTrainer implements Trainer {
   private async load(): Promise<TrainerDescription> {
     this.backend = await ensureBackend(this.options.backend);
     holdBackend(this.backend);
-    const data = await loadDataset(this.options.data, this.options.task, this.context.baseDir, this.context.seed);
-    this.data = data;
     try {
+      // Inside the try: a failure closes the trainer, which releases the backend (WebGPU would keep the process alive).
+      const data = await loadDataset(this.options.data, this.options.task, this.context.baseDir, this.context.seed);
+      this.data = data;
       // Build one model up front: a broken model config fails here, before any trial starts.
       const probe = await buildModel(this.options.model, { batchSize: 1, learningRate: 0 }, this.modelContext(data, 0), this.context.baseDir);
       const parameters = parameterCount(probe.model);

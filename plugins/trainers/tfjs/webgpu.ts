@@ -44,15 +44,14 @@ let active: { adapter: AdapterInfo; users: number } | undefined;
  * that says why it cannot (not installed, no adapter, software only).
  */
 export async function loadWebGpu(allowSoftware: boolean): Promise<AdapterInfo> {
-  if (active) return active.adapter;
+  if (active) return accepted(active.adapter, allowSoftware);
   const dawn = (await importOptional('webgpu')) as DawnModule;
   // The WebGPU constants and classes (GPUBufferUsage, ...) that tfjs-backend-webgpu reads as globals.
   for (const [name, value] of Object.entries(dawn.globals)) if (!(name in globalThis)) (globalThis as Record<string, unknown>)[name] = value;
   const gpu = dawn.create([]);
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) throw new Error('no WebGPU adapter (no GPU, or no Vulkan/Metal/D3D driver for it)');
-  const info = describe(adapter, adapter.info ?? (await adapter.requestAdapterInfo?.()) ?? {});
-  if (info.software && !allowSoftware) throw new Error(`only a software adapter (${info.description || info.device}); name backend "webgpu" to use it`);
+  const info = accepted(describe(adapter, adapter.info ?? (await adapter.requestAdapterInfo?.()) ?? {}), allowSoftware);
   setNavigatorGpu(gpu);
   await importOptional('@tensorflow/tfjs-backend-webgpu');
   if (!tf.findBackendFactory('webgpu')) {
@@ -85,6 +84,11 @@ export function releaseWebGpu(): boolean {
   setNavigatorGpu(undefined);
   active = undefined;
   return true;
+}
+
+function accepted(info: AdapterInfo, allowSoftware: boolean): AdapterInfo {
+  if (info.software && !allowSoftware) throw new Error(`only a software adapter (${info.description || info.device}); name backend "webgpu" to use it`);
+  return info;
 }
 
 function describe(adapter: GpuAdapter, info: Partial<AdapterInfo> & { isFallbackAdapter?: boolean }): AdapterInfo {
