@@ -1,27 +1,39 @@
 /**
  * Trainer throughput: examples per second of a batchtune tfjs trainer session against a plain
- * `model.fit` loop on the same backend, model, optimizer and data, at several batch sizes. The
- * trainer's custom loop (batch size and learning rate changeable between steps, exact example
- * counts, reports) should cost nothing: the goal is a ratio trainer/fit of at least 0.95.
+ * `model.fit` loop on the same backend, and against PyTorch on one thread (Debian's python3-torch),
+ * with the same model, optimizer and data, at batch sizes 8 to 1024. Goals: trainer/fit ≥ 0.95
+ * (the custom loop costs nothing) and trainer/PyTorch ≥ 0.5. GFLOP/s are put against one core's
+ * sgemm peak, measured by PyTorch on a large square product in the same run. The trainer also runs
+ * with tfjs's own matMul packing ("right"), so the gain of choosing it per shape is measured too.
  *
- * Run with `npx tsx bench/trainer-throughput.ts` (or `npm run bench -- trainer-throughput`).
- * Environment: BENCH_BACKEND (auto), BENCH_REPEATS (3). Writes bench/results/trainer-throughput.md.
+ * Run with `npm run bench -- trainer-throughput` (or `npx tsx bench/trainer-throughput.ts`).
+ * Environment: BENCH_BACKEND (auto), BENCH_REPEATS (3), BENCH_PYTHON (/usr/bin/python3).
+ * Writes bench/results/trainer-throughput.md.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { renderTable } from '../report/format.ts';
 import { loadDataset, type Dataset } from '../plugins/trainers/tfjs/data/dataset.ts';
 import { buildModel } from '../plugins/trainers/tfjs/model.ts';
 import type { TfjsOptions } from '../plugins/trainers/tfjs/options.ts';
 import { TfjsTrainer } from '../plugins/trainers/tfjs/trainer.ts';
-import { machineLine } from './machine.ts';
+import { setPackingMode } from '../plugins/trainers/tfjs/wasm-matmul.ts';
+import { machineLine, uptimeLoad } from './machine.ts';
+import { missingPython, PythonWorker } from './python-worker.ts';
 
-const BATCH_SIZES = [8, 32, 256, 1024];
+const BATCH_SIZES = [8, 32, 128, 512, 1024];
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const LEARNING_RATE = 0.01;
 const TRAIN = 8000;
 /** Epochs per timed run: small batches are slow, so they get fewer. */
 const epochsFor = (batchSize: number) => (batchSize <= 8 ? 0.5 : batchSize <= 32 ? 1 : 2);
+/** Multiply-adds ×2 of one training example: forward, input gradient and weight gradient of each dense layer (6 × weights). */
+const FLOPS_PER_EXAMPLE = 6 * (784 * 256 + 256 * 256 + 256 * 10);
+const SGEMM_SIZE = 2048;
+/** The model's largest product: the first layer's forward pass at batch 1024. */
+const LAYER_PRODUCT = [1024, 784, 256] as const;
 
 const options: TfjsOptions = {
   backend: (process.env.BENCH_BACKEND as TfjsOptions['backend']) ?? 'auto',
@@ -75,58 +87,174 @@ async function fitRun(data: Dataset, x: tf.Tensor2D, y: tf.Tensor2D, batchSize: 
   return (rows * whole) / seconds;
 }
 
+/** PyTorch on the same training rows, in a process of its own; `worker` is absent when torch is not installed. */
+async function startTorch(data: Dataset): Promise<{ worker?: PythonWorker; version?: string; missing?: string; close(): void }> {
+  const missing = missingPython('torch');
+  if (missing) {
+    console.log(`PyTorch baseline skipped: ${missing}`);
+    return { missing, close: () => undefined };
+  }
+  const dir = mkdtempSync(path.join(tmpdir(), 'batchtune-bench-'));
+  writeFileSync(path.join(dir, 'x.f32'), data.train.x);
+  writeFileSync(path.join(dir, 'y.f32'), data.train.y);
+  const script = new URL('./python/torch_mlp.py', import.meta.url).pathname;
+  const worker = new PythonWorker(script, [path.join(dir, 'x.f32'), path.join(dir, 'y.f32'), String(data.train.rows), String(data.features), String(data.outputs), String(LEARNING_RATE)], {
+    // One thread for BLAS too: torch.set_num_threads does not reach a system OpenBLAS.
+    OPENBLAS_NUM_THREADS: '1',
+    OMP_NUM_THREADS: '1',
+  });
+  const ready = await worker.next<{ torch: string; threads: number; blas: string }>();
+  return {
+    worker,
+    version: `${ready.torch} on ${ready.blas}`,
+    close: () => {
+      worker.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Where one training step's time goes on the backend: tf.profile's kernel times over `steps`
+ * steps of a trainer session, per kernel, against the wall time of those steps.
+ */
+async function stepProfile(trainer: TfjsTrainer, batchSize: number, steps: number): Promise<string[][]> {
+  const session = await trainer.open({ trialId: 0, params: { batchSize, learningRate: LEARNING_RATE }, seed: 1 });
+  const request = (examples: number) => ({ limits: { examples }, batchSize, learningRate: LEARNING_RATE });
+  await session.train(request(batchSize * 3), () => 'continue');
+  const start = performance.now();
+  const info = await tf.profile(async () => {
+    await session.train(request(batchSize * (3 + steps)), () => 'continue');
+  });
+  const wall = (performance.now() - start) / steps;
+  await session.dispose();
+  const kernels = new Map<string, { calls: number; ms: number }>();
+  for (const kernel of info.kernels) {
+    const entry = kernels.get(kernel.name) ?? { calls: 0, ms: 0 };
+    entry.calls += 1;
+    entry.ms += Number(kernel.kernelTimeMs) || 0;
+    kernels.set(kernel.name, entry);
+  }
+  // Op-level entries (names ending in __op) wrap kernels already counted: leave them out of the sums.
+  const counted = [...kernels].filter(([name]) => !name.endsWith('__op'));
+  const inKernels = counted.reduce((sum, [, k]) => sum + k.ms, 0) / steps;
+  const calls = counted.reduce((sum, [, k]) => sum + k.calls, 0) / steps;
+  const rows = counted
+    .sort((a, b) => b[1].ms - a[1].ms)
+    .slice(0, 6)
+    .map(([name, k]) => [String(batchSize), name, (k.calls / steps).toFixed(1), (k.ms / steps).toFixed(3), `${((100 * k.ms) / steps / wall).toFixed(0)}%`]);
+  rows.push([String(batchSize), 'all kernels', calls.toFixed(1), inKernels.toFixed(3), `${((100 * inKernels) / wall).toFixed(0)}%`]);
+  rows.push([String(batchSize), 'step wall time (profiled)', '', wall.toFixed(3), '100%']);
+  return rows;
+}
+
+/**
+ * The active tfjs backend's speed on one product (operands reused, so XNNPACK packs once): the
+ * ceiling for the trainer's largest layer, to put against PyTorch's on the same product.
+ */
+function tfjsSgemm(m: number, k: number, n: number): number {
+  const a = tf.randomNormal([m, k]);
+  const b = tf.randomNormal([k, n]);
+  tf.tidy(() => tf.matMul(a, b).dataSync());
+  let best = Infinity;
+  for (let r = 0; r < 5; r++) {
+    const start = performance.now();
+    tf.tidy(() => tf.matMul(a, b).dataSync());
+    best = Math.min(best, (performance.now() - start) / 1000);
+  }
+  tf.dispose([a, b]);
+  return (2 * m * k * n) / best / 1e9;
+}
+
 async function main(): Promise<string> {
   const began = performance.now();
+  const load = { before: uptimeLoad() };
   const trainer = new TfjsTrainer(options, { baseDir: process.cwd(), seed: 1 });
   const description = await trainer.prepare();
   const info = description.info as { backend: string; backendReason: string };
   const data = await loadDataset(options.data, 'classification', process.cwd(), 1);
   const x = tf.tensor2d(data.train.x, [data.train.rows, data.features]);
   const y = tf.tensor2d(data.train.y, [data.train.rows, data.outputs]);
+  const torch = await startTorch(data);
+  const [m, k, n] = LAYER_PRODUCT;
+  const sgemm = await torch.worker?.ask<{ gflops: number }>({ cmd: 'sgemm', m: SGEMM_SIZE, k: SGEMM_SIZE, n: SGEMM_SIZE });
+  const torchLayer = await torch.worker?.ask<{ gflops: number }>({ cmd: 'sgemm', m, k, n });
+  const tfjsLayer = tfjsSgemm(m, k, n);
 
   // Warm up both paths at every batch size (kernel set-up, JIT, memory growth).
   for (const batchSize of BATCH_SIZES) {
     await trainerRun(trainer, batchSize, batchSize * 4);
     await fitRun(data, x, y, batchSize, (batchSize * 4) / TRAIN);
+    await torch.worker?.ask({ cmd: 'train', batch: batchSize, examples: batchSize * 4 });
   }
 
   const rows: string[][] = [];
+  const gflops = (examplesPerSecond: number) => ((examplesPerSecond * FLOPS_PER_EXAMPLE) / 1e9).toFixed(1);
   for (const batchSize of BATCH_SIZES) {
     const epochs = epochsFor(batchSize);
     const examples = Math.floor((epochs * TRAIN) / batchSize) * batchSize;
-    let best = { trainer: 0, fit: 0, reported: 0 };
-    // Alternate the two so a change in machine load hits both; keep each one's best run.
+    const best = { trainer: 0, right: 0, fit: 0, torch: 0 };
+    // Alternate the runs so a change in machine load hits all of them; keep each one's best run.
     for (let r = 0; r < REPEATS; r++) {
-      const t = await trainerRun(trainer, batchSize, examples);
-      const f = await fitRun(data, x, y, batchSize, epochs);
-      best = { trainer: Math.max(best.trainer, t.wall), fit: Math.max(best.fit, f), reported: Math.max(best.reported, t.reported) };
+      setPackingMode('auto');
+      best.trainer = Math.max(best.trainer, (await trainerRun(trainer, batchSize, examples)).wall);
+      setPackingMode('right');
+      best.right = Math.max(best.right, (await trainerRun(trainer, batchSize, examples)).wall);
+      setPackingMode('auto');
+      best.fit = Math.max(best.fit, await fitRun(data, x, y, batchSize, epochs));
+      const t = await torch.worker?.ask<{ examples_per_second: number }>({ cmd: 'train', batch: batchSize, examples });
+      best.torch = Math.max(best.torch, t?.examples_per_second ?? 0);
     }
+    const versusTorch = best.torch ? (best.trainer / best.torch).toFixed(2) : 'n/a';
     rows.push([
       String(batchSize),
-      String(epochs),
       best.trainer.toFixed(0),
-      best.reported.toFixed(0),
+      best.right.toFixed(0),
       best.fit.toFixed(0),
+      best.torch ? best.torch.toFixed(0) : 'n/a',
+      (best.trainer / best.right).toFixed(2),
       (best.trainer / best.fit).toFixed(2),
+      versusTorch,
+      gflops(best.trainer),
+      best.torch ? gflops(best.torch) : 'n/a',
     ]);
-    console.log(`batch ${batchSize}: trainer ${best.trainer.toFixed(0)} ex/s, fit ${best.fit.toFixed(0)} ex/s`);
+    console.log(`batch ${batchSize}: trainer ${best.trainer.toFixed(0)}, tfjs packing ${best.right.toFixed(0)}, fit ${best.fit.toFixed(0)}, PyTorch ${best.torch.toFixed(0)} ex/s`);
   }
+  const profile: string[][] = [];
+  for (const batchSize of [8, 512]) profile.push(...(await stepProfile(trainer, batchSize, batchSize <= 8 ? 50 : 10)));
   tf.dispose([x, y]);
   trainer.close();
+  torch.close();
 
-  const table = renderTable(['batch', 'epochs', 'trainer ex/s', 'trainer reported ex/s', 'fit ex/s', 'trainer/fit'], rows);
+  const table = renderTable(
+    ['batch', 'trainer ex/s', 'tfjs packing ex/s', 'fit ex/s', 'PyTorch ex/s', 'trainer/tfjs packing', 'trainer/fit', 'trainer/PyTorch', 'trainer GFLOP/s', 'PyTorch GFLOP/s'],
+    rows,
+  );
   const total = ((performance.now() - began) / 1000).toFixed(0);
+  const peak = sgemm ? `${sgemm.gflops.toFixed(1)} GFLOP/s (PyTorch ${torch.version}, one thread, ${SGEMM_SIZE}×${SGEMM_SIZE} sgemm, best of 5)` : `not measured: ${torch.missing}`;
   const text =
     `# Trainer throughput (tfjs)\n\n` +
     `Machine: ${machineLine()}\n` +
+    `Load: ${load.before} before, ${uptimeLoad()} after (other work was running on this machine: ratios come from alternating runs, best of each)\n` +
     `Backend: ${info.backend} (${info.backendReason}), tfjs ${tf.version.tfjs}\n` +
     `Model: MLP 784-256-256-10 (relu), momentum 0.9, lr ${LEARNING_RATE}; MNIST digits from the mnist package, ${TRAIN} training examples.\n` +
+    `One core's sgemm peak: ${peak}.\n` +
+    `The model's largest product (${LAYER_PRODUCT.join('×').replace(/×(\d+)×/, '×$1·$1×')}, operands reused, best of 5): ` +
+    `PyTorch ${torchLayer ? `${torchLayer.gflops.toFixed(1)} GFLOP/s` : 'n/a'}, tfjs ${info.backend} ${tfjsLayer.toFixed(1)} GFLOP/s.\n` +
     `Best of ${REPEATS} alternating runs after a warm-up; whole benchmark ${total} s.\n\n` +
-    `"trainer ex/s" is examples over the wall time of TrainerSession.train less its final evaluation; ` +
-    `"trainer reported" is the examples_per_second metric the session reports (training seconds only); ` +
-    `"fit ex/s" is model.fit(x, y, {batchSize, epochs, shuffle: true}) with the 'accuracy' metric, over whole epochs.\n\n` +
+    `"trainer ex/s" is examples over the wall time of TrainerSession.train less its final evaluation, with matMul packing chosen per shape; ` +
+    `"tfjs packing" is the same with XNNPACK always packing the right operand (tfjs's own way); ` +
+    `"fit ex/s" is model.fit(x, y, {batchSize, epochs, shuffle: true}) with the 'accuracy' metric, over whole epochs; ` +
+    `"PyTorch" is the same model, torch.optim.SGD(momentum=0.9) and cross-entropy in a loop over shuffled batches, torch.set_num_threads(1). ` +
+    `GFLOP/s count ${(FLOPS_PER_EXAMPLE / 1e6).toFixed(2)} MFLOP per example (6 × weights).\n\n` +
     '```\n' +
     table +
+    '\n```\n\n' +
+    `## Where a step's time goes (tf.profile, the trainer's own step; kernels with the most time, per step)\n\n` +
+    `Kernel times are measured around each kernel; the rest of the wall time is tfjs's per-op work in JavaScript (tape, ` +
+    `tensor bookkeeping, dispatch) and the trainer's loop. Profiling adds its own overhead, so these steps are slower than above.\n\n` +
+    '```\n' +
+    renderTable(['batch', 'kernel', 'calls', 'ms', 'share of step'], profile) +
     '\n```\n';
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
   writeFileSync(new URL('./results/trainer-throughput.md', import.meta.url), text);

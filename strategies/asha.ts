@@ -44,13 +44,10 @@ export const ashaStrategy = defineStrategy<AshaOptions>({
      */
     const candidate = (k: number, state: SearchState) => {
       const rung = rungs[k];
-      const counted = [...rung.entries.values()].filter((e) => !e.partial).length;
+      const counted = rung.counted;
       const draining = started >= limit;
       const quota = draining ? Math.ceil(counted / fidelity.eta - 1e-9) : Math.floor(counted / fidelity.eta + 1e-9);
-      return rung
-        .ranked(mode)
-        .slice(0, quota)
-        .find((e) => !rung.promoted.has(e.trialId) && e.alive && state.trials[e.trialId]?.state === 'paused');
+      return rung.nextPromotion(mode, quota, (e) => state.trials[e.trialId]?.state === 'paused');
     };
 
     return {

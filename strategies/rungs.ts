@@ -137,21 +137,102 @@ export function compareEntries(mode: Objective['mode']) {
   return (a: RungEntry, b: RungEntry): number => score(b.value, mode) - score(a.value, mode) || a.trialId - b.trialId;
 }
 
-/** The trials that reached one resource level, and which of them went on. */
+/**
+ * The trials that reached one resource level, and which of them went on. The ranking is kept
+ * sorted as entries arrive (a binary search and one insertion each) instead of being sorted again
+ * for every decision, and so is the list of entries still waiting for a promotion, so a search's
+ * bookkeeping grows with its trials, not with their square.
+ */
 export class Rung {
   readonly entries = new Map<number, RungEntry>();
   readonly promoted = new Set<number>();
+  /** For the mode last asked: every ranked entry, and those not yet promoted that can train further, best first. */
+  private ranking?: { mode: Objective['mode']; all: RungEntry[]; waiting: RungEntry[] };
+  private partial = 0;
 
   constructor(readonly resource: number) {}
 
   record(entry: RungEntry): void {
+    const previous = this.entries.get(entry.trialId);
+    if (previous) this.forget(previous);
     this.entries.set(entry.trialId, entry);
+    if (entry.partial) this.partial += 1;
+    if (!this.ranking || !rankable(entry, this.ranking.mode)) return;
+    const compare = compareEntries(this.ranking.mode);
+    insertSorted(this.ranking.all, entry, compare);
+    if (entry.alive) insertSorted(this.ranking.waiting, entry, compare);
   }
 
-  /** Entries with a finite objective that fully reached the rung, best first. */
-  ranked(mode: Objective['mode']): RungEntry[] {
-    return [...this.entries.values()].filter((e) => !e.partial && score(e.value, mode) > -Infinity).sort(compareEntries(mode));
+  /** How many entries fully reached the rung (not cut short by the budget): n_k. */
+  get counted(): number {
+    return this.entries.size - this.partial;
   }
+
+  /**
+   * Entries with a finite objective that fully reached the rung, best first. The array is the
+   * rung's own, kept up to date: read it, do not change it.
+   */
+  ranked(mode: Objective['mode']): readonly RungEntry[] {
+    return this.rank(mode).all;
+  }
+
+  /**
+   * The best entry among the top `quota` of the ranking that is not promoted yet, can train
+   * further and that `accept` takes: `ranked(mode).slice(0, quota).find(...)` without walking past
+   * the entries already promoted (they leave the waiting list the first time they are seen).
+   */
+  nextPromotion(mode: Objective['mode'], quota: number, accept: (entry: RungEntry) => boolean): RungEntry | undefined {
+    const { all, waiting } = this.rank(mode);
+    const compare = compareEntries(mode);
+    for (let i = 0; i < waiting.length; ) {
+      const entry = waiting[i];
+      if (this.promoted.has(entry.trialId)) {
+        waiting.splice(i, 1);
+        continue;
+      }
+      if (insertionPoint(all, entry, compare) >= quota) return undefined;
+      if (accept(entry)) return entry;
+      i += 1;
+    }
+    return undefined;
+  }
+
+  private rank(mode: Objective['mode']): NonNullable<Rung['ranking']> {
+    if (this.ranking?.mode !== mode) {
+      const all = [...this.entries.values()].filter((e) => rankable(e, mode)).sort(compareEntries(mode));
+      this.ranking = { mode, all, waiting: all.filter((e) => e.alive && !this.promoted.has(e.trialId)) };
+    }
+    return this.ranking;
+  }
+
+  private forget(entry: RungEntry): void {
+    if (entry.partial) this.partial -= 1;
+    if (!this.ranking) return;
+    for (const list of [this.ranking.all, this.ranking.waiting]) {
+      const at = list.indexOf(entry);
+      if (at >= 0) list.splice(at, 1);
+    }
+  }
+}
+
+function rankable(entry: RungEntry, mode: Objective['mode']): boolean {
+  return !entry.partial && score(entry.value, mode) > -Infinity;
+}
+
+function insertSorted(sorted: RungEntry[], entry: RungEntry, compare: (a: RungEntry, b: RungEntry) => number): void {
+  sorted.splice(insertionPoint(sorted, entry, compare), 0, entry);
+}
+
+/** Where `entry` is or would go in `sorted`: the number of entries ranked before it (ranks are unique: ties break by trial id). */
+function insertionPoint(sorted: readonly RungEntry[], entry: RungEntry, compare: (a: RungEntry, b: RungEntry) => number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (compare(sorted[middle], entry) < 0) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { defineTrainer } from '../../core/plugin.ts';
-import { sameParams, type Params } from '../../core/params.ts';
+import { paramsKey, sameParams, type Params } from '../../core/params.ts';
 import { RESOURCE_UNITS, ZERO_PROGRESS, type Progress, type ResourceUnit } from '../../core/resource.ts';
 import { endsBefore, type SegmentEnd } from '../../core/target.ts';
 import type { ReportHandler, SegmentResult, TrainRequest, TrainerSession } from '../../core/trainer.ts';
@@ -28,9 +28,12 @@ export const tabularTrainer = defineTrainer<TabularOptions>({
   },
   create(options, env) {
     let table: TabularFile;
+    /** Configurations by their exact params, so opening a trial is not a scan of the whole table. */
+    let byKey: Map<string, TabularFile['configs'][number]>;
     return {
       async prepare() {
         table = loadTabularFile(options.file, env.baseDir, 'trainer.file');
+        byKey = new Map(table.configs.map((c) => [paramsKey(c.params), c]));
         const maxResource: Partial<Record<ResourceUnit, number>> = {};
         for (const unit of RESOURCE_UNITS) {
           maxResource[unit] = Math.max(...table.configs.flatMap((c) => c.curves.map((curve) => curve[curve.length - 1][unit])));
@@ -44,7 +47,8 @@ export const tabularTrainer = defineTrainer<TabularOptions>({
         };
       },
       async open({ params, seed }) {
-        const config = table.configs.find((c) => sameParams(c.params, params));
+        // Params computed by a rule (a scaled learning rate) may differ by float noise: then scan.
+        const config = byKey.get(paramsKey(params)) ?? table.configs.find((c) => sameParams(c.params, params));
         if (!config) throw new Error(`no configuration in ${options.file} has params ${JSON.stringify(params)}`);
         return new CurveSession(config.curves[seed % config.curves.length], params);
       },

@@ -1,19 +1,22 @@
 /**
- * Which TensorFlow.js backend trains: the fastest one that loads (tfjs-node-gpu, tfjs-node, wasm,
- * cpu), or the one the config names. The choice is a small function of loaders, so the rule is
- * tested without the optional native packages; the real loaders live below it.
+ * Which TensorFlow.js backend trains: the fastest one that loads (tfjs-node-gpu, tfjs-node, webgpu
+ * on a hardware adapter, wasm, cpu), or the one the config names. The choice is a small function
+ * of loaders, so the rule is tested without the optional packages; the real loaders live below it.
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { BatchtuneError, errorMessage } from '../../../core/errors.ts';
 import type { BackendName, BackendRequest } from './options.ts';
+import { importOptional } from './optional-import.ts';
 import { installWasmKernels } from './wasm-kernels.ts';
+import { holdWebGpu, loadWebGpu, releaseWebGpu } from './webgpu.ts';
 
 /** Tries to make one backend the active one; throws an Error whose message says why it cannot. */
 export interface BackendLoader {
   name: BackendName;
-  load(): Promise<void>;
+  /** `request` says whether it was named or tried by auto (webgpu accepts a software adapter only when named). */
+  load(request: BackendRequest): Promise<void>;
 }
 
 export interface BackendChoice {
@@ -31,7 +34,7 @@ export async function chooseBackend(request: BackendRequest, loaders: readonly B
   const notes: string[] = [];
   for (const loader of candidates) {
     try {
-      await loader.load();
+      await loader.load(request);
       notes.push(`${loader.name}: ${request === 'auto' ? 'loaded' : 'requested'}`);
       return { backend: loader.name, reason: notes.join('; ') };
     } catch (error) {
@@ -43,34 +46,18 @@ export async function chooseBackend(request: BackendRequest, loaders: readonly B
 }
 
 function packageOf(name: BackendName): string {
+  if (name === 'webgpu') return 'webgpu and @tensorflow/tfjs-backend-webgpu (optional dependencies)';
   return name === 'cpu' ? '@tensorflow/tfjs' : name === 'wasm' ? '@tensorflow/tfjs-backend-wasm' : `@tensorflow/${name}`;
 }
 
 /** The tf backend name each of ours registers under. */
-const TF_NAME: Record<BackendName, string> = { 'tfjs-node-gpu': 'tensorflow', 'tfjs-node': 'tensorflow', wasm: 'wasm', cpu: 'cpu' };
+const TF_NAME: Record<BackendName, string> = { 'tfjs-node-gpu': 'tensorflow', 'tfjs-node': 'tensorflow', webgpu: 'webgpu', wasm: 'wasm', cpu: 'cpu' };
 
 async function activate(tfName: string): Promise<void> {
   if (tf.getBackend() === tfName) return;
   if (!tf.findBackendFactory(tfName)) throw new Error(`backend "${tfName}" is not registered with this @tensorflow/tfjs`);
   if (!(await tf.setBackend(tfName))) throw new Error(`backend "${tfName}" failed to initialise`);
   await tf.ready();
-}
-
-/** An optional package: "not installed" when it is absent, the loader's own message when it breaks. */
-async function importOptional(name: string): Promise<void> {
-  try {
-    await import(name);
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && errorMessage(error).includes(name)) {
-      throw new Error('not installed');
-    }
-    throw new Error(`failed to load (${firstLine(errorMessage(error))})`);
-  }
-}
-
-function firstLine(text: string): string {
-  return text.split('\n')[0].slice(0, 200);
 }
 
 /** The wasm binaries' folder inside the installed package (Node cannot fetch them from a CDN). */
@@ -95,6 +82,13 @@ export const realLoaders: readonly BackendLoader[] = [
     },
   },
   {
+    name: 'webgpu',
+    load: async (request) => {
+      await loadWebGpu(request === 'webgpu');
+      await activate(TF_NAME.webgpu);
+    },
+  },
+  {
     name: 'wasm',
     load: async () => {
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
@@ -107,6 +101,8 @@ export const realLoaders: readonly BackendLoader[] = [
 ];
 
 const chosen = new Map<BackendRequest, Promise<BackendChoice>>();
+/** The choices made so far, to forget those that a release undoes. */
+const settled = new Map<BackendRequest, BackendChoice>();
 
 /**
  * Makes the requested backend active, once per process and request; later calls reuse the choice
@@ -120,6 +116,25 @@ export async function ensureBackend(request: BackendRequest, loaders: readonly B
     pending.catch(() => chosen.delete(request));
   }
   const choice = await pending;
+  settled.set(request, choice);
   await activate(TF_NAME[choice.backend]);
   return choice;
+}
+
+/** A trainer holds the backend it prepared on until it closes (only WebGPU needs releasing). */
+export function holdBackend(choice: BackendChoice): void {
+  if (choice.backend === 'webgpu') holdWebGpu();
+}
+
+/**
+ * A trainer is done with its backend. WebGPU is freed once its last holder closes (Dawn would
+ * keep the process alive), and the choice is forgotten, so the next trainer loads it again.
+ */
+export function releaseBackend(choice: BackendChoice | undefined): void {
+  if (choice?.backend !== 'webgpu' || !releaseWebGpu()) return;
+  for (const [request, made] of settled) {
+    if (made.backend !== 'webgpu') continue;
+    settled.delete(request);
+    chosen.delete(request);
+  }
 }

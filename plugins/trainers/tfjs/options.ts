@@ -5,8 +5,9 @@
 import type { OptionsSchema } from '../../../core/plugin.ts';
 
 export type BackendRequest = 'auto' | BackendName;
-export type BackendName = 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu';
-export const BACKEND_NAMES: readonly BackendName[] = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];
+export type BackendName = 'tfjs-node-gpu' | 'tfjs-node' | 'webgpu' | 'wasm' | 'cpu';
+/** In the order `auto` tries them: fastest first. */
+export const BACKEND_NAMES: readonly BackendName[] = ['tfjs-node-gpu', 'tfjs-node', 'webgpu', 'wasm', 'cpu'];
 
 export type Task = 'classification' | 'regression';
 
@@ -180,7 +181,7 @@ export const optionsSchema: OptionsSchema = {
     backend: {
       enum: ['auto', ...BACKEND_NAMES],
       default: 'auto',
-      description: 'auto: the fastest that loads (tfjs-node-gpu, tfjs-node, wasm, cpu); or name one.',
+      description: 'auto: the fastest that loads (tfjs-node-gpu, tfjs-node, webgpu on a hardware adapter, wasm, cpu); or name one. webgpu needs the optional packages webgpu and @tensorflow/tfjs-backend-webgpu.',
     },
     task: {
       enum: ['classification', 'regression'],

@@ -5,11 +5,12 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TrainerContext } from '../../../core/plugin.ts';
 import type { Trainer, TrainerDescription, TrialHandle } from '../../../core/trainer.ts';
-import { ensureBackend, type BackendChoice } from './backend.ts';
+import { ensureBackend, holdBackend, releaseBackend, type BackendChoice } from './backend.ts';
 import { loadDataset, type Dataset } from './data/dataset.ts';
 import { buildModel, parameterCount, type ModelContext } from './model.ts';
 import { createOptimizer } from './optimizer.ts';
 import { installWasmKernels } from './wasm-kernels.ts';
+import { webGpuAdapter } from './webgpu.ts';
 import type { TfjsOptions } from './options.ts';
 import { assertRuntimeUsable, TfjsSession } from './session.ts';
 
@@ -63,13 +64,17 @@ export class TfjsTrainer implements Trainer {
   close(): void {
     this.data = undefined;
     this.prepared = undefined;
+    releaseBackend(this.backend);
+    this.backend = undefined;
   }
 
   private async load(): Promise<TrainerDescription> {
     this.backend = await ensureBackend(this.options.backend);
-    const data = await loadDataset(this.options.data, this.options.task, this.context.baseDir, this.context.seed);
-    this.data = data;
+    holdBackend(this.backend);
     try {
+      // Inside the try: a failure closes the trainer, which releases the backend (WebGPU would keep the process alive).
+      const data = await loadDataset(this.options.data, this.options.task, this.context.baseDir, this.context.seed);
+      this.data = data;
       // Build one model up front: a broken model config fails here, before any trial starts.
       const probe = await buildModel(this.options.model, { batchSize: 1, learningRate: 0 }, this.modelContext(data, 0), this.context.baseDir);
       const parameters = parameterCount(probe.model);
@@ -114,6 +119,7 @@ export class TfjsTrainer implements Trainer {
 }
 
 function backendDetails(choice: BackendChoice): Record<string, unknown> {
+  if (choice.backend === 'webgpu') return { webgpuAdapter: webGpuAdapter() };
   if (choice.backend !== 'wasm') return {};
   return {
     wasmSimd: tf.env().getBool('WASM_HAS_SIMD_SUPPORT'),

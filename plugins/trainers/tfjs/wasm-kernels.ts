@@ -1,32 +1,16 @@
 /**
  * Two fixes that make the wasm backend able and fast to train, installed once when it is chosen.
  *
- * 1. A faster matrix product. The wasm BatchMatMul runs its fast path only without transposes;
- *    with `transposeA` or `transposeB` (every backward pass of a dense layer: dW = xᵀ·dy,
- *    dx = dy·Wᵀ) it is 10-15× slower than transposing the operand first and multiplying plainly.
- *    The wrapper does that. Results change by float rounding only, and every trainer in the
- *    process gets faster, `model.fit` included.
+ * 1. A faster matrix product (wasm-matmul.ts): explicit transposes, and the operand XNNPACK packs
+ *    chosen per shape. Every trainer in the process gets faster, `model.fit` included.
  * 2. Gradient kernels wasm lacks, so any layers model trains: a conv net's filter gradient
  *    (Conv2DBackpropFilter) by a direct loop over the batch (~50× faster than the cpu backend's,
  *    which indexes element by element), the others by the cpu backend's implementation on copies
  *    of the inputs.
  */
 import * as tf from '@tensorflow/tfjs';
-
-interface TensorInfo {
-  dataId: object;
-  shape: number[];
-  dtype: tf.DataType;
-}
-
-interface KernelBackend {
-  write(values: tf.TypedArray, shape: number[], dtype: tf.DataType): object;
-  readSync(dataId: object): tf.TypedArray;
-  disposeData(dataId: object, force?: boolean): unknown;
-}
-
-type KernelArgs = { inputs: Record<string, TensorInfo>; backend: KernelBackend; attrs: Record<string, unknown> };
-type KernelFunc = (args: KernelArgs) => TensorInfo | TensorInfo[];
+import type { KernelBackend, KernelFunc, TensorInfo } from './wasm-kernel-types.ts';
+import { installFusedMatMul, installMatMul } from './wasm-matmul.ts';
 
 /** Float kernels registered for cpu but not wasm in tfjs 4.22 that training can need. */
 export const BRIDGED_KERNELS = [
@@ -43,37 +27,11 @@ let installed: string[] | undefined;
 export function installWasmKernels(): string[] {
   if (installed) return installed;
   installed = [];
-  if (installMatMul()) installed.push('BatchMatMul: explicit transposes');
+  if (installMatMul()) installed.push('BatchMatMul: explicit transposes, packing measured per shape');
+  if (installFusedMatMul()) installed.push('_FusedMatMul: unfused where the batch is narrower than the layer');
   if (installConvFilterGradient()) installed.push('Conv2DBackpropFilter: js');
   for (const name of BRIDGED_KERNELS) if (bridgeToCpu(name)) installed.push(`${name}: cpu`);
   return installed;
-}
-
-function installMatMul(): boolean {
-  const matMul = tf.getKernel('BatchMatMul', 'wasm');
-  const transpose = tf.getKernel('Transpose', 'wasm');
-  if (!matMul || !transpose) return false;
-  const plain = matMul.kernelFunc as unknown as (args: KernelArgs) => TensorInfo;
-  const transposeFunc = transpose.kernelFunc as unknown as (args: KernelArgs) => TensorInfo;
-  const swapLast = (x: TensorInfo, backend: KernelBackend) => {
-    const rank = x.shape.length;
-    const perm = [...Array.from({ length: rank - 2 }, (_, i) => i), rank - 1, rank - 2];
-    return transposeFunc({ inputs: { x }, backend, attrs: { perm } });
-  };
-  const wrapped: KernelFunc = ({ inputs, backend, attrs }) => {
-    if (!attrs.transposeA && !attrs.transposeB) return plain({ inputs, backend, attrs });
-    const a = attrs.transposeA ? swapLast(inputs.a, backend) : inputs.a;
-    const b = attrs.transposeB ? swapLast(inputs.b, backend) : inputs.b;
-    try {
-      return plain({ inputs: { a, b }, backend, attrs: { ...attrs, transposeA: false, transposeB: false } });
-    } finally {
-      if (a !== inputs.a) backend.disposeData(a.dataId);
-      if (b !== inputs.b) backend.disposeData(b.dataId);
-    }
-  };
-  tf.unregisterKernel('BatchMatMul', 'wasm');
-  tf.registerKernel({ ...matMul, kernelFunc: wrapped as unknown as tf.KernelFunc });
-  return true;
 }
 
 /**

@@ -30,7 +30,7 @@ describe('wasm kernels', () => {
 
   it('are installed once, listed for the summary', () => {
     const installed = installWasmKernels();
-    expect(installed).toEqual(expect.arrayContaining(['BatchMatMul: explicit transposes', 'Conv2DBackpropFilter: js']));
+    expect(installed).toEqual(expect.arrayContaining(['BatchMatMul: explicit transposes, packing measured per shape', 'Conv2DBackpropFilter: js']));
     expect(installWasmKernels()).toBe(installed);
   });
 

@@ -1,0 +1,17 @@
+/** The slice of tfjs's kernel interface that the wasm kernel replacements use (tfjs does not export it). */
+import type * as tf from '@tensorflow/tfjs';
+
+export interface TensorInfo {
+  dataId: object;
+  shape: number[];
+  dtype: tf.DataType;
+}
+
+export interface KernelBackend {
+  write(values: tf.TypedArray, shape: number[], dtype: tf.DataType): object;
+  readSync(dataId: object): tf.TypedArray;
+  disposeData(dataId: object, force?: boolean): unknown;
+}
+
+export type KernelArgs = { inputs: Record<string, TensorInfo>; backend: KernelBackend; attrs: Record<string, unknown> };
+export type KernelFunc = (args: KernelArgs) => TensorInfo | TensorInfo[];
