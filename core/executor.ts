@@ -1,5 +1,5 @@
 import type { PluginRef } from './config.ts';
-import type { ReportHandler, SegmentResult, TrainRequest, Trainer, TrialHandle } from './trainer.ts';
+import type { ReportHandler, SegmentResult, TrainerDescription, TrainRequest, Trainer, TrialHandle } from './trainer.ts';
 
 /** One training segment of one trial, as the engine hands it to an executor. */
 export interface SegmentJob {
@@ -59,6 +59,12 @@ export interface Executor {
    */
   readonly sequential: boolean;
   run(job: SegmentJob, handlers: SegmentHandlers): Promise<SegmentRun>;
+  /**
+   * Prepares the trainer where trials will train and returns what it declared, so the search process
+   * need not load the trainer's runtime and data itself (a pool's workers). Without it, the search process
+   * prepares its own instance.
+   */
+  describe?(): Promise<TrainerDescription>;
   /** The trial has ended: free its session wherever it lives. */
   release(trialId: number): Promise<void>;
   /** Frees every session and worker. */

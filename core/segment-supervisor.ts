@@ -196,8 +196,9 @@ export class SegmentSupervisor {
   }
 
   /**
-   * What the segment may spend, in the budget's unit, for its reservation: the way to its target plus
-   * one step, since it may end on the step just past the target. Unknown (no cap) for time.
+   * What the segment may spend, in the budget's unit, for its reservation: the way to its target, plus
+   * one step when whole steps do not land on it (it may then end on the step just past the target).
+   * Unknown (no cap) for time.
    */
   private need(trial: TrialRecord, target: number): number {
     const { ledger } = this.setup;
@@ -205,8 +206,9 @@ export class SegmentSupervisor {
     if (ledger.unit === 'trials' || ledger.unit === 'seconds' || unit === 'seconds') return Infinity;
     const left = Math.max(0, target - trial.progress[unit]);
     const batch = trial.batchSize;
-    if (ledger.unit === 'examples') return unit === 'examples' ? left + batch : (left + 1) * batch;
-    return unit === 'steps' ? left + 1 : Math.ceil(left / batch) + 1;
+    if (unit === 'steps') return ledger.unit === 'steps' ? left : left * batch;
+    const steps = Math.ceil(left / batch);
+    return ledger.unit === 'examples' ? steps * batch : steps;
   }
 
   private charge(trial: TrialRecord, progress: Progress): void {

@@ -71,9 +71,15 @@ export async function prepareStudyTrainer(
   config: ResolvedConfig,
   registry: PluginRegistry,
   baseDir: string,
+  use: {
+    /** The trainer instance to prepare; a new one by default. */
+    trainer?: { name: string; instance: Trainer };
+    /** Where to prepare it: here by default; an executor whose workers train may prepare it there instead. */
+    prepare?: () => Promise<TrainerDescription>;
+  } = {},
 ): Promise<{ trainer: { name: string; instance: Trainer }; description: TrainerDescription; space: SearchSpace }> {
-  const trainer = createTrainer(config, registry, baseDir);
-  const description = await callPlugin(trainer.name, 'prepare', () => trainer.instance.prepare(), config.timeouts.prepareSeconds);
+  const trainer = use.trainer ?? createTrainer(config, registry, baseDir);
+  const description = await callPlugin(trainer.name, 'prepare', use.prepare ?? (() => trainer.instance.prepare()), config.timeouts.prepareSeconds);
   const spaceConfig = config.space ?? description.space;
   if (!spaceConfig) {
     await trainer.instance.close?.();
@@ -85,9 +91,7 @@ export async function prepareStudyTrainer(
 export async function buildStudy(config: ResolvedConfig, options: StudyOptions & { checkpointDir?: string }): Promise<BuiltStudy> {
   const { registry } = options;
   const baseDir = options.baseDir ?? process.cwd();
-  const { trainer: prepared, description, space } = await prepareStudyTrainer(config, registry, baseDir);
-  const { name: trainerName, instance: trainer } = prepared;
-
+  const local = createTrainer(config, registry, baseDir);
   const executorDef = registry.get('executor', config.executor.type, 'executor.type');
   const executor = await callPlugin(executorDef.name, 'create', () =>
     executorDef.create(config.executor, {
@@ -95,10 +99,20 @@ export async function buildStudy(config: ResolvedConfig, options: StudyOptions &
       plugins: config.plugins,
       baseDir,
       seed: config.seed,
-      localTrainer: { name: trainerName, instance: trainer },
+      localTrainer: local,
       ...(options.checkpointDir ? { checkpointDir: options.checkpointDir } : {}),
     }),
   );
+  let prepared: Awaited<ReturnType<typeof prepareStudyTrainer>>;
+  try {
+    prepared = await prepareStudyTrainer(config, registry, baseDir, { trainer: local, ...(executor.describe ? { prepare: () => executor.describe!() } : {}) });
+  } catch (error) {
+    await executor.close();
+    throw error;
+  }
+  const { description, space } = prepared;
+  const trainer = local.instance;
+  const trainerName = local.name;
   const concurrency = config.concurrency ?? executor.slots;
 
   const objective = resolveObjective(config, description, trainerName);

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism, hostname } from 'node:os';
 import { join } from 'node:path';
-import { BatchtuneError, defineExecutor, type Executor, type ExecutorContext, type SegmentHandlers, type SegmentJob, type SegmentRun } from '../../../core/index.ts';
+import { BatchtuneError, defineExecutor, type Executor, type ExecutorContext, type SegmentHandlers, type SegmentJob, type SegmentRun, type TrainerDescription } from '../../../core/index.ts';
 import { WorkerHandle, type Assignment } from './worker-handle.ts';
 
 export interface PoolOptions {
@@ -48,6 +48,14 @@ class PoolExecutor implements Executor {
 
   get slots(): number {
     return this.options.workers;
+  }
+
+  /** Starts every worker now; the first to prepare its trainer says what the trainer declared. */
+  async describe(): Promise<TrainerDescription> {
+    this.startWorkers();
+    const starts = this.workers.map((w) => w.start());
+    for (const start of starts) start.catch(() => {});
+    return Promise.any(starts).catch((error: AggregateError) => Promise.reject(error.errors[0]));
   }
 
   run(job: SegmentJob, handlers: SegmentHandlers): Promise<SegmentRun> {

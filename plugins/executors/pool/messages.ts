@@ -1,4 +1,4 @@
-import type { PluginRef, Report, ReportVerdict, SegmentJob, SegmentResult } from '../../../core/index.ts';
+import type { PluginRef, Report, ReportVerdict, SegmentJob, SegmentResult, TrainerDescription } from '../../../core/index.ts';
 
 /** What a pool worker needs to build the study's trainer in its own process. */
 export interface WorkerInit {
@@ -30,7 +30,7 @@ export type ToWorker =
 
 /** Worker → search process. */
 export type FromWorker =
-  | { t: 'ready' }
+  | { t: 'ready'; description: TrainerDescription }
   | { t: 'initFailed'; error: WireError }
   | { t: 'beat' }
   | { t: 'report'; id: number; seq: number; report: Report }

@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { ReportVerdict, SegmentJob, SegmentResult, Report } from '../../../core/index.ts';
+import type { ReportVerdict, SegmentJob, SegmentResult, Report, TrainerDescription } from '../../../core/index.ts';
 import type { FromWorker, ToWorker, WorkerInit } from './messages.ts';
 import { fromWire } from './wire-error.ts';
 
@@ -26,7 +26,7 @@ export interface Assignment {
 export class WorkerHandle {
   readonly name: string;
   private child?: ChildProcess;
-  private ready?: Promise<void>;
+  private ready?: Promise<TrainerDescription>;
   private lastBeat = Date.now();
   private isReady = false;
   assignment?: Assignment;
@@ -58,8 +58,9 @@ export class WorkerHandle {
     return this.isReady ? seconds : Math.max(0, seconds - STARTUP_SECONDS);
   }
 
-  start(): Promise<void> {
-    this.ready ??= new Promise<void>((resolve, reject) => {
+  /** Starts the worker (once); resolves with what its trainer declared when it prepared. */
+  start(): Promise<TrainerDescription> {
+    this.ready ??= new Promise<TrainerDescription>((resolve, reject) => {
       const typescript = WORKER_ENTRY.pathname.endsWith('.ts');
       const child = fork(fileURLToPath(WORKER_ENTRY), [], {
         execArgv: typescript ? ['--import', 'tsx'] : [],
@@ -71,7 +72,7 @@ export class WorkerHandle {
         this.lastBeat = Date.now();
         if (message.t === 'ready') {
           this.isReady = true;
-          resolve();
+          resolve(message.description);
         }
         else if (message.t === 'initFailed') reject(fromWire(message.error));
         else this.receive(message);

@@ -25,9 +25,9 @@ async function handle(message: ToWorker): Promise<void> {
         const registry = createRegistry();
         await loadPlugins(init.plugins, registry, init.baseDir);
         const trainer = createTrainer({ trainer: init.trainer, seed: init.seed }, registry, init.baseDir);
-        await trainer.instance.prepare();
+        const description = await trainer.instance.prepare();
         host = new TrialHost(trainer, init.checkpointDir);
-        send({ t: 'ready' });
+        send({ t: 'ready', description });
       } catch (error) {
         send({ t: 'initFailed', error: toWire(error) });
       }
