@@ -241,7 +241,7 @@ export class SegmentSupervisor {
     const snapshot = trial.snapshot();
     for (const { name, instance } of this.setup.callbacks) {
       try {
-        const verdict = await callPlugin(name, 'onReport', () => instance.onReport(report, snapshot), this.setup.timeouts.hookSeconds);
+        const verdict = await callPlugin(name, 'onReport', () => instance.onReport?.(report, snapshot), this.setup.timeouts.hookSeconds);
         if (verdict && verdict.stop) return `${name}: ${verdict.reason}`;
       } catch (error) {
         this.setup.reportPluginError(error, trial.trialId);
