@@ -48,7 +48,7 @@ export function splitRows(rows: number, want: { train?: number; validation?: num
   const train = want.train ?? rows - validation - extra;
   if (train < 1 || validation < 1 || train + validation + extra > rows) {
     const parts = [`train (${train})`, `validation (${validation})`, ...(extra ? [`test (${extra})`] : [])];
-    throw dataError(`${DATA_FIELD}: ${parts.join(' + ')} need ${train + validation + extra} examples but ${source} has ${rows}`);
+    throw dataError(`${DATA_FIELD}: ${parts.join(' + ')} need ${train + validation + extra} examples but ${source} has ${rows}; lower ${DATA_FIELD}.train or .validation`);
   }
   const order = new Int32Array(rows);
   for (let i = 0; i < rows; i++) order[i] = i;
