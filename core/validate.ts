@@ -52,6 +52,8 @@ export function formatAjvErrors(errors: ErrorObject[], prefix: string): Batchtun
       return configError(path, `must be ${params.comparison} ${params.limit}`, error.data);
     case 'type':
       return configError(path, `must be ${[params.type].flat().join(' or ')}`, error.data);
+    case 'minLength':
+      return configError(path, params.limit === 1 ? 'must not be empty' : `must be at least ${params.limit} characters`, error.data);
     case 'minItems':
     case 'maxItems': {
       const parent = error.parentSchema as { minItems?: number; maxItems?: number } | undefined;
