@@ -172,7 +172,7 @@ export function corpus(): CorpusCase[] {
     csvCase('a negative class label', 'a,b,y\n1,2,0\n3,1,-1\n', 'tfjs failed in prepare: trainer.data: row 2 of data.csv has label -1; classification needs integer classes 0, 1, 2, ...'),
     csvCase('a single class', csvRows(20).replace(/,1\n/g, ',0\n'), 'tfjs failed in prepare: trainer.data: data.csv has a single class (0); classification needs at least two'),
     csvCase('train + validation larger than the data', csvRows(40), 'tfjs failed in prepare: trainer.data: train (90) + validation (20) need 110 examples but data.csv has 40; lower trainer.data.train or .validation', { train: 90, validation: 20 }),
-    csvCase('validation alone larger than the data', csvRows(40), 'tfjs failed in prepare: trainer.data: train (-10) + validation (50) need 40 examples but data.csv has 40; lower trainer.data.train or .validation', { validation: 50 }),
+    csvCase('validation alone larger than the data', csvRows(40), 'tfjs failed in prepare: trainer.data: validation (50) leaves no examples to train on: data.csv has 40; lower trainer.data.validation', { validation: 50 }),
     csvCase('a bad row, through run', 'a,b,y\n1,2,0\n3,1\n', 'tfjs failed in prepare: trainer.data.path: data.csv line 3 has 2 cells but the header has 3; give every row one cell per column (a, b, y)', {}, ['run', '{config}', '--journal', '{dir}/run.jsonl']),
     csvCase('a split larger than the data, through run', csvRows(40), 'tfjs failed in prepare: trainer.data: train (90) + validation (20) need 110 examples but data.csv has 40; lower trainer.data.train or .validation', { train: 90, validation: 20 }, ['run', '{config}', '--journal', '{dir}/run.jsonl']),
   );

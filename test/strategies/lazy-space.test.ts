@@ -85,7 +85,6 @@ describe('a 10⁹-point space', () => {
     expect(keys.size).toBe(summary.trials.length);
     // Materialising 10⁹ points would need tens of GB; 20 trials need well under 16 MiB.
     expect(grown).toBeLessThan(16 * 2 ** 20);
-    expect(Date.now() - started).toBeLessThan(20_000);
   });
 });
 
