@@ -69,7 +69,7 @@ describe('config validation', () => {
     (table.configs[1].curves[0][2] as any).examples = 'many';
     writeTabular(dir, table, 'bad.json');
     const error = await errorOf({ ...base, trainer: { type: 'tabular', file: 'bad.json' } });
-    expect(error).toBe(`trainer.file: ${join(dir, 'bad.json')}: configs[1].curves[0][2].examples: must be number (got "many") (got "bad.json")`);
+    expect(error).toBe('trainer.file: bad.json: configs[1].curves[0][2].examples: must be number (got "many")');
   });
 
   test('the published JSON Schema is up to date with the registered plugins', () => {
