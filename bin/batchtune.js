@@ -4,4 +4,5 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { main } = await import('./cli.ts');
-process.exitCode = await main(process.argv.slice(2));
+const { runToExit } = await import('./last-resort.ts');
+runToExit(() => main(process.argv.slice(2)));

@@ -1,4 +1,5 @@
 import { BatchtuneError, errorMessage } from '../core/index.ts';
+import { exitCodeFor, EXIT, isBrokenPipe } from './exit-codes.ts';
 import { run, usage as runUsage } from './commands/run.ts';
 import { record, usage as recordUsage } from './commands/record.ts';
 import { report, usage as reportUsage } from './commands/report.ts';
@@ -31,7 +32,7 @@ function help(): string {
   return `batchtune: find the best batch size under a compute budget\n\n${lines.join('\n')}\n`;
 }
 
-/** Runs the CLI. Exit codes: 0 success, 1 the search or a command failed, 2 bad input. */
+/** Runs the CLI. Exit codes (bin/exit-codes.ts): 0 success, 1 the search or a command failed, 2 bad input. */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
@@ -46,11 +47,10 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await command.run(args);
   } catch (error) {
-    if (error instanceof BatchtuneError) {
-      process.stderr.write(`batchtune: ${error.message}\n`);
-      return error.code === 'CONFIG_INVALID' || error.code === 'UNKNOWN_PLUGIN' || error.code === 'USAGE' || error.code === 'PLUGIN_LOAD_FAILED' ? 2 : 1;
-    }
-    process.stderr.write(`batchtune: ${errorMessage(error)}\n`);
-    return 1;
+    // The reader of our output went away (`| head -1`): nothing is wrong, and nobody is left to tell.
+    if (isBrokenPipe(error)) return EXIT.ok;
+    const message = error instanceof BatchtuneError ? error.message : errorMessage(error);
+    process.stderr.write(`batchtune: ${message.split('\n')[0]}\n`);
+    return exitCodeFor(error);
   }
 }

@@ -100,7 +100,71 @@ export class SearchSpace {
     return Object.values(this.config.params ?? {}).every((s) => 'choice' in s || 'int' in s);
   }
 
-  /** Every configuration, in a stable order (batch size, then learning rate, then extras). */
+  /**
+   * The grid as a mixed-radix number: the first digit picks a (batch size, learning rate) pair
+   * (or a listed config), each later digit a value of one extra parameter, the last varying fastest.
+   * Nothing is materialised, so a space of 10⁹ points costs as much as one of ten.
+   */
+  radices(): number[] {
+    if (this.config.configs) return [this.config.configs.length];
+    const base = this.batchSizes.reduce((n, b) => n + this.learningRatesFor(b).length, 0);
+    return [base, ...Object.entries(this.config.params ?? {}).map(([name, spec]) => valueCount(name, spec))];
+  }
+
+  /** How many configurations a grid holds (Infinity for a continuous space; beyond 2⁵³ only approximate). */
+  get size(): number {
+    return this.finite ? this.radices().reduce((a, b) => a * b, 1) : Infinity;
+  }
+
+  /** The configuration at mixed-radix digits (one per entry of `radices()`). */
+  pointAt(digits: readonly number[]): Params {
+    if (this.config.configs) return { ...this.config.configs[digits[0]] };
+    let rest = digits[0];
+    let params: Params | undefined;
+    for (const batchSize of this.batchSizes) {
+      const rates = this.learningRatesFor(batchSize);
+      if (rest < rates.length) {
+        params = { batchSize, learningRate: rates[rest] };
+        break;
+      }
+      rest -= rates.length;
+    }
+    if (!params) throw new RangeError(`grid digit ${digits[0]} is out of range`);
+    Object.entries(this.config.params ?? {}).forEach(([name, spec], i) => {
+      params![name] = valueAt(spec, digits[i + 1]);
+    });
+    return params;
+  }
+
+  /** Every configuration, lazily, in the order of `grid()`. */
+  *points(): Generator<Params> {
+    const radices = this.radices();
+    if (radices.some((r) => r === 0)) return;
+    const digits = radices.map(() => 0);
+    for (;;) {
+      yield this.pointAt(digits);
+      let d = digits.length - 1;
+      while (d >= 0 && ++digits[d] === radices[d]) digits[d--] = 0;
+      if (d < 0) return;
+    }
+  }
+
+  /** The first configuration of the grid with this batch size (its first learning rate, every extra at its first value). */
+  firstWith(batchSize: number): Params | undefined {
+    if (this.config.configs) {
+      const found = this.config.configs.find((c) => c.batchSize === batchSize);
+      return found && { ...found };
+    }
+    if (!this.batchSizes.includes(batchSize)) return undefined;
+    const digits = this.radices().map(() => 0);
+    for (const b of this.batchSizes) {
+      if (b === batchSize) break;
+      digits[0] += this.learningRatesFor(b).length;
+    }
+    return this.pointAt(digits);
+  }
+
+  /** Every configuration, in a stable order (batch size, then learning rate, then extras). Materialises: small spaces only. */
   grid(): Params[] {
     if (this.config.configs) return this.config.configs.map((c) => ({ ...c }));
     const extras = Object.entries(this.config.params ?? {});
@@ -146,6 +210,18 @@ function enumerate(name: string, spec: ParamSpec): ParamValue[] {
     return values;
   }
   throw configError(`space.params.${name}`, 'a grid needs a finite domain (choice or int), not a continuous one', spec);
+}
+
+function valueCount(name: string, spec: ParamSpec): number {
+  if ('choice' in spec) return spec.choice.length;
+  if ('int' in spec) return Math.floor((spec.int[1] - spec.int[0]) / (spec.step ?? 1)) + 1;
+  throw configError(`space.params.${name}`, 'a grid needs a finite domain (choice or int), not a continuous one', spec);
+}
+
+function valueAt(spec: ParamSpec, digit: number): ParamValue {
+  if ('choice' in spec) return spec.choice[digit];
+  if ('int' in spec) return spec.int[0] + digit * (spec.step ?? 1);
+  throw new RangeError('a continuous parameter has no grid values');
 }
 
 function sampleParam(spec: ParamSpec, rng: Rng): ParamValue {

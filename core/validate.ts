@@ -21,11 +21,14 @@ export function toPath(prefix: string, instancePath: string): string {
 
 /** One line for the most specific ajv error: path, problem, value, what is allowed. */
 export function formatAjvErrors(errors: ErrorObject[], prefix: string): BatchtuneError {
-  // Prefer an unknown key (a typo), then the deepest error; branch summaries (anyOf) come last.
+  // An unknown key outside any fork is a plain typo: say so first.
+  const forks = errors.filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf');
+  const typo = errors.find((e) => e.keyword === 'additionalProperties' && !forks.some((f) => e.schemaPath.startsWith(`${f.schemaPath}/`)));
+  const fork = deepestFork(forks);
+  if (fork && !typo) return formatFork(fork, errors, prefix);
+  // Prefer an unknown key (a typo), then the deepest error.
   const ranked = [...errors].sort((a, b) => rank(b) - rank(a));
-  // When the value itself fits none of several forms, list the forms rather than one branch's complaint.
-  const summary = ranked.find((e) => (e.keyword === 'anyOf' || e.keyword === 'oneOf') && e.instancePath === ranked[0].instancePath);
-  const error = ranked[0].keyword === 'additionalProperties' || !summary ? ranked[0] : summary;
+  const error = ranked[0];
   const path = toPath(prefix, error.instancePath);
   const params = error.params as Record<string, any>;
   switch (error.keyword) {
@@ -49,12 +52,85 @@ export function formatAjvErrors(errors: ErrorObject[], prefix: string): Batchtun
       return configError(path, `must be ${params.comparison} ${params.limit}`, error.data);
     case 'type':
       return configError(path, `must be ${[params.type].flat().join(' or ')}`, error.data);
-    case 'anyOf':
-    case 'oneOf':
-      return configError(path, `does not match any allowed form: ${describeForms(error.schema as unknown[])}`, error.data);
+    case 'minLength':
+      return configError(path, params.limit === 1 ? 'must not be empty' : `must be at least ${params.limit} characters`, error.data);
+    case 'minItems':
+    case 'maxItems': {
+      const parent = error.parentSchema as { minItems?: number; maxItems?: number } | undefined;
+      const exact = parent?.minItems !== undefined && parent.minItems === parent.maxItems;
+      const bound = exact ? 'exactly' : error.keyword === 'minItems' ? 'at least' : 'at most';
+      return configError(path, `must list ${bound} ${params.limit} value${params.limit === 1 ? '' : 's'}`, error.data);
+    }
     default:
       return configError(path, error.message ?? 'is invalid', error.data);
   }
+}
+
+/** The deepest of the failed `oneOf`/`anyOf`s: its branches say which forms the value may take. */
+function deepestFork(forks: ErrorObject[]): ErrorObject | undefined {
+  let found: ErrorObject | undefined;
+  for (const error of forks) {
+    if (Array.isArray(error.schema)) {
+      if (!found || error.instancePath.split('/').length > found.instancePath.split('/').length) found = error;
+    }
+  }
+  return found;
+}
+
+/**
+ * A value that fits none of several forms. When the value picks a form (by its key, e.g.
+ * `{ "uniform": ... }`, or by its JSON type) the message names what is wrong inside that form;
+ * otherwise it lists the forms, e.g. `must be one of { "choice": [...] }, { "int": [lo, hi] }`.
+ */
+function formatFork(fork: ErrorObject, errors: ErrorObject[], prefix: string): BatchtuneError {
+  const branches = fork.schema as any[];
+  const data = fork.data;
+  const picked = pickBranch(branches, data);
+  if (picked >= 0) {
+    const inside = errors.filter((e) => e.schemaPath.startsWith(`${fork.schemaPath}/${picked}/`));
+    if (inside.length) return formatAjvErrors(inside, prefix);
+  }
+  const path = toPath(prefix, fork.instancePath);
+  const keys = branches.flatMap((b) => (b?.type === 'object' && Array.isArray(b.required) ? b.required : [])) as string[];
+  const unknown = isPlainObject(data) ? Object.keys(data).find((k) => !keys.includes(k)) : undefined;
+  const hint = unknown === undefined ? '' : didYouMean(unknown, keys);
+  return configError(path, `must be one of ${branches.map(describeForm).join(', ')}${hint}`, data);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function jsonType(value: unknown): string {
+  if (Array.isArray(value)) return 'array';
+  if (value === null) return 'null';
+  return typeof value === 'number' && Number.isInteger(value) ? 'integer' : typeof value;
+}
+
+/** The branch a value means: the object form whose required keys it has, else the only one of its type; -1 if none. */
+function pickBranch(branches: any[], data: unknown): number {
+  if (isPlainObject(data)) {
+    const keyed = branches.map((b, i) => [b, i] as const).filter(([b]) => Array.isArray(b?.required) && b.required.length > 0 && b.required.every((k: string) => k in data));
+    if (keyed.length === 1) return keyed[0][1];
+  }
+  const type = jsonType(data);
+  const typed = branches.map((b, i) => [b, i] as const).filter(([b]) => [b?.type].flat().some((t: string) => t === type || (t === 'number' && type === 'integer')));
+  return typed.length === 1 ? typed[0][1] : -1;
+}
+
+/** One form for a message: `{ "int": [lo, hi] }`, `{ "choice": [...] }`, `a number`, `a list`. */
+function describeForm(form: any): string {
+  if (form?.type === 'object' && Array.isArray(form.required) && form.required.length) {
+    const shapes = form.required.map((key: string) => {
+      const item = form.properties?.[key];
+      const shape = item?.type === 'array' ? (item.minItems === 2 && item.maxItems === 2 ? '[lo, hi]' : '[...]') : item?.type ?? 'value';
+      return `${JSON.stringify(key)}: ${shape}`;
+    });
+    return `{ ${shapes.join(', ')} }`;
+  }
+  if (form?.type === 'array') return 'a list';
+  if (form?.enum) return form.enum.map((v: unknown) => showValue(v)).join('|');
+  return form?.type ? `a ${[form.type].flat().join(' or ')}` : 'a value';
 }
 
 function rank(error: ErrorObject): number {
@@ -62,16 +138,6 @@ function rank(error: ErrorObject): number {
   if (error.keyword === 'additionalProperties') return 1000 + depth;
   if (error.keyword === 'anyOf' || error.keyword === 'oneOf') return depth * 10 - 5;
   return depth * 10;
-}
-
-function describeForms(forms: unknown[]): string {
-  return forms
-    .map((form: any) => {
-      if (form.type === 'object' && form.required) return `{ ${form.required.join(', ')} }`;
-      if (form.type === 'array') return 'a list';
-      return form.type ?? form.enum?.map((v: unknown) => showValue(v)).join('|') ?? 'value';
-    })
-    .join(' or ');
 }
 
 /** Checks a plugin's options against its schema, filling defaults. Returns the options with `type`. */

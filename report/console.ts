@@ -1,6 +1,7 @@
 import cliProgress from 'cli-progress';
 import { bestFinishedTrial, type Objective, type SearchEvents, type TrialView } from '../core/index.ts';
 import { formatNumber } from './format.ts';
+import { pluginWarningLine } from './warning.ts';
 
 function describeTrial(trial: TrialView): string {
   const params = Object.entries(trial.params)
@@ -49,7 +50,7 @@ export function attachConsoleReporter(events: SearchEvents, stream: NodeJS.Write
     const reason = trial.reason ? ` (${trial.reason})` : '';
     print(`${describeTrial(trial)} ${trial.state} at ${formatNumber(trial.resource)}: ${value}${reason}`);
   });
-  events.on('pluginError', (e) => print(`warning: ${e.plugin} failed in ${e.hook}${e.trialId !== undefined ? ` (trial ${e.trialId})` : ''}: ${e.message}`));
+  events.on('pluginError', (e) => print(pluginWarningLine(e)));
   events.on('searchEnd', ({ summary }) => {
     bar?.update(Math.min(summary.budget.spent, summary.budget.limit));
     bar?.stop();

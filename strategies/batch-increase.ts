@@ -109,7 +109,7 @@ export function resolveSchedules(options: BatchIncreaseOptions, context: Strateg
     throw configError('resource', 'strategy "batch-increase" needs resource "examples" (its milestones count examples)', context.resourceUnit);
   }
   const baseBatchSize = options.baseBatchSize ?? context.space.batchSizes[0];
-  const point = context.space.finite ? context.space.grid().find((p) => p.batchSize === baseBatchSize) : undefined;
+  const point = context.space.finite ? context.space.firstWith(baseBatchSize) : undefined;
   const learningRate = options.learningRate ?? point?.learningRate ?? context.space.learningRatesFor(baseBatchSize)[0];
   if (options.maxBatchSize !== undefined && options.maxBatchSize < baseBatchSize) {
     throw configError('strategy.maxBatchSize', `must be >= baseBatchSize ${baseBatchSize}`, options.maxBatchSize);

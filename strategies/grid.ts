@@ -16,11 +16,16 @@ export const gridStrategy = defineStrategy<GridOptions>({
   },
   create(options, context) {
     const maxResource = resolveMaxResource(options.maxResource, context);
-    const points: Params[] = context.space.grid();
-    let next = 0;
+    // Lazily: a budget of 20 trials over a 10⁹-point grid touches 20 points.
+    const points: Iterator<Params> = context.space.points();
+    let next = points.next();
     return {
       ask(state): Decision {
-        if (next < points.length) return { kind: 'start', params: points[next++], resource: maxResource, final: true };
+        if (!next.done) {
+          const params = next.value;
+          next = points.next();
+          return { kind: 'start', params, resource: maxResource, final: true };
+        }
         return state.running > 0 ? { kind: 'wait' } : { kind: 'done' };
       },
       tell() {},

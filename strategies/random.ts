@@ -1,4 +1,5 @@
-import { defineStrategy, resolveMaxResource, type Decision, type Params } from '../core/index.ts';
+import { defineStrategy, resolveMaxResource, type Decision } from '../core/index.ts';
+import { distinctDraws } from './distinct-draws.ts';
 
 export interface RandomOptions {
   maxResource?: number;
@@ -7,7 +8,7 @@ export interface RandomOptions {
 
 /**
  * Random configurations, each trained to `maxResource`, drawn with the strategy's seeded stream.
- * A finite space is drawn without replacement (a shuffled grid); a continuous one is sampled.
+ * A finite space is drawn without replacement (lazily when large); a continuous one is sampled.
  */
 export const randomStrategy = defineStrategy<RandomOptions>({
   name: 'random',
@@ -22,13 +23,13 @@ export const randomStrategy = defineStrategy<RandomOptions>({
   create(options, context) {
     const maxResource = resolveMaxResource(options.maxResource, context);
     const { space, rng } = context;
-    const pool: Params[] | undefined = space.finite ? rng.shuffle(space.grid()) : undefined;
-    const limit = Math.min(options.nTrials ?? Infinity, pool?.length ?? Infinity);
+    const draws = distinctDraws(space, rng);
+    const limit = Math.min(options.nTrials ?? Infinity, draws.size);
     let started = 0;
     return {
       ask(state): Decision {
         if (started < limit) {
-          const params = pool ? pool[started] : space.sample(rng);
+          const params = draws.next()!;
           started += 1;
           return { kind: 'start', params, resource: maxResource, final: true };
         }

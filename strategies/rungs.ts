@@ -16,6 +16,7 @@ import {
   type SegmentOutcome,
   type StrategyContext,
 } from '../core/index.ts';
+import { distinctDraws, type DistinctDraws } from './distinct-draws.ts';
 
 /** The options every multi-fidelity strategy takes. */
 export interface FidelityOptions {
@@ -81,16 +82,16 @@ export function floorLog(x: number, eta: number): number {
  * else fresh samples from the strategy's stream.
  */
 export class ConfigPool {
-  private readonly shuffled: Params[] | undefined;
+  private readonly draws: DistinctDraws;
   private drawn = 0;
 
-  constructor(private readonly context: StrategyContext) {
-    this.shuffled = context.space.finite ? context.rng.shuffle(context.space.grid()) : undefined;
+  constructor(context: StrategyContext) {
+    this.draws = distinctDraws(context.space, context.rng);
   }
 
   /** How many configurations the pool holds (Infinity for a continuous space). */
   get size(): number {
-    return this.shuffled?.length ?? Infinity;
+    return this.draws.size;
   }
 
   get remaining(): number {
@@ -98,11 +99,9 @@ export class ConfigPool {
   }
 
   next(): Params | undefined {
-    if (!this.shuffled) {
-      this.drawn += 1;
-      return this.context.space.sample(this.context.rng);
-    }
-    return this.drawn < this.shuffled.length ? this.shuffled[this.drawn++] : undefined;
+    const params = this.draws.next();
+    if (params) this.drawn += 1;
+    return params;
   }
 }
 

@@ -57,8 +57,8 @@ export async function prepareTrainer(
   // Validated as a run would (schema, options, file checks); the strategy is not built: it is not used here.
   const config = await resolveStudyConfig(withOptions, { registry, baseDir, seed });
   const { trainer: prepared, description, space } = await prepareStudyTrainer(config, registry, baseDir);
-  const points = space.finite ? space.grid() : [];
-  const first = points[0] ?? space.sample(createRng(config.seed, 'params'));
+  // Lazily: a huge space is never built whole.
+  const first = (space.finite ? space.points().next().value : undefined) ?? space.sample(createRng(config.seed, 'params'));
   return {
     config,
     name: prepared.name,
@@ -66,7 +66,7 @@ export async function prepareTrainer(
     description,
     space,
     paramsFor(batchSize) {
-      const point = points.find((p) => p.batchSize === batchSize);
+      const point = space.finite ? space.firstWith(batchSize) : undefined;
       if (point) return { ...point };
       return { ...first, batchSize, learningRate: space.learningRatesFor(batchSize)[0] };
     },

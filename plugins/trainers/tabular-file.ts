@@ -79,18 +79,20 @@ export function loadTabularFile(file: string, baseDir: string, path: string): Ta
   try {
     data = JSON.parse(readFileSync(full, 'utf8'));
   } catch (error) {
-    throw configError(path, `${full} is not valid JSON: ${(error as Error).message}`, file);
+    throw configError(path, `${file} is not valid JSON: ${(error as Error).message}`);
   }
   if (!validateFile(data)) {
     const inner = formatAjvErrors(validateFile.errors ?? [], '');
-    throw configError(path, `${full}: ${inner.message}`, file);
+    throw configError(path, `${file}: ${inner.message}`);
   }
   const table = data as unknown as TabularFile;
   for (const [i, config] of table.configs.entries()) {
     for (const [j, curve] of config.curves.entries()) {
       for (let k = 1; k < curve.length; k++) {
-        if (curve[k].examples < curve[k - 1].examples || curve[k].steps < curve[k - 1].steps || curve[k].seconds < curve[k - 1].seconds) {
-          throw configError(path, `${full}: configs[${i}].curves[${j}][${k}] goes backwards; points must be cumulative and in order`, file);
+        const unit = (['examples', 'steps', 'seconds'] as const).find((u) => curve[k][u] < curve[k - 1][u]);
+        if (unit) {
+          const at = `configs[${i}].curves[${j}][${k}].${unit}`;
+          throw configError(path, `${file}: ${at} goes backwards (${curve[k][unit]} after ${curve[k - 1][unit]}); points must be cumulative and in order`);
         }
       }
     }

@@ -1,9 +1,9 @@
+/**
+ * The suite-wide chaos table: each chaos case appends `{"area":...,"passed":...}` as one JSON line
+ * to the file named by BATCHTUNE_CHAOS_TALLY, when it is set; the table is summed from those lines.
+ */
 import { appendFileSync } from 'node:fs';
 
-/**
- * Records one chaos case (its area and whether batchtune handled it as documented) for the suite-wide
- * table that `npm run chaos` prints; a no-op unless BATCHTUNE_CHAOS_TALLY names a file.
- */
 export function tally(area: string, passed: boolean): void {
   const file = process.env.BATCHTUNE_CHAOS_TALLY;
   if (file) appendFileSync(file, `${JSON.stringify({ area, passed })}\n`);

@@ -12,7 +12,7 @@ import { batchOf, EpochSampler } from './batches.ts';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.ts';
 import type { Dataset } from './data/dataset.ts';
 import { EVAL_CHUNK, evaluateFitting } from './evaluate.ts';
-import { isOutOfMemory, isWasmAbort, releaseTape } from './memory.ts';
+import { backendDamaged, backendGeneration, isOutOfMemory, markBackendDamaged, releaseTape } from './memory.ts';
 import type { BuiltModel } from './model.ts';
 import type { TrialOptimizer } from './optimizer.ts';
 import { NoiseScaleEstimator } from '../../../analysis/noise-scale.ts';
@@ -30,12 +30,6 @@ export interface SessionSettings {
   noiseScale?: NoiseScaleOptions;
 }
 
-/** Set once the wasm runtime has aborted: nothing can train in this process after that. */
-let runtimeFailure: string | undefined;
-
-export function assertRuntimeUsable(): void {
-  if (runtimeFailure) throw new BatchtuneError('PLUGIN_FAILED', `${runtimeFailure}; no more training can run in this process`);
-}
 
 const YIELD_EVERY_MS = 200;
 
@@ -81,12 +75,16 @@ export class TfjsSession implements TrainerSession {
    */
   readonly checkpoint?: () => Promise<Uint8Array>;
 
+  /** The backend this session's tensors live on (see `recoverBackend`). */
+  private readonly generation: number;
+
   constructor(
     private readonly settings: SessionSettings,
     private readonly built: BuiltModel,
     private readonly optimizer: TrialOptimizer,
     seed: number,
   ) {
+    this.generation = backendGeneration();
     this.stepper = new Stepper(built, optimizer.optimizer, settings.data.classes ? 'classification' : 'regression');
     this.sampler = new EpochSampler(settings.data.train.rows, seed);
     // Made in a tidy so the initial scalars (separate tensors from the variables) are freed.
@@ -119,7 +117,9 @@ export class TfjsSession implements TrainerSession {
 
   async train(request: TrainRequest, onReport: ReportHandler): Promise<SegmentResult> {
     if (this.disposed) throw new BatchtuneError('USAGE', 'train() called on a disposed tfjs session');
-    assertRuntimeUsable();
+    if (this.generation !== backendGeneration()) {
+      throw new BatchtuneError('PLUGIN_FAILED', 'the wasm backend was rebuilt after another trial ran out of memory; this session\'s tensors were lost with the old heap');
+    }
     const { batchSize, learningRate } = request;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new BatchtuneError('USAGE', `batch size must be a positive integer (got ${batchSize})`);
     if (!(learningRate >= 0) || !Number.isFinite(learningRate)) {
@@ -169,11 +169,16 @@ export class TfjsSession implements TrainerSession {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.built.model.dispose();
-    this.optimizer.dispose();
-    this.lossSum.dispose();
-    this.correctSum.dispose();
-    for (const { norms } of this.pendingNorms.splice(0)) norms.dispose();
+    try {
+      this.built.model.dispose();
+      this.optimizer.dispose();
+      this.lossSum.dispose();
+      this.correctSum.dispose();
+      for (const { norms } of this.pendingNorms.splice(0)) norms.dispose();
+    } catch (error) {
+      // A heap that ran out of memory is dropped whole when the backend is rebuilt; its tensors cannot be freed one by one.
+      if (!backendDamaged() && this.generation === backendGeneration()) throw error;
+    }
   }
 
   /** Whether to take another step: within the caps, and not past the point nearest the target (`endsBefore`). */
@@ -208,7 +213,7 @@ export class TfjsSession implements TrainerSession {
       releaseTape();
       if (!isOutOfMemory(error)) throw error;
       const reason = errorMessage(error).split('\n')[0];
-      if (isWasmAbort(error)) runtimeFailure = `the wasm runtime aborted at batch size ${batchSize} (out of memory)`;
+      markBackendDamaged(`out of memory at batch size ${batchSize}`);
       throw new InfeasibleError(batchSize, `out of memory on backend ${tf.getBackend()}: ${reason}`, { cause: error });
     }
     this.stepsSince += 1;

@@ -12,7 +12,8 @@ import { createOptimizer } from './optimizer.ts';
 import { installWasmKernels } from './wasm-kernels.ts';
 import { webGpuAdapter } from './webgpu.ts';
 import type { TfjsOptions } from './options.ts';
-import { assertRuntimeUsable, TfjsSession } from './session.ts';
+import { recoverBackend } from './memory.ts';
+import { TfjsSession } from './session.ts';
 
 export class TfjsTrainer implements Trainer {
   private prepared?: Promise<TrainerDescription>;
@@ -31,7 +32,8 @@ export class TfjsTrainer implements Trainer {
 
   async open(trial: TrialHandle): Promise<TfjsSession> {
     await this.prepare();
-    assertRuntimeUsable();
+    // A trial that ran out of memory left the wasm heap unusable: start this one on a fresh one.
+    await recoverBackend();
     await ensureBackend(this.options.backend);
     const data = this.data!;
     const built = await buildModel(this.options.model, trial.params, this.modelContext(data, trial.seed), this.context.baseDir);

@@ -46,18 +46,18 @@ export function parseCsv(text: string, file: string, label: string, field: strin
     if (lines[i].trim() === '') continue;
     const cells = splitCsvLine(lines[i]);
     if (cells.length !== columns.length) {
-      throw dataError(`${field}.path: ${file} line ${i + 1} has ${cells.length} cells but the header has ${columns.length}`);
+      throw dataError(`${field}.path: ${file} line ${i + 1} has ${cells.length} cells but the header has ${columns.length}; give every row one cell per column (${columns.join(', ')})`);
     }
     for (let c = 0; c < cells.length; c++) {
       const value = cells[c] === '' ? NaN : Number(cells[c]);
       if (!Number.isFinite(value)) {
-        throw dataError(`${field}.path: ${file} line ${i + 1}, column ${JSON.stringify(columns[c])}: ${JSON.stringify(cells[c])} is not a number`);
+        throw dataError(`${field}.path: ${file} line ${i + 1}, column ${JSON.stringify(columns[c])}: ${JSON.stringify(cells[c])} is not a number; every cell after the header must be a finite number`);
       }
       if (c === labelAt) ys.push(value);
       else xs.push(value);
     }
   }
-  if (ys.length === 0) throw dataError(`${field}.path: ${file} has a header but no data rows`);
+  if (ys.length === 0) throw dataError(`${field}.path: ${file} has a header but no data rows; add one example per line after it`);
   return { x: Float32Array.from(xs), y: Float32Array.from(ys), rows: ys.length, shape: [features], targets: 1, source: file };
 }
 

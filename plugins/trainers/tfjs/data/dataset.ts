@@ -46,9 +46,13 @@ export function splitRows(rows: number, want: { train?: number; validation?: num
   const extra = want.test ?? 0;
   const validation = want.validation ?? Math.max(1, Math.round(0.2 * rows));
   const train = want.train ?? rows - validation - extra;
+  if (want.train === undefined && train < 1) {
+    const held = [`validation (${validation})`, ...(extra ? [`test (${extra})`] : [])].join(' + ');
+    throw dataError(`${DATA_FIELD}: ${held} ${extra ? 'leave' : 'leaves'} no examples to train on: ${source} has ${rows}; lower ${DATA_FIELD}.validation`);
+  }
   if (train < 1 || validation < 1 || train + validation + extra > rows) {
     const parts = [`train (${train})`, `validation (${validation})`, ...(extra ? [`test (${extra})`] : [])];
-    throw dataError(`${DATA_FIELD}: ${parts.join(' + ')} need ${train + validation + extra} examples but ${source} has ${rows}`);
+    throw dataError(`${DATA_FIELD}: ${parts.join(' + ')} need ${train + validation + extra} examples but ${source} has ${rows}; lower ${DATA_FIELD}.train or .validation`);
   }
   const order = new Int32Array(rows);
   for (let i = 0; i < rows; i++) order[i] = i;

@@ -177,10 +177,10 @@ describe('bad data fails with a message naming the field, file and problem', () 
   it('idx: wrong magic number, counts that differ, a truncated file', async () => {
     expect(await prepareError({ type: 'idx', images: 'labels.idx', labels: 'labels.idx' })).toMatchObject({
       code: 'DATA_INVALID',
-      message: 'trainer.data.images: wrong magic number 0x00000801 in labels.idx (expected 0x00000803 for images)',
+      message: 'trainer.data.images: labels.idx byte 0: magic number 0x00000801 is not 0x00000803 (IDX images); it looks like an IDX labels file: are images and labels swapped?',
     });
     expect(await prepareError({ type: 'idx', images: 'images.idx', labels: 'images.idx.gz' })).toMatchObject({
-      message: 'trainer.data.labels: wrong magic number 0x00000803 in images.idx.gz (expected 0x00000801 for labels)',
+      message: 'trainer.data.labels: images.idx.gz (decompressed) byte 0: magic number 0x00000803 is not 0x00000801 (IDX labels); it looks like an IDX images file: are images and labels swapped?',
     });
     write('labels399.idx', idx([399], labels.subarray(0, 399)));
     expect(await prepareError({ type: 'idx', images: 'images.idx', labels: 'labels399.idx' })).toMatchObject({
@@ -189,7 +189,7 @@ describe('bad data fails with a message naming the field, file and problem', () 
     });
     write('short.idx', idx([400, 8, 8], images).subarray(0, 1000));
     expect(await prepareError({ type: 'idx', images: 'short.idx', labels: 'labels.idx' })).toMatchObject({
-      message: 'trainer.data.images: short.idx holds 984 data bytes but its header [400,8,8] needs 25600',
+      message: 'trainer.data.images: short.idx ends at byte 1000 but its header [400,8,8] needs 25616 bytes; the file is truncated: use the full file',
     });
   });
 
@@ -202,11 +202,11 @@ describe('bad data fails with a message naming the field, file and problem', () 
     write('bad.csv', 'a,b,y\n1,2,0\n3,abc,1\n');
     expect(await prepareError({ type: 'csv', path: 'bad.csv', label: 'y' })).toMatchObject({
       code: 'DATA_INVALID',
-      message: 'trainer.data.path: bad.csv line 3, column "b": "abc" is not a number',
+      message: 'trainer.data.path: bad.csv line 3, column "b": "abc" is not a number; every cell after the header must be a finite number',
     });
     write('ragged.csv', 'a,b,y\n1,2,0\n3,1\n');
     expect(await prepareError({ type: 'csv', path: 'ragged.csv', label: 'y' })).toMatchObject({
-      message: 'trainer.data.path: ragged.csv line 3 has 2 cells but the header has 3',
+      message: 'trainer.data.path: ragged.csv line 3 has 2 cells but the header has 3; give every row one cell per column (a, b, y)',
     });
     write('fractional.csv', 'a,b,y\n1,2,0\n3,1,0.5\n');
     expect(await prepareError({ type: 'csv', path: 'fractional.csv', label: 'y' })).toMatchObject({
@@ -217,7 +217,7 @@ describe('bad data fails with a message naming the field, file and problem', () 
   it('a split larger than the data', async () => {
     expect(await prepareError({ type: 'csv', path: 'blobs.csv', label: 'y', train: 900, validation: 200 })).toMatchObject({
       code: 'DATA_INVALID',
-      message: 'trainer.data: train (900) + validation (200) need 1100 examples but blobs.csv has 400',
+      message: 'trainer.data: train (900) + validation (200) need 1100 examples but blobs.csv has 400; lower trainer.data.train or .validation',
     });
   });
 
