@@ -212,8 +212,10 @@ export class SegmentSupervisor {
   }
 
   private charge(trial: TrialRecord, progress: Progress): void {
-    const delta = progressDelta(progress, trial.progress);
-    if (delta.examples <= 0 && delta.steps <= 0 && delta.seconds <= 0) return;
+    const raw = progressDelta(progress, trial.progress);
+    if (raw.examples <= 0 && raw.steps <= 0 && raw.seconds <= 0) return;
+    // Never a negative charge: a session that re-trained to catch up measures its own, different seconds.
+    const delta = { examples: Math.max(0, raw.examples), steps: Math.max(0, raw.steps), seconds: Math.max(0, raw.seconds) };
     this.setup.ledger.charge(trial.trialId, delta);
     trial.progress = progress;
     trial.touch();
