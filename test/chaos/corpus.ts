@@ -77,7 +77,7 @@ export function corpus(): CorpusCase[] {
   // ---- the config itself ----
   config('config', 'not JSON', '{"seed": 1,', '{dir}/config.json: not valid JSON: Expected double-quoted property name in JSON at position 11');
   config('config', 'a JSON array', '[1, 2]', '(config): must be a JSON object (got [1,2])');
-  config('config', 'a typo at the top', { ...base, budjet: { limit: 1 } }, 'budjet: unknown key (did you mean "budget"?); allowed: name, seed, objective, budget, resource, space, strategy, trainer, callbacks, executor, concurrency, plugins');
+  config('config', 'a typo at the top', { ...base, budjet: { limit: 1 } }, 'budjet: unknown key (did you mean "budget"?); allowed: name, seed, objective, budget, resource, space, strategy, trainer, callbacks, executor, concurrency, timeouts, plugins');
   config('config', 'no budget', { seed: 1, strategy: { type: 'grid' }, trainer: tabular }, 'budget: is required');
   config('config', 'no trainer', { seed: 1, budget: { limit: 1 }, strategy: { type: 'grid' } }, 'trainer: is required');
   config('config', 'a strategy that is null', { ...base, strategy: null }, 'strategy: must be object (got null)');
@@ -99,7 +99,7 @@ export function corpus(): CorpusCase[] {
   // ---- plugins and their options ----
   config('plugin options', 'an unknown strategy', { ...base, strategy: { type: 'gird' } }, 'strategy.type: unknown strategy "gird" (did you mean "grid"?); known: asha, batch-increase, grid, hyperband, random, successive-halving');
   config('plugin options', 'an unknown trainer', { ...base, trainer: { type: 'tabularr', file: 'curves.json' } }, 'trainer.type: unknown trainer "tabularr" (did you mean "tabular"?); known: process, tabular, tfjs');
-  config('plugin options', 'an unknown executor', { ...base, executor: { type: 'cluster' } }, 'executor.type: unknown executor "cluster"; known: inline, pool');
+  config('plugin options', 'an unknown executor', { ...base, executor: { type: 'cluster' } }, 'executor.type: unknown executor "cluster"; known: inline, pool, redis');
   config('plugin options', 'an unknown callback', { ...base, callbacks: [{ type: 'early-stop' }] }, 'callbacks[0].type: unknown callback "early-stop"; known: divergence, early-stopping, target-reached, time-limit');
   config('plugin options', 'a strategy without a type', { ...base, strategy: { maxResource: 5 } }, 'strategy.type: is required');
   config('plugin options', 'a grid option typo', { ...base, strategy: { type: 'grid', maxResourse: 10 } }, 'strategy.maxResourse: unknown key (did you mean "maxResource"?); allowed: type, maxResource');
@@ -119,7 +119,7 @@ export function corpus(): CorpusCase[] {
   config('plugin options', 'tfjs unknown data type', tfjs({ type: 'parquet', path: 'data.parquet' }), 'trainer.data.type: must be one of "mnist", "idx", "csv", "module" (got "parquet")');
   config('plugin options', 'tfjs csv file that does not exist', tfjs({ type: 'csv', path: 'missing.csv', label: 'y' }), 'trainer.data.path: file not found (got "missing.csv")');
   config('plugin options', 'tfjs idx labels that do not exist', tfjs({ type: 'idx', images: 'missing-images.idx', labels: 'missing-labels.idx' }), 'trainer.data.images: file not found (got "missing-images.idx")');
-  config('plugin options', 'tfjs an unknown backend', { ...(tfjs({ type: 'mnist' }) as any), trainer: { ...(tfjs({ type: 'mnist' }) as any).trainer, backend: 'cuda' } }, 'trainer.backend: must be one of "auto", "tfjs-node-gpu", "tfjs-node", "wasm", "cpu" (got "cuda")');
+  config('plugin options', 'tfjs an unknown backend', { ...(tfjs({ type: 'mnist' }) as any), trainer: { ...(tfjs({ type: 'mnist' }) as any).trainer, backend: 'cuda' } }, 'trainer.backend: must be one of "auto", "tfjs-node-gpu", "tfjs-node", "webgpu", "wasm", "cpu" (got "cuda")');
 
   // ---- the search space ----
   const space = (name: string, s: object, expected: string) => config('space', name, { ...base, space: s }, expected);
@@ -223,7 +223,7 @@ export function corpus(): CorpusCase[] {
 
   // ---- the command line ----
   const usage = (name: string, args: string[], expected: string) => cases.push({ area: 'usage', name, args, config: base, files: { 'curves.json': JSON.stringify(knownTable()) }, expected });
-  usage('an unknown command', ['fly'], 'unknown command "fly"; known: run, validate, show, schema, noise-scale, profile, report, export, record');
+  usage('an unknown command', ['fly'], 'unknown command "fly"; known: run, validate, show, schema, noise-scale, profile, report, export, record, worker');
   usage('validate without a config', ['validate'], 'missing <config.json>');
   usage('run without a config', ['run'], 'missing <config.json>');
   usage('a config file that does not exist', ['validate', '{dir}/nope.json'], '{dir}/nope.json: config file not found');
