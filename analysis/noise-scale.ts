@@ -126,3 +126,9 @@ export class NoiseScaleEstimator {
     return { bSimple: gradSqNorm > 0 ? traceSigma / gradSqNorm : null, gradSqNorm, traceSigma, measurements: this.count };
   }
 }
+
+/** The estimate as report metrics (what trainers add to each report while they measure it). */
+export function noiseMetrics(estimate: NoiseScaleEstimate | undefined): Record<string, number | null> {
+  if (!estimate) return {};
+  return { noise_scale: estimate.bSimple, grad_sq_norm: estimate.gradSqNorm, trace_sigma: estimate.traceSigma, noise_measurements: estimate.measurements };
+}

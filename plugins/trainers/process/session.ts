@@ -6,7 +6,7 @@
 import { BatchtuneError, InfeasibleError } from '../../../core/errors.ts';
 import { RESOURCE_UNITS, type Progress } from '../../../core/resource.ts';
 import type { Report, ReportHandler, SegmentResult, TrainerSession, TrainRequest } from '../../../core/trainer.ts';
-import { NoiseScaleEstimator } from '../../../analysis/noise-scale.ts';
+import { noiseMetrics, NoiseScaleEstimator } from '../../../analysis/noise-scale.ts';
 import { rateAt } from '../tfjs/warmup.ts';
 import type { ScriptProcess } from './child.ts';
 import type { ProcessOptions } from './options.ts';
@@ -116,13 +116,7 @@ export class ProcessSession implements TrainerSession {
     const examples = message.progress.examples - start.examples;
     const seconds = message.progress.seconds - start.seconds;
     if (metrics.examples_per_second === undefined && examples > 0 && seconds > 0) metrics.examples_per_second = examples / seconds;
-    const noise = this.noise?.estimate;
-    if (noise) {
-      metrics.noise_scale = noise.bSimple;
-      metrics.grad_sq_norm = noise.gradSqNorm;
-      metrics.trace_sigma = noise.traceSigma;
-      metrics.noise_measurements = noise.measurements;
-    }
+    Object.assign(metrics, noiseMetrics(this.noise?.estimate));
     const learningRate = message.learningRate ?? rateAt(Math.max(0, message.progress.examples - request.batchSize), request.learningRate, request.warmup);
     return { progress: { ...message.progress }, metrics, batchSize: request.batchSize, learningRate };
   }

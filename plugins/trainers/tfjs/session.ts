@@ -15,7 +15,7 @@ import { EVAL_CHUNK, evaluateFitting } from './evaluate.ts';
 import { backendDamaged, backendGeneration, isOutOfMemory, markBackendDamaged, releaseTape } from './memory.ts';
 import type { BuiltModel } from './model.ts';
 import type { TrialOptimizer } from './optimizer.ts';
-import { NoiseScaleEstimator } from '../../../analysis/noise-scale.ts';
+import { noiseMetrics, NoiseScaleEstimator } from '../../../analysis/noise-scale.ts';
 import type { NoiseScaleOptions } from './options.ts';
 import { Stepper, type BatchGradients } from './step.ts';
 import { rateAt } from './warmup.ts';
@@ -297,13 +297,7 @@ export class TfjsSession implements TrainerSession {
     metrics.epochs = this.progress.examples / this.settings.data.train.rows;
     const rate = this.lastRate ?? rateAt(this.progress.examples, request.learningRate, request.warmup);
     metrics.lr = rate;
-    const noise = this.noise?.estimate;
-    if (noise) {
-      metrics.noise_scale = noise.bSimple;
-      metrics.grad_sq_norm = noise.gradSqNorm;
-      metrics.trace_sigma = noise.traceSigma;
-      metrics.noise_measurements = noise.measurements;
-    }
+    Object.assign(metrics, noiseMetrics(this.noise?.estimate));
     for (const key of Object.keys(metrics)) metrics[key] = typeof metrics[key] === 'number' ? finite(metrics[key]) : null;
 
     return onReport({
