@@ -1,5 +1,6 @@
 import { BudgetLedger, type BudgetConfig } from './budget.ts';
 import type { Callback } from './callback.ts';
+import type { DataFileHash } from './data-files.ts';
 import { callPlugin } from './driver.ts';
 import { errorMessage, PluginError } from './errors.ts';
 import type { SearchEvents } from './events.ts';
@@ -39,6 +40,8 @@ export interface EngineSetup {
   /** Hash and copy of the resolved config, for the journal header. */
   configHash: string;
   config: unknown;
+  /** Content hashes of the files the config reads, for the journal header (resume refuses changed data). */
+  data?: DataFileHash[];
   /** Where the store lives, for error messages. */
   journalPath: string;
 }
@@ -95,6 +98,7 @@ export class Engine {
         resourceUnit: setup.resourceUnit,
         createdAt: new Date().toISOString(),
         config: setup.config,
+        ...(setup.data ? { data: setup.data } : {}),
       });
       this.journal({ t: 'trainer', info: setup.trainer.info });
     } else if (setup.journal.summary) {

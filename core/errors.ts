@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'JOURNAL_MISMATCH'
   | 'JOURNAL_DIVERGED'
   | 'JOURNAL_CORRUPT'
+  | 'JOURNAL_LOCKED'
   | 'ILLEGAL_TRANSITION'
   | 'WORKER_LOST'
   | 'USAGE';

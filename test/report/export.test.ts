@@ -4,10 +4,11 @@
  */
 import { jest } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { main } from '../../bin/cli.ts';
 import { readJournalFile } from '../../bin/journal-file.ts';
+import { journalRecords, writeJournal } from '../helpers/journal.ts';
 import { tempDir } from '../helpers/tabular.ts';
 
 const dir = tempDir('batchtune-export-');
@@ -60,10 +61,10 @@ describe('batchtune export', () => {
   });
 
   test('csv quotes commas and quotes, and defuses spreadsheet formulas', async () => {
-    const lines = readFileSync(journal, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
-    for (const r of lines) if (r.t === 'trialStart' && r.trialId === 0) r.tag = '=HYPERLINK("x"), "q"';
+    const records = journalRecords(journal);
+    for (const r of records) if (r.t === 'trialStart' && r.trialId === 0) r.tag = '=HYPERLINK("x"), "q"';
     const edited = join(dir, 'tagged.jsonl');
-    writeFileSync(edited, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    writeJournal(edited, records);
     const { out } = await cli(['export', edited, '--format', 'csv']);
     expect(out.split('\n')[1]).toContain(`"'=HYPERLINK(""x""), ""q"""`);
   });
