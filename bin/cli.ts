@@ -46,7 +46,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof BatchtuneError) {
       process.stderr.write(`batchtune: ${error.message}\n`);
-      return error.code === 'CONFIG_INVALID' || error.code === 'UNKNOWN_PLUGIN' || error.code === 'USAGE' || error.code === 'PLUGIN_LOAD_FAILED' ? 2 : 1;
+      return error.code === 'CONFIG_INVALID' || error.code === 'UNKNOWN_PLUGIN' || error.code === 'USAGE' || error.code === 'PLUGIN_LOAD_FAILED' || error.code === 'JOURNAL_LOCKED' ? 2 : 1;
     }
     process.stderr.write(`batchtune: ${errorMessage(error)}\n`);
     return 1;

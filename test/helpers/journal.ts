@@ -14,10 +14,13 @@ export function journalLines(path: string): string[] {
 
 /**
  * Writes records as a journal with valid checksums (as another writer, or another strategy, would
- * have written them); `legacy` writes them as versions 1 and 2 did, without checksums.
+ * have written them); records under a header of version 1 or 2 are written as those versions did,
+ * without checksums, unless `checksums` says otherwise.
  */
-export function writeJournal(path: string, records: readonly object[], options: { legacy?: boolean } = {}): string {
-  let crc: number | undefined = options.legacy ? undefined : 0;
+export function writeJournal(path: string, records: readonly object[], options: { checksums?: boolean } = {}): string {
+  const header = records[0] as { t?: string; version?: number } | undefined;
+  const checksums = options.checksums ?? !(header?.t === 'header' && header.version! < 3);
+  let crc: number | undefined = checksums ? 0 : undefined;
   const lines = records.map((record) => {
     const encoded = encodeLine(record, crc);
     crc = encoded.crc;
