@@ -52,18 +52,23 @@ export const reportSchema = shape<Report>({ progress: progressSchema, metrics: m
 const settings = shape<SegmentSettings>({ batchSize, learningRate: positive }, []);
 const final = { type: 'boolean' };
 type DecisionOf<K extends Decision['kind']> = Extract<Decision, { kind: K }>;
-export const decisionSchema = {
-  type: 'object',
-  required: ['kind'],
-  discriminator: { propertyName: 'kind' },
-  oneOf: [
-    shape<DecisionOf<'start'>>({ kind: { const: 'start' }, params, resource: nonNegative, tag: true, settings, seed: count, final }, ['kind', 'params', 'resource']),
-    shape<DecisionOf<'continue'>>({ kind: { const: 'continue' }, trialId: count, resource: nonNegative, settings, final }, ['kind', 'trialId', 'resource']),
-    shape<DecisionOf<'stop'>>({ kind: { const: 'stop' }, trialId: count, reason: text }, ['kind', 'trialId']),
-    shape<DecisionOf<'wait'>>({ kind: { const: 'wait' } }, ['kind']),
-    shape<DecisionOf<'done'>>({ kind: { const: 'done' } }, ['kind']),
-  ],
-};
+export const decisionSchema = tagged('kind', {
+  start: shape<DecisionOf<'start'>>({ kind: true, params, resource: nonNegative, tag: true, settings, seed: count, final }, ['kind', 'params', 'resource']),
+  continue: shape<DecisionOf<'continue'>>({ kind: true, trialId: count, resource: nonNegative, settings, final }, ['kind', 'trialId', 'resource']),
+  stop: shape<DecisionOf<'stop'>>({ kind: true, trialId: count, reason: text }, ['kind', 'trialId']),
+  wait: shape<DecisionOf<'wait'>>({ kind: true }, ['kind']),
+  done: shape<DecisionOf<'done'>>({ kind: true }, ['kind']),
+} satisfies { [K in Decision['kind']]: Schema });
+
+/** A union tagged by `key`: an unknown tag is named as such, a known one is checked against its variant. */
+function tagged(key: string, variants: Record<string, Schema>): Schema {
+  return {
+    type: 'object',
+    required: [key],
+    properties: { [key]: { enum: Object.keys(variants) } },
+    allOf: Object.entries(variants).map(([tag, schema]) => ({ if: { properties: { [key]: { const: tag } } }, then: schema })),
+  };
+}
 
 const request = shape<TrainRequest>(
   {
@@ -139,7 +144,7 @@ const RECORD_SCHEMAS: { [K in JournalRecord['t']]: Schema } = {
 
 export const RECORD_TYPES = Object.keys(RECORD_SCHEMAS) as Array<JournalRecord['t']>;
 
-const ajv = new Ajv({ allErrors: true, verbose: true, strict: false, discriminator: true });
+const ajv = new Ajv({ allErrors: true, verbose: true, strict: false });
 const compiled = new Map<string, ValidateFunction>();
 
 function validatorFor(type: JournalRecord['t']): ValidateFunction {
