@@ -7,8 +7,8 @@ import { studyOf, type Study } from '../analysis/judging.ts';
 export interface JournalFileExtent {
   lines: number;
   torn?: { line: number; bytes: number };
-  /** The process that holds the journal's lock (a search writing it now), when it still runs. */
-  writer?: Pick<LockHolder, 'pid' | 'host' | 'startedAt'>;
+  /** The process that holds the journal's lock (a search writing it now), unless it is known to be gone; `unknown`: on another machine. */
+  writer?: Pick<LockHolder, 'pid' | 'host' | 'startedAt'> & { state: 'running' | 'unknown' };
 }
 
 type HeadedView = JournalView & { header: NonNullable<JournalView['header']>; file: JournalFileExtent };
@@ -18,7 +18,7 @@ export function readJournalRecords(path: string): { records: JournalRecord[]; fi
   if (!existsSync(path)) throw new BatchtuneError('USAGE', `${path}: journal not found`);
   const store = new JsonlFileStore(path);
   const holder = journalLockHolder(path);
-  const writer = holder && holder.state !== 'gone' ? { writer: { pid: holder.pid, host: holder.host, startedAt: holder.startedAt } } : {};
+  const writer = holder?.token && holder.state !== 'gone' ? { writer: { pid: holder.pid, host: holder.host, startedAt: holder.startedAt, state: holder.state } } : {};
   return { records: store.read() as JournalRecord[], file: { ...store.extent, ...writer } };
 }
 
@@ -46,7 +46,9 @@ export function whereItStopped(view: HeadedView): string | undefined {
     ? `${view.openSegments.map((s) => `trial ${s.trialId} segment ${s.seg}`).join(', ')} in flight`
     : 'no segment in flight';
   const torn = file.torn ? `; a torn line ${file.torn.line} (${file.torn.bytes} bytes) is ignored` : '';
-  if (file.writer) return `running: PID ${file.writer.pid} on ${file.writer.host} is writing it (since ${file.writer.startedAt}); ${last}, ${inFlight}${torn}`;
+  const { writer } = file;
+  if (writer?.state === 'running') return `running: PID ${writer.pid} on ${writer.host} is writing it (since ${writer.startedAt}); ${last}, ${inFlight}${torn}`;
+  if (writer) return `locked by PID ${writer.pid} on ${writer.host} (since ${writer.startedAt}), which this machine cannot check; ${last}, ${inFlight}${torn}`;
   return `unfinished: ${last}, ${inFlight}${torn}; --resume continues it`;
 }
 

@@ -133,8 +133,8 @@ function takeOver(journal: string, stale: LockHolder, mine: LockHolder): void {
 function tryCreate(path: string, holder: LockHolder): boolean {
   const text = `${JSON.stringify(holder)}\n`;
   const aside = `${path}.${holder.pid}.${holder.token}.tmp`;
-  writeFileSync(aside, text);
   try {
+    writeFileSync(aside, text);
     linkSync(aside, path);
     return true;
   } catch (error) {

@@ -152,7 +152,8 @@ export async function runStudy(raw: StudyConfig | unknown, options: RunOptions):
     // Where trials train is not part of what a study is: a pool run resumes inline, or on more workers.
     const { executor: _where, ...study } = config;
     const hash = configHash({ ...study, concurrency: config.concurrency ?? 1 });
-    const data = await hashDataFiles(configDataFiles(config, options.registry, baseDir), baseDir);
+    // An in-memory journal is never resumed: its data needs no hashes.
+    const data = path === '(memory)' ? undefined : await hashDataFiles(configDataFiles(config, options.registry, baseDir), baseDir);
     const journal = viewJournal(store.read() as JournalRecord[]);
     assertResumable(journal, hash, path, data);
     checkpointDir = path.startsWith('(') ? mkdtempSync(join(tmpdir(), 'batchtune-checkpoints-')) : `${path}.checkpoints`;
