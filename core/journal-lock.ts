@@ -19,6 +19,8 @@ export interface LockHolder {
   startedAt: string;
   /** The Linux boot id: a process id from before a reboot names no process of this boot. */
   boot?: string;
+  /** When the process started (Linux, clock ticks since boot): a process id used again later names another process. */
+  since?: string;
   /** Tells this holder's lock from a later one by the same process id. */
   token: string;
 }
@@ -58,7 +60,15 @@ export class JournalLock {
  */
 export function acquireJournalLock(journal: string, warn: (message: string) => void): JournalLock {
   const path = lockPathOf(journal);
-  const mine: LockHolder = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), ...bootId(), token: randomBytes(8).toString('hex') };
+  const since = processStart(process.pid);
+  const mine: LockHolder = {
+    pid: process.pid,
+    host: hostname(),
+    startedAt: new Date().toISOString(),
+    ...bootId(),
+    ...(since ? { since } : {}),
+    token: randomBytes(8).toString('hex'),
+  };
   if (!tryCreate(path, mine)) {
     const holder = readHolder(path);
     if (holder === undefined) {
@@ -88,6 +98,8 @@ function holderState(holder: LockHolder): 'running' | 'gone' | 'unknown' {
   const boot = bootId().boot;
   if (holder.boot && boot && holder.boot !== boot) return 'gone';
   if ([...held].some((lock) => lock.holder.token === holder.token)) return 'running';
+  const since = holder.since && processStart(holder.pid);
+  if (since && since !== holder.since) return 'gone';
   try {
     process.kill(holder.pid, 0);
     return 'running';
@@ -196,6 +208,17 @@ function tryUnlink(path: string): void {
     unlinkSync(path);
   } catch {
     // already gone
+  }
+}
+
+/** Field 22 of /proc/<pid>/stat (the process's start, in clock ticks since boot); undefined where there is no /proc or no such process. */
+function processStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) is in parentheses and may hold spaces: count fields after it.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
   }
 }
 

@@ -77,6 +77,19 @@ describe('journal lock', () => {
     expect(warnings).toHaveLength(1);
   });
 
+  test('a lock whose PID now names a process that started later is stale', () => {
+    const journal = join(tempDir(), 'j.jsonl');
+    if (!existsSync('/proc/1/stat')) {
+      console.log('skipped: no /proc/<pid>/stat on this system');
+      return;
+    }
+    // PID 1 runs, but it is not the process that took this lock (that one started at another tick).
+    writeLock(journal, { pid: 1, host: hostname(), since: '123456789012' });
+    const warnings: string[] = [];
+    new JsonlFileStore(journal, { lock: true, warn: (m) => warnings.push(m) }).close();
+    expect(warnings).toEqual([expect.stringContaining('took over the lock of PID 1 ')]);
+  });
+
   test('a lock held by a live process of this machine is not taken over', () => {
     const journal = join(tempDir(), 'j.jsonl');
     writeLock(journal, { pid: 1, host: hostname() });
