@@ -27,3 +27,6 @@ export * from './journal-state.ts';
 export * from './executor.ts';
 export * from './trial-host.ts';
 export * from './json-schema.ts';
+export * from './data-files.ts';
+export { journalLockHolder, lockPathOf, type LockHolder } from './journal-lock.ts';
+export { recordProblem, RECORD_TYPES } from './journal-schema.ts';
