@@ -7,8 +7,20 @@ import { BatchtuneError, type ErrorCode } from '../core/index.ts';
 
 export const EXIT = { ok: 0, failed: 1, badInput: 2, sigint: 130, sigterm: 143 } as const;
 
-/** Errors the user fixes in what they gave: the config, a file it names, the command line. */
-const BAD_INPUT: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['CONFIG_INVALID', 'UNKNOWN_PLUGIN', 'USAGE', 'PLUGIN_LOAD_FAILED', 'DATA_INVALID']);
+/**
+ * Errors the user fixes in what they gave: the config, a file it names (data, a journal that is damaged,
+ * locked by another writer, or written by another config), the command line.
+ */
+const BAD_INPUT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'CONFIG_INVALID',
+  'UNKNOWN_PLUGIN',
+  'USAGE',
+  'PLUGIN_LOAD_FAILED',
+  'DATA_INVALID',
+  'JOURNAL_LOCKED',
+  'JOURNAL_CORRUPT',
+  'JOURNAL_MISMATCH',
+]);
 
 /**
  * The exit code for an error that ended a command: 2 when it, or what caused it, is bad input (a

@@ -2,6 +2,7 @@ import { BudgetLedger, type BudgetConfig } from './budget.ts';
 import type { Timeouts } from './config.ts';
 import { checkBest, checkDecision } from './plugin-output.ts';
 import type { Callback } from './callback.ts';
+import type { DataFileHash } from './data-files.ts';
 import { callPlugin } from './driver.ts';
 import { BatchtuneError, errorMessage, PluginError } from './errors.ts';
 import type { SearchEvents } from './events.ts';
@@ -42,6 +43,8 @@ export interface EngineSetup {
   /** Hash and copy of the resolved config, for the journal header. */
   configHash: string;
   config: unknown;
+  /** Content hashes of the files the config reads, for the journal header (resume refuses changed data). */
+  data?: DataFileHash[];
   /** Where the store lives, for error messages. */
   journalPath: string;
   /** Aborting it stops the search at once: the journal keeps what was recorded, and `--resume` continues. */
@@ -104,6 +107,7 @@ export class Engine {
         resourceUnit: setup.resourceUnit,
         createdAt: new Date().toISOString(),
         config: setup.config,
+        ...(setup.data ? { data: setup.data } : {}),
       });
       this.journal({ t: 'trainer', info: setup.trainer.info });
     } else if (setup.journal.summary) {

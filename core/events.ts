@@ -17,6 +17,8 @@ export interface SearchEventMap {
   /** A plugin hook threw; the search went on. */
   pluginError: [{ plugin: string; hook: string; message: string; trialId?: number }];
   searchEnd: [{ summary: SearchSummary }];
+  /** Something the user should know that did not stop the search (a stale journal lock taken over). */
+  warning: [{ code: string; message: string }];
 }
 
 export class SearchEvents extends EventEmitter<SearchEventMap> {}

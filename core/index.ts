@@ -29,3 +29,6 @@ export * from './executor.ts';
 export * from './trial-host.ts';
 export * from './checkpoint-store.ts';
 export * from './json-schema.ts';
+export * from './data-files.ts';
+export { journalLockHolder, lockPathOf, type LockHolder } from './journal-lock.ts';
+export { recordProblem, RECORD_TYPES } from './journal-schema.ts';

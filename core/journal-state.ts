@@ -1,3 +1,4 @@
+import { changedDataFile, type DataFileHash } from './data-files.ts';
 import { BatchtuneError } from './errors.ts';
 import { JOURNAL_VERSION, SUPPORTED_JOURNAL_VERSIONS, type JournalRecord, type RecordedSegment } from './journal.ts';
 import { score } from './objective.ts';
@@ -36,6 +37,10 @@ export interface JournalView {
   endedTrials: Set<number>;
   /** Records read. */
   records: number;
+  /** Segments started and not ended: what was in flight when the journal stops (a crash, a kill, a search still running). */
+  openSegments: Array<{ trialId: number; seg: number }>;
+  /** The last record: where an unfinished journal stops. */
+  last?: { t: JournalRecord['t']; trialId?: number; seg?: number };
 }
 
 export function segmentKey(trialId: number, seg: number): string {
@@ -53,6 +58,7 @@ export function viewJournal(records: readonly JournalRecord[]): JournalView {
     startedTrials: new Set(),
     endedTrials: new Set(),
     records: records.length,
+    openSegments: [],
   };
   const trials = new Map<number, JournalTrial>();
   const pending = new Map<string, Report[]>();
@@ -108,6 +114,12 @@ export function viewJournal(records: readonly JournalRecord[]): JournalView {
     }
   }
   view.trials = [...trials.values()].sort((a, b) => a.trialId - b.trialId);
+  view.openSegments = [...pending.keys()].map((key) => {
+    const [trialId, seg] = key.split(':').map(Number);
+    return { trialId, seg };
+  });
+  const last = records[records.length - 1];
+  if (last) view.last = { t: last.t, ...('trialId' in last && last.trialId !== undefined ? { trialId: last.trialId } : {}), ...('seg' in last ? { seg: last.seg } : {}) };
   return view;
 }
 
@@ -151,8 +163,12 @@ function applySegment(
   trial.segments.push({ target: target ?? trial.resource, reached: trial.resource, ...(end.placement ? { sharedWith: end.placement.sharedWith } : {}) });
 }
 
-/** Refuses a journal written by another config, or by a version of batchtune this one cannot resume. */
-export function assertResumable(view: JournalView, hash: string, path: string): void {
+/**
+ * Refuses a journal written by another config, by a version of batchtune this one cannot resume, or
+ * on data files whose content changed since (`data`: the files' hashes now; journals before version 3
+ * recorded none).
+ */
+export function assertResumable(view: JournalView, hash: string, path: string, data: readonly DataFileHash[] = []): void {
   const header = view.header;
   if (!header) return;
   if (!SUPPORTED_JOURNAL_VERSIONS.includes(header.version)) {
@@ -162,6 +178,14 @@ export function assertResumable(view: JournalView, hash: string, path: string): 
     throw new BatchtuneError(
       'JOURNAL_MISMATCH',
       `${path}: this journal was written by another config (hash ${header.configHash}, this config ${hash}); resume it with the config (and --seed) that started it, or use a new --journal`,
+    );
+  }
+  const changed = changedDataFile(header.data ?? [], data);
+  if (changed) {
+    const now = changed.now ? `sha256 ${changed.now.sha256.slice(0, 12)}, ${changed.now.bytes} bytes now` : 'not read by this config now';
+    throw new BatchtuneError(
+      'JOURNAL_MISMATCH',
+      `${path}: data file ${changed.then.file} changed since this journal was started (sha256 ${changed.then.sha256.slice(0, 12)}, ${changed.then.bytes} bytes then; ${now}); resume with the data it started with, or use a new --journal`,
     );
   }
 }

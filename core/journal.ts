@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { DataFileHash } from './data-files.ts';
 import type { SegmentPlacement } from './executor.ts';
 import type { Objective } from './objective.ts';
 import type { Params } from './params.ts';
@@ -8,10 +9,13 @@ import type { Report, SegmentResult, TrainRequest } from './trainer.ts';
 import type { TrialState } from './trial.ts';
 import type { SearchSummary } from './summary.ts';
 
-/** 2 added `tell` records (the order outcomes reached the strategy) and segment placements. */
-export const JOURNAL_VERSION = 2;
+/**
+ * 2 added `tell` records (the order outcomes reached the strategy) and segment placements; 3 a checksum
+ * on every line of a journal file (see journal-lines.ts) and the hashes of the data files in the header.
+ */
+export const JOURNAL_VERSION = 3;
 /** Version 1 journals resume too: they come from the inline executor, whose order the engine recomputes. */
-export const SUPPORTED_JOURNAL_VERSIONS: readonly number[] = [1, 2];
+export const SUPPORTED_JOURNAL_VERSIONS: readonly number[] = [1, 2, 3];
 
 /** One line of a study journal. Every decision and report is written before the engine acts on it. */
 export type JournalRecord =
@@ -26,6 +30,8 @@ export type JournalRecord =
       resourceUnit: ResourceUnit;
       createdAt: string;
       config: unknown;
+      /** The files the config makes batchtune read, with their content hashes (version 3). */
+      data?: DataFileHash[];
     }
   | { t: 'trainer'; info: Record<string, unknown> }
   | { t: 'decision'; n: number; decision: Decision }

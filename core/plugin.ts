@@ -28,6 +28,11 @@ interface BaseDefinition<TOptions> {
    * validate` runs it; so does every run, before any training. Throw `configError` with the path.
    */
   check?(options: TOptions, env: PluginEnvironment, path: string): void | Promise<void>;
+  /**
+   * The files these options make the plugin read (data, models, scripts), relative to `env.baseDir` or
+   * absolute. A journal records their content hashes, and `--resume` refuses to continue on changed files.
+   */
+  dataFiles?(options: TOptions, env: PluginEnvironment): string[];
 }
 
 export interface StrategyDefinition<TOptions = any> extends BaseDefinition<TOptions> {

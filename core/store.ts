@@ -1,5 +1,7 @@
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { BatchtuneError } from './errors.ts';
+import { acquireJournalLock, type JournalLock } from './journal-lock.ts';
+import { encodeLine, parseJournal, type ParsedJournal } from './journal-lines.ts';
 
 /**
  * Where a study's journal lives. `append` hands the record to the operating system before it
@@ -26,24 +28,52 @@ export class MemoryStore implements Store {
   close(): void {}
 }
 
+export interface JsonlFileStoreOptions {
+  /**
+   * Take the journal's lock before reading it (a writer); without it, the lock is taken at the first
+   * append, and refused if the file changed since it was read.
+   */
+  lock?: boolean;
+  /** Hears of a stale lock taken over; by default a line on stderr. */
+  warn?: (message: string) => void;
+}
+
 /**
- * A JSON-lines file, the embedded default. Each record is one line, written before the engine acts
- * on it. On open, a torn last line is cut off so new records follow a clean line.
+ * A JSON-lines file, the embedded default: one record per line, each checked when read (checksum,
+ * schema: see journal-lines.ts) and chained to the lines before it when written. On the first append,
+ * a torn last line is cut off so new records follow a clean line. One process writes a journal at a
+ * time: a writer holds `<journal>.lock` until it closes the store or exits.
  */
 export class JsonlFileStore implements Store {
   private fd: number | undefined;
-  private readonly records: object[];
+  private lock: JournalLock | undefined;
+  private readonly parsed: ParsedJournal;
+  /** The size the file had when it was read. */
+  private readonly readBytes: number;
+  /** The running checksum; undefined for a journal of version 1 or 2, which is continued without checksums. */
+  private crc: number | undefined;
 
-  constructor(readonly path: string) {
-    this.records = existsSync(path) ? parseJournal(path) : [];
+  constructor(
+    readonly path: string,
+    private readonly options: JsonlFileStoreOptions = {},
+  ) {
+    if (options.lock) this.lock = acquireJournalLock(path, this.warn);
+    try {
+      const bytes = existsSync(path) ? readFileSync(path) : Buffer.alloc(0);
+      this.readBytes = bytes.length;
+      this.parsed = parseJournal(bytes, path);
+    } catch (error) {
+      this.close();
+      throw error;
+    }
+    this.crc = this.parsed.records.length === 0 ? 0 : this.parsed.crc;
   }
 
   append(record: object): void {
-    if (this.fd === undefined) {
-      this.repairTail();
-      this.fd = openSync(this.path, 'a');
-    }
-    writeSync(this.fd, `${JSON.stringify(record)}\n`);
+    if (this.fd === undefined) this.openForAppend();
+    const { line, crc } = encodeLine(record, this.crc);
+    this.crc = crc;
+    writeSync(this.fd!, `${line}\n`);
   }
 
   sync(): void {
@@ -51,34 +81,38 @@ export class JsonlFileStore implements Store {
   }
 
   read(): object[] {
-    return this.records;
+    return this.parsed.records;
   }
 
+  /** Where the records end: the last record's line, and a torn last line that was dropped. */
+  get extent(): { lines: number; torn?: { line: number; bytes: number } } {
+    return { lines: this.parsed.lines, ...(this.parsed.torn ? { torn: this.parsed.torn } : {}) };
+  }
+
+  /** Releases the file and the journal's lock. */
   close(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
+    this.lock?.release();
+    this.lock = undefined;
   }
 
-  private repairTail(): void {
-    if (!existsSync(this.path)) return;
-    const text = readFileSync(this.path, 'utf8');
-    const end = text.lastIndexOf('\n') + 1;
-    if (end < text.length) truncateSync(this.path, Buffer.byteLength(text.slice(0, end)));
-  }
-}
-
-function parseJournal(path: string): object[] {
-  const lines = readFileSync(path, 'utf8').split('\n');
-  const records: object[] = [];
-  for (const [index, line] of lines.entries()) {
-    if (line.trim() === '') continue;
-    try {
-      records.push(JSON.parse(line));
-    } catch {
-      const isLast = lines.slice(index + 1).every((rest) => rest.trim() === '');
-      if (isLast) break; // torn by a crash mid-write: the record never counted
-      throw new BatchtuneError('JOURNAL_CORRUPT', `${path}:${index + 1}: not a JSON record; the journal is damaged before its last line`);
+  private openForAppend(): void {
+    if (!this.lock) {
+      this.lock = acquireJournalLock(this.path, this.warn);
+      const size = existsSync(this.path) ? statSync(this.path).size : 0;
+      if (size !== this.readBytes) {
+        this.close();
+        throw new BatchtuneError('JOURNAL_LOCKED', `${this.path}: changed since it was read (${this.readBytes} bytes then, ${size} now): another process wrote it`);
+      }
     }
+    // A torn last line never counted: new records start on a clean line.
+    if (this.readBytes > this.parsed.intactBytes) truncateSync(this.path, this.parsed.intactBytes);
+    this.fd = openSync(this.path, 'a');
   }
-  return records;
+
+  private readonly warn = (message: string): void => {
+    if (this.options.warn) this.options.warn(message);
+    else process.stderr.write(`batchtune: warning: ${message}\n`);
+  };
 }

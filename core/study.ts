@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BatchtuneError, configError } from './errors.ts';
@@ -7,6 +7,8 @@ import { Engine } from './engine.ts';
 import { SearchEvents } from './events.ts';
 import { configHash, type JournalRecord } from './journal.ts';
 import { assertResumable, viewJournal } from './journal-state.ts';
+import { assertJournalRecords } from './journal-schema.ts';
+import { configDataFiles, hashDataFiles } from './data-files.ts';
 import type { Executor } from './executor.ts';
 import { modeFor, type Objective } from './objective.ts';
 import type { PluginRegistry } from './registry.ts';
@@ -157,21 +159,22 @@ export async function validateStudy(raw: StudyConfig | unknown, options: StudyOp
 
 /** Runs a study end to end and returns its summary. The journal records every step. */
 export async function runStudy(raw: StudyConfig | unknown, options: RunOptions): Promise<SearchSummary> {
-  const config = await resolveStudyConfig(raw, options);
-  const { store, path } = openStore(options.journal, options.resume ?? false);
-  const checkpointDir = path.startsWith('(') ? mkdtempSync(join(tmpdir(), 'batchtune-checkpoints-')) : `${path}.checkpoints`;
+  // The journal is locked before anything slow (config checks, hashing, the trainer's prepare): a second writer is refused at once.
+  const { store, path } = openStore(options.journal, options.resume ?? false, options.events);
+  let checkpointDir: string | undefined;
   try {
-    const built = await buildStudy(config, { ...options, checkpointDir });
-    const journal = viewJournal(store.read() as JournalRecord[]);
-    // Where trials train is not part of what a study is: a pool run resumes inline, or on more workers.
-    const { executor: _where, ...study } = config;
+    const config = await resolveStudyConfig(raw, options);
+    const baseDir = options.baseDir ?? process.cwd();
+    // Where trials train, and how long plugins may take, are not part of what a study is: a pool run
+    // resumes inline, or on more workers, and older journals resume under today's defaults.
+    const { executor: _where, timeouts: _deadlines, ...study } = config;
     const hash = configHash({ ...study, concurrency: config.concurrency ?? 1 });
-    try {
-      assertResumable(journal, hash, path);
-    } catch (error) {
-      await built.executor.instance.close();
-      throw error;
-    }
+    // An in-memory journal is never resumed: its data needs no hashes.
+    const data = path === '(memory)' ? undefined : await hashDataFiles(configDataFiles(config, options.registry, baseDir), baseDir);
+    const journal = viewJournal(store.read() as JournalRecord[]);
+    assertResumable(journal, hash, path, data);
+    checkpointDir = path.startsWith('(') ? mkdtempSync(join(tmpdir(), 'batchtune-checkpoints-')) : `${path}.checkpoints`;
+    const built = await buildStudy(config, { ...options, checkpointDir });
     const engine = new Engine({
       seed: config.seed,
       objective: built.objective,
@@ -189,13 +192,14 @@ export async function runStudy(raw: StudyConfig | unknown, options: RunOptions):
       journal,
       configHash: hash,
       config,
+      data,
       journalPath: path,
       ...(options.signal ? { signal: options.signal } : {}),
     });
     return await engine.run();
   } finally {
     store.close();
-    rmSync(checkpointDir, { recursive: true, force: true });
+    if (checkpointDir) rmSync(checkpointDir, { recursive: true, force: true });
   }
 }
 
@@ -215,11 +219,23 @@ function resolveObjective(config: ResolvedConfig, description: TrainerDescriptio
   return { metric, mode: declared ? modeFor(metric, declared, config.objective.mode) : modeFor(metric, { metric: '', mode: 'max' }, config.objective.mode) };
 }
 
-function openStore(journal: string | Store | undefined, resume: boolean): { store: Store; path: string } {
+/**
+ * The run's journal: a file is locked for this process (a second writer is refused) and every record
+ * checked as it is read; a store of the user's has its records checked too.
+ */
+function openStore(journal: string | Store | undefined, resume: boolean, events: SearchEvents | undefined): { store: Store; path: string } {
   if (journal === undefined) return { store: new MemoryStore(), path: '(memory)' };
-  if (typeof journal !== 'string') return { store: journal, path: '(store)' };
-  const store = new JsonlFileStore(journal);
-  if (!resume && existsSync(journal) && store.read().length > 0) {
+  if (typeof journal !== 'string') {
+    if (!(journal instanceof JsonlFileStore)) assertJournalRecords(journal.read(), '(store)');
+    return { store: journal, path: '(store)' };
+  }
+  const warn = (message: string) => {
+    if (events?.listenerCount('warning')) events.emit('warning', { code: 'JOURNAL_STALE_LOCK', message });
+    else process.stderr.write(`batchtune: warning: ${message}\n`);
+  };
+  const store = new JsonlFileStore(journal, { lock: true, warn });
+  if (!resume && store.read().length > 0) {
+    store.close();
     throw new BatchtuneError('USAGE', `${journal}: journal already has records; pass --resume to continue it, or choose another --journal`);
   }
   return { store, path: journal };

@@ -5,7 +5,7 @@ import { findings } from '../../report/findings.ts';
 import { formatBatchSizeReport } from '../../report/recommendation.ts';
 import { schedulesTable } from '../../report/schedules-table.ts';
 import { parseCommand, parseCount, requirePositional } from '../args.ts';
-import { readStudyFile } from '../journal-file.ts';
+import { readStudyFile, whereItStopped } from '../journal-file.ts';
 
 export const usage =
   'batchtune report <journal.jsonl> [--target <value>] [--metric <name>] [--examples <n>] [--json] [--html <file>] [--svg <dir>] [--serve] [--port <n>] [--host <addr>]';
@@ -66,6 +66,8 @@ export async function report(args: string[]): Promise<number> {
     return 0;
   }
   process.stdout.write(`${path}: ${view.header.strategy} on ${view.header.trainer}, ${view.trials.length} trials${view.summary ? '' : ' (unfinished)'}\n`);
+  const stopped = whereItStopped(view);
+  if (stopped) process.stdout.write(`${stopped}\n`);
   if (result.batchSizes.length) process.stdout.write(`${formatBatchSizeReport(result)}\n`);
   if (rows.length) process.stdout.write(`\nschedules (${view.header.objective.metric}):\n${schedulesTable(rows, view.header.objective)}\n`);
   return 0;

@@ -26,6 +26,7 @@ export const tabularTrainer = defineTrainer<TabularOptions>({
   check(options, env, path) {
     loadTabularFile(options.file, env.baseDir, `${path}.file`);
   },
+  dataFiles: (options) => [options.file],
   create(options, env) {
     let table: TabularFile;
     /** Configurations by their exact params, so opening a trial is not a scan of the whole table. */

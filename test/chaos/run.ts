@@ -18,13 +18,14 @@ const jest = spawnSync(process.execPath, ['--experimental-vm-modules', join(root
   env: { ...process.env, BATCHTUNE_CHAOS_TALLY: tallyFile, ...(fast ? {} : { CHAOS_LONG: '1' }) },
 });
 const cases = existsSync(tallyFile)
-  ? readFileSync(tallyFile, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as { area: string; passed: boolean })
+  ? readFileSync(tallyFile, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as { area: string; passed: boolean | number; tried?: number })
   : [];
+// A line is one case ({ area, passed }) or an area's counts ({ suite, area, tried, passed }).
 const areas = new Map<string, { tried: number; passed: number }>();
-for (const { area, passed } of cases) {
+for (const { area, passed, tried } of cases) {
   const row = areas.get(area) ?? { tried: 0, passed: 0 };
-  row.tried += 1;
-  row.passed += passed ? 1 : 0;
+  row.tried += tried ?? 1;
+  row.passed += typeof passed === 'number' ? passed : passed ? 1 : 0;
   areas.set(area, row);
 }
 const rows = [...areas.entries()].sort((a, b) => a[0].localeCompare(b[0]));

@@ -2,7 +2,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JsonlFileStore, MemoryStore, viewJournal, type JournalRecord } from '../../core/index.ts';
 import { runStudy } from '../../index.ts';
+import type { Params } from '../../core/params.ts';
+import { journalRecords, writeJournal } from '../helpers/journal.ts';
 import { knownTable, tempDir, writeTabular } from '../helpers/tabular.ts';
+
+const fixtures = join(import.meta.dirname, '../fixtures/journals');
 
 const dir = tempDir();
 writeTabular(dir, knownTable());
@@ -17,7 +21,7 @@ describe('journal', () => {
     const store = new MemoryStore();
     const summary = await runStudy(config, { baseDir: dir, journal: store });
     const records = store.records as JournalRecord[];
-    expect(records[0]).toMatchObject({ t: 'header', version: 2, seed: 5, strategy: 'random', trainer: 'tabular' });
+    expect(records[0]).toMatchObject({ t: 'header', version: 3, seed: 5, strategy: 'random', trainer: 'tabular' });
     expect(records.filter((r) => r.t === 'decision')).toHaveLength(3);
     expect(records.filter((r) => r.t === 'report')).toHaveLength(15);
     expect(records.filter((r) => r.t === 'trialEnd')).toHaveLength(3);
@@ -79,19 +83,20 @@ describe('journal', () => {
   test('a resume whose decisions differ from the journal stops with an error and leaves the journal as it was', async () => {
     const path = join(tempDir(), 'j.jsonl');
     await runStudy(config, { baseDir: dir, journal: path });
-    const lines = readFileSync(path, 'utf8').split('\n');
-    const cut = lines.slice(0, lines.findIndex((l) => l.includes('"t":"decision","n":2')));
-    // Pretend another strategy wrote the second decision.
-    const second = cut.findIndex((l) => l.includes('"n":1'));
-    cut[second] = cut[second].replace(/"batchSize":\d+/, '"batchSize":3');
-    writeFileSync(path, `${cut.join('\n')}\n`);
+    const records = journalRecords(path);
+    const cut = records.slice(0, records.findIndex((r) => r.t === 'decision' && r.n === 2));
+    // Pretend another strategy wrote the second decision (with valid checksums: this is no damage).
+    const second = cut.find((r) => r.t === 'decision' && r.n === 1) as Extract<JournalRecord, { t: 'decision' }>;
+    second.decision = { ...second.decision, params: { ...(second.decision as { params: Params }).params, batchSize: 3 } } as typeof second.decision;
+    const text = writeJournal(path, cut);
     await expect(runStudy(config, { baseDir: dir, journal: path, resume: true })).rejects.toThrow(/decision 1 differs from the journal \(recorded .*"batchSize":3.*\); the strategy is not deterministic or the plugins changed/);
-    expect(readFileSync(path, 'utf8')).toBe(`${cut.join('\n')}\n`);
+    expect(readFileSync(path, 'utf8')).toBe(text);
   });
 
   test('damage before the last line is an error, not silently skipped', () => {
     const path = join(tempDir(), 'bad.jsonl');
-    writeFileSync(path, '{"t":"header"}\nnot json\n{"t":"decision"}\n');
-    expect(() => new JsonlFileStore(path)).toThrow(`${path}:2: not a JSON record; the journal is damaged before its last line`);
+    const [header, trainer] = journalRecords(join(fixtures, 'v2.jsonl'));
+    writeFileSync(path, `${JSON.stringify(header)}\nnot json\n${JSON.stringify(trainer)}\n`);
+    expect(() => new JsonlFileStore(path)).toThrow(`${path}:2: damaged journal: not a JSON record; keep its first 1 lines (head -n 1) and --resume to redo the rest, or start a new --journal`);
   });
 });

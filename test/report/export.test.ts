@@ -2,31 +2,18 @@
  * `batchtune export`: CSV with one row per report, and Optuna's JournalFileStorage format read back
  * by Optuna itself (Debian's python3-optuna; skipped with a message when it is not installed).
  */
-import { jest } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { main } from '../../bin/cli.ts';
 import { readJournalFile } from '../../bin/journal-file.ts';
+import { cli } from '../helpers/cli.ts';
+import { journalRecords, writeJournal } from '../helpers/journal.ts';
 import { tempDir } from '../helpers/tabular.ts';
 
 const dir = tempDir('batchtune-export-');
 const python = '/usr/bin/python3';
 const hasOptuna = spawnSync(python, ['-c', 'import optuna.storages'], { encoding: 'utf8' }).status === 0;
 if (!hasOptuna) console.warn('SKIPPED: the Optuna export check needs Debian python3-optuna (apt-get install -y python3-optuna); .ci/run installs it');
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const o = jest.spyOn(process.stdout, 'write').mockImplementation((c) => (out.push(String(c)), true));
-  const e = jest.spyOn(process.stderr, 'write').mockImplementation((c) => (err.push(String(c)), true));
-  try {
-    return { code: await main(args), out: out.join(''), err: err.join('') };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 /** Successive halving on curves recorded from real MNIST training (some trials pruned, some complete). */
 async function studyJournal(): Promise<string> {
@@ -60,10 +47,10 @@ describe('batchtune export', () => {
   });
 
   test('csv quotes commas and quotes, and defuses spreadsheet formulas', async () => {
-    const lines = readFileSync(journal, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
-    for (const r of lines) if (r.t === 'trialStart' && r.trialId === 0) r.tag = '=HYPERLINK("x"), "q"';
+    const records = journalRecords(journal);
+    for (const r of records) if (r.t === 'trialStart' && r.trialId === 0) r.tag = '=HYPERLINK("x"), "q"';
     const edited = join(dir, 'tagged.jsonl');
-    writeFileSync(edited, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    writeJournal(edited, records);
     const { out } = await cli(['export', edited, '--format', 'csv']);
     expect(out.split('\n')[1]).toContain(`"'=HYPERLINK(""x""), ""q"""`);
   });

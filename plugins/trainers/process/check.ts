@@ -1,11 +1,11 @@
 /** Checks of the process trainer's options that need the file system: the folder and the program exist. */
 import { accessSync, constants, statSync } from 'node:fs';
-import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import { delimiter, isAbsolute, join, relative, resolve } from 'node:path';
 import { configError, type PluginEnvironment } from '../../../core/index.ts';
 import type { ProcessOptions } from './options.ts';
 
 export function checkOptions(options: ProcessOptions, env: PluginEnvironment, path: string): void {
-  const cwd = options.cwd === undefined ? env.baseDir : isAbsolute(options.cwd) ? options.cwd : resolve(env.baseDir, options.cwd);
+  const cwd = scriptFolder(options, env);
   if (!isDirectory(cwd)) throw configError(`${path}.cwd`, `is not a folder (resolved to ${cwd})`, options.cwd);
   const program = options.command[0];
   const searchPath = options.env.PATH ?? (options.inheritEnv ? process.env.PATH : undefined) ?? '';
@@ -13,6 +13,27 @@ export function checkOptions(options: ProcessOptions, env: PluginEnvironment, pa
     const where = program.includes('/') ? `relative to ${cwd}` : 'on the PATH';
     throw configError(`${path}.command[0]`, `no executable program ${JSON.stringify(program)} ${where}`, program);
   }
+}
+
+function scriptFolder(options: ProcessOptions, env: PluginEnvironment): string {
+  return options.cwd === undefined ? env.baseDir : isAbsolute(options.cwd) ? options.cwd : resolve(env.baseDir, options.cwd);
+}
+
+/**
+ * The files the command names (the script, files given as arguments; a program found on the PATH is
+ * not one), relative to the config's folder when they lie under it.
+ */
+export function commandFiles(options: ProcessOptions, env: PluginEnvironment): string[] {
+  const cwd = scriptFolder(options, env);
+  const [program, ...args] = options.command;
+  const named = program.includes('/') ? [program, ...args] : args;
+  return named
+    .map((arg) => resolve(cwd, arg))
+    .filter(isFile)
+    .map((file) => {
+      const inside = relative(env.baseDir, file);
+      return inside.startsWith('..') || isAbsolute(inside) ? file : inside;
+    });
 }
 
 /** Where the program would run from, as a spawn without a shell finds it, or undefined. */
@@ -32,6 +53,14 @@ function findProgram(program: string, cwd: string, searchPath: string): string |
 function isExecutable(file: string): boolean {
   try {
     accessSync(file, constants.X_OK);
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function isFile(file: string): boolean {
+  try {
     return statSync(file).isFile();
   } catch {
     return false;

@@ -4,7 +4,7 @@
  * trial, kept alive across segments. See protocol.ts and the README's "Process trainer" section.
  */
 import { defineTrainer } from '../../../core/plugin.ts';
-import { checkOptions } from './check.ts';
+import { checkOptions, commandFiles } from './check.ts';
 import { optionsSchema, type ProcessOptions } from './options.ts';
 import { ProcessTrainer } from './trainer.ts';
 
@@ -13,6 +13,7 @@ export const processTrainer = defineTrainer<ProcessOptions>({
   description: 'Trains with an external program (PyTorch, JAX, NumPy, any language) over a JSON-lines protocol on stdin/stdout, one process per trial',
   schema: optionsSchema,
   check: checkOptions,
+  dataFiles: commandFiles,
   create: (options, context) => new ProcessTrainer(options, context),
 });
 

@@ -5,7 +5,8 @@ import { configError } from '../../../core/errors.ts';
 import type { PluginEnvironment } from '../../../core/plugin.ts';
 import type { TfjsOptions } from './options.ts';
 
-export function checkOptions(options: TfjsOptions, env: PluginEnvironment, at: string): void {
+/** The files the options name (data, test data, a model module), by field. */
+export function namedFiles(options: TfjsOptions): Array<[field: string, file: string]> {
   const files: Array<[string, string | undefined]> = [];
   const data = options.data;
   switch (data.type) {
@@ -18,8 +19,12 @@ export function checkOptions(options: TfjsOptions, env: PluginEnvironment, at: s
       break;
   }
   if (options.model.type === 'module') files.push(['model.path', options.model.path]);
-  for (const [field, file] of files) {
-    if (file === undefined) continue;
+  return files.filter((entry): entry is [string, string] => entry[1] !== undefined);
+}
+
+export function checkOptions(options: TfjsOptions, env: PluginEnvironment, at: string): void {
+  const data = options.data;
+  for (const [field, file] of namedFiles(options)) {
     const absolute = path.resolve(env.baseDir, file);
     if (!fs.existsSync(absolute)) throw configError(`${at}.${field}`, 'file not found', file);
     if (!fs.statSync(absolute).isFile()) throw configError(`${at}.${field}`, 'is not a file', file);

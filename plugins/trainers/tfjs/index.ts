@@ -5,7 +5,7 @@
  */
 import { defineTrainer } from '../../../core/plugin.ts';
 import { lazyTrainer } from '../../../core/trainer.ts';
-import { checkOptions } from './check.ts';
+import { checkOptions, namedFiles } from './check.ts';
 import { optionsSchema, type TfjsOptions } from './options.ts';
 
 export const tfjsTrainer = defineTrainer<TfjsOptions>({
@@ -14,6 +14,7 @@ export const tfjsTrainer = defineTrainer<TfjsOptions>({
     'Trains a TensorFlow.js model (linear, MLP, small CNN or your own) on MNIST, IDX, CSV or module data, on tfjs-node-gpu, tfjs-node, wasm or cpu',
   schema: optionsSchema,
   check: checkOptions,
+  dataFiles: (options) => namedFiles(options).map(([, file]) => file),
   // TensorFlow.js loads on first use, so a study that never trains with it does not pay for it.
   create: (options, context) => lazyTrainer(async () => new (await import('./trainer.ts')).TfjsTrainer(options, context)),
 });
