@@ -1,4 +1,4 @@
-import { BatchtuneError, errorMessage } from '../core/index.ts';
+import { BatchtuneError, errorMessage, isCoded } from '../core/index.ts';
 import { exitCodeFor, EXIT, isBrokenPipe } from './exit-codes.ts';
 import { run, usage as runUsage } from './commands/run.ts';
 import { record, usage as recordUsage } from './commands/record.ts';
@@ -50,7 +50,8 @@ export async function main(argv: string[]): Promise<number> {
     // The reader of our output went away (`| head -1`): nothing is wrong, and nobody is left to tell.
     if (isBrokenPipe(error)) return EXIT.ok;
     const message = error instanceof BatchtuneError ? error.message : errorMessage(error);
-    process.stderr.write(`batchtune: ${message.split('\n')[0]}\n`);
+    // One line; a usage error keeps the usage it carries.
+    process.stderr.write(`batchtune: ${isCoded(error, 'USAGE') ? message : message.split('\n')[0]}\n`);
     return exitCodeFor(error);
   }
 }

@@ -10,12 +10,13 @@ import type { Executor } from './executor.ts';
 import { InFlight, type FlightEntry } from './in-flight.ts';
 import { JOURNAL_VERSION, type JournalRecord } from './journal.ts';
 import type { JournalView } from './journal-state.ts';
-import { isFinal, transition } from './lifecycle.ts';
+import { transition } from './lifecycle.ts';
 import type { Objective } from './objective.ts';
 import { Replay } from './replay.ts';
 import type { ResourceUnit } from './resource.ts';
 import { trialSeed } from './rng.ts';
 import { SegmentSupervisor } from './segment-supervisor.ts';
+import { TrialEnding } from './trial-ending.ts';
 import type { SearchSpace } from './space.ts';
 import type { Store } from './store.ts';
 import type { Decision, SearchState, SegmentOutcome, Strategy } from './strategy.ts';
@@ -68,6 +69,7 @@ export class Engine {
   private readonly inFlight = new InFlight();
   private readonly replay: Replay;
   private readonly supervisor: SegmentSupervisor;
+  private readonly ending: TrialEnding;
   private decisionCount = 0;
   private submitted = 0;
   private now = 0;
@@ -79,12 +81,18 @@ export class Engine {
   constructor(private readonly setup: EngineSetup) {
     this.ledger = new BudgetLedger(setup.budget);
     this.replay = new Replay(setup.journal, setup.journalPath);
+    this.ending = new TrialEnding({
+      ...setup,
+      replay: this.replay,
+      journal: (record) => this.journal(record),
+      reportPluginError: (error, trialId) => this.reportPluginError(error, trialId),
+    });
     this.supervisor = new SegmentSupervisor({
       ...setup,
       ledger: this.ledger,
       replay: this.replay,
       journal: (record) => this.journal(record),
-      endTrial: (trial, state, reason) => this.endTrial(trial, state, reason),
+      endTrial: (trial, state, reason) => this.ending.end(trial, state, reason),
       reportPluginError: (error, trialId) => this.reportPluginError(error, trialId),
     });
   }
@@ -132,7 +140,7 @@ export class Engine {
       await this.closeExecutor();
       throw error;
     }
-    await this.endRemaining();
+    await this.ending.endRemaining(this.trials, this.ledger.exhausted);
     await this.closeExecutor();
     const summary = await this.summary();
     this.journal({ t: 'searchEnd', summary });
@@ -223,7 +231,7 @@ export class Engine {
     if (decision.kind === 'stop') {
       const trial = this.trials[decision.trialId];
       if (!trial || trial.state !== 'paused') return this.refuse(decision.trialId, trial?.state, 'stop');
-      await this.endTrial(trial, 'pruned', decision.reason ?? `stopped by ${strategy}`, strategy);
+      await this.ending.end(trial, 'pruned', decision.reason ?? `stopped by ${strategy}`, strategy);
       this.setup.events.emit('trialStop', { trial: trial.snapshot(), by: 'strategy', reason: trial.reason! });
       return true;
     }
@@ -287,48 +295,6 @@ export class Engine {
       await callPlugin(name, 'tell', () => instance.tell(outcome, this.state()), this.setup.timeouts.hookSeconds);
     } catch (error) {
       this.reportPluginError(error, outcome.trial.trialId);
-    }
-  }
-
-  /** Moves a trial to a final state, frees its session at once and tells everyone listening. */
-  private async endTrial(trial: TrialRecord, state: TrialState, reason?: string, actor = 'engine'): Promise<void> {
-    transition(trial, state, actor);
-    if (reason) trial.reason = reason;
-    trial.touch();
-    try {
-      const { executor } = this.setup;
-      await callPlugin(executor.name, 'release', () => executor.instance.release(trial.trialId), this.setup.timeouts.hookSeconds);
-    } catch (error) {
-      this.reportPluginError(error, trial.trialId);
-    }
-    if (!this.replay.ended(trial.trialId)) this.journal({ t: 'trialEnd', trialId: trial.trialId, state, ...(reason ? { reason } : {}) });
-    const snapshot = trial.snapshot();
-    for (const { name, instance } of this.setup.callbacks) {
-      try {
-        await callPlugin(name, 'onTrialEnd', () => instance.onTrialEnd?.(snapshot), this.setup.timeouts.hookSeconds);
-      } catch (error) {
-        this.reportPluginError(error, trial.trialId);
-      }
-    }
-    this.setup.events.emit('trialEnd', { trial: snapshot });
-  }
-
-  /**
-   * Ends the trials the search left open. One is completed when the trainer could take it no further,
-   * or its last segment aimed at the furthest target of the search and the budget did not cut it short;
-   * the others were left behind at a lower rung (pruned).
-   */
-  private async endRemaining(): Promise<void> {
-    const furthestTarget = Math.max(0, ...this.trials.map((t) => t.target));
-    for (const trial of this.trials) {
-      if (isFinal(trial.state)) continue;
-      if (trial.state === 'pending') {
-        await this.endTrial(trial, 'pruned', 'search ended before it ran');
-        continue;
-      }
-      const done = trial.exhausted || (trial.target >= furthestTarget && !trial.cutByBudget);
-      const reason = this.ledger.exhausted ? 'budget exhausted before it was promoted' : 'search ended before it was promoted';
-      await this.endTrial(trial, done ? 'completed' : 'pruned', done ? undefined : reason);
     }
   }
 
