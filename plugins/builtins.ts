@@ -1,5 +1,12 @@
 import { PluginRegistry, type PluginDefinition } from '../core/index.ts';
 import { gridStrategy } from '../strategies/grid.ts';
+import { composeStrategyFor } from '../strategies/compose.ts';
+import { fifoScheduler } from '../strategies/fifo.ts';
+import { ashaScheduler } from '../strategies/asha.ts';
+import { hyperbandScheduler } from '../strategies/hyperband.ts';
+import { successiveHalvingScheduler } from '../strategies/successive-halving.ts';
+import { gridSampler } from '../strategies/samplers/grid.ts';
+import { randomSampler } from '../strategies/samplers/random.ts';
 import { randomStrategy } from '../strategies/random.ts';
 import { successiveHalvingStrategy } from '../strategies/successive-halving.ts';
 import { hyperbandStrategy } from '../strategies/hyperband.ts';
@@ -23,6 +30,12 @@ export const builtinPlugins: PluginDefinition[] = [
   hyperbandStrategy,
   ashaStrategy,
   batchIncreaseStrategy,
+  gridSampler,
+  randomSampler,
+  fifoScheduler,
+  successiveHalvingScheduler,
+  hyperbandScheduler,
+  ashaScheduler,
   tabularTrainer,
   tfjsTrainer,
   processTrainer,
@@ -38,5 +51,7 @@ export const builtinPlugins: PluginDefinition[] = [
 export function createRegistry(): PluginRegistry {
   const registry = new PluginRegistry();
   for (const definition of builtinPlugins) registry.register(definition);
+  // "sampler" + "scheduler" in a config resolve to this strategy, which finds them in this registry.
+  registry.register(composeStrategyFor(registry));
   return registry;
 }
