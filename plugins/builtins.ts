@@ -7,6 +7,8 @@ import { hyperbandScheduler } from '../strategies/hyperband.ts';
 import { successiveHalvingScheduler } from '../strategies/successive-halving.ts';
 import { gridSampler } from '../strategies/samplers/grid.ts';
 import { randomSampler } from '../strategies/samplers/random.ts';
+import { tpeSampler } from '../strategies/samplers/tpe/tpe.ts';
+import { medianStoppingScheduler } from '../strategies/median-stopping.ts';
 import { randomStrategy } from '../strategies/random.ts';
 import { successiveHalvingStrategy } from '../strategies/successive-halving.ts';
 import { hyperbandStrategy } from '../strategies/hyperband.ts';
@@ -32,7 +34,9 @@ export const builtinPlugins: PluginDefinition[] = [
   batchIncreaseStrategy,
   gridSampler,
   randomSampler,
+  tpeSampler,
   fifoScheduler,
+  medianStoppingScheduler,
   successiveHalvingScheduler,
   hyperbandScheduler,
   ashaScheduler,
