@@ -8,12 +8,13 @@ import { successiveHalvingScheduler } from '../strategies/successive-halving.ts'
 import { gridSampler } from '../strategies/samplers/grid.ts';
 import { randomSampler } from '../strategies/samplers/random.ts';
 import { tpeSampler } from '../strategies/samplers/tpe/tpe.ts';
+import { criticalBatchSampler } from '../strategies/samplers/critical-batch.ts';
 import { medianStoppingScheduler } from '../strategies/median-stopping.ts';
 import { randomStrategy } from '../strategies/random.ts';
 import { successiveHalvingStrategy } from '../strategies/successive-halving.ts';
 import { hyperbandStrategy } from '../strategies/hyperband.ts';
 import { ashaStrategy } from '../strategies/asha.ts';
-import { batchIncreaseStrategy } from '../strategies/batch-increase.ts';
+import { batchIncreaseScheduler, batchIncreaseStrategy } from '../strategies/batch-increase.ts';
 import { tabularTrainer } from './trainers/tabular.ts';
 import { tfjsTrainer } from './trainers/tfjs/index.ts';
 import { processTrainer } from './trainers/process/index.ts';
@@ -35,8 +36,10 @@ export const builtinPlugins: PluginDefinition[] = [
   gridSampler,
   randomSampler,
   tpeSampler,
+  criticalBatchSampler,
   fifoScheduler,
   medianStoppingScheduler,
+  batchIncreaseScheduler,
   successiveHalvingScheduler,
   hyperbandScheduler,
   ashaScheduler,
