@@ -203,15 +203,26 @@ export const batchIncreaseScheduler = defineScheduler<BatchIncreaseOptions & { n
     const limit = Math.min(options.nConfigs, sampler.capacity);
     const runs: Run[] = [];
     let drawn = 0;
-    const open = (params: Params): void => {
+    let misfit: unknown;
+    let rejected = 0;
+    /** Opens the schedules from a drawn base; false when they cannot fit its batch size (drawn again instead). */
+    const open = (params: Params): boolean => {
       const base = { ...options, baseBatchSize: options.baseBatchSize ?? params.batchSize, learningRate: options.learningRate ?? params.learningRate };
-      const { schedules } = resolveSchedules(base, context);
+      let schedules: Schedule[];
+      try {
+        schedules = resolveSchedules(base, context).schedules;
+      } catch (error) {
+        misfit = error;
+        rejected += 1;
+        return false;
+      }
       const seed = trialSeed(context.seed, drawn);
       for (const schedule of schedules) {
         const tag: ScheduleTag = limit > 1 ? { schedule: schedule.name, config: drawn } : { schedule: schedule.name };
         runs.push({ schedule, params: { ...params, batchSize: base.baseBatchSize, learningRate: base.learningRate }, seed, tag, next: 0, inFlight: false, done: false });
       }
       drawn += 1;
+      return true;
     };
     return {
       ask(state: SearchState): Decision {
@@ -229,10 +240,12 @@ export const batchIncreaseScheduler = defineScheduler<BatchIncreaseOptions & { n
             }
             return { kind: 'continue', trialId: run.trialId, resource: segment.until, settings, ...final };
           }
-          const params = drawn < limit ? sampler.draw() : undefined;
+          const params = drawn < limit && rejected < MAX_MISFITS ? sampler.draw() : undefined;
           if (!params) break;
           open(params);
         }
+        // Not one drawn base could take the schedules: say why rather than end with nothing run.
+        if (drawn === 0 && misfit) throw misfit;
         return state.running > 0 ? { kind: 'wait' } : { kind: 'done' };
       },
       tell(outcome) {
@@ -249,6 +262,9 @@ export const batchIncreaseScheduler = defineScheduler<BatchIncreaseOptions & { n
     };
   },
 });
+
+/** Bases whose batch size cannot take the schedules (a milestone past the end) are skipped, up to this many. */
+const MAX_MISFITS = 100;
 
 /** The space's own base configuration, once: what the `batch-increase` preset starts every schedule from. */
 const spaceBase = defineSampler<BatchIncreaseOptions>({
