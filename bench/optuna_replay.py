@@ -33,7 +33,10 @@ def run(job, table, variant, seed, budget):
         pruner = optuna.pruners.SuccessiveHalvingPruner(min_resource=job["minResource"], reduction_factor=job["eta"])
     else:
         pruner = optuna.pruners.HyperbandPruner(min_resource=job["minResource"], max_resource=points, reduction_factor=job["eta"])
-    study = optuna.create_study(direction="maximize" if mode == "max" else "minimize", sampler=sampler, pruner=pruner)
+    # HyperbandPruner assigns trials to brackets by hashing the study name with the trial number: a fixed
+    # name makes each seed's run reproducible.
+    name = f"replay-{variant['sampler']}-{variant['pruner']}-{seed}"
+    study = optuna.create_study(study_name=name, direction="maximize" if mode == "max" else "minimize", sampler=sampler, pruner=pruner)
     curves_rng = random.Random(seed)
     spent = 0
     trials = 0

@@ -6,6 +6,8 @@
  *
  *   npx tsx bench/search-quality-optuna.ts [--seeds 20] [--out bench/results/search-quality-optuna.md] [file.json ...]
  *
+ * BATCHTUNE_BENCH_TPE='{"gamma":0.15}' overrides the TPE sampler's options (defaults otherwise).
+ *
  * Default files: bench/data/*.json (not *.config.json) and test/fixtures/tabular/digits-steps.json, a plain
  * PyTorch loop whose report points do not fall on rung targets. regret = |best truth − truth(returned)| in
  * points (× 100), truth = the mean over the recorded seeds of the final value (as bench/search-quality.ts).
@@ -24,9 +26,10 @@ const PYTHON = '/usr/bin/python3';
 const ETA = 3;
 
 /** batchtune's contenders: a sampler under a scheduler (defaults: η = 3, r = R/9). */
+const TPE = { type: 'tpe', ...JSON.parse(process.env.BATCHTUNE_BENCH_TPE ?? '{}') };
 const OURS = [
-  { label: 'batchtune tpe + hyperband', config: { sampler: { type: 'tpe' }, scheduler: { type: 'hyperband', iterations: 3 } } },
-  { label: 'batchtune tpe + asha', config: { sampler: { type: 'tpe' }, scheduler: { type: 'asha' } } },
+  { label: 'batchtune tpe + hyperband', config: { sampler: TPE, scheduler: { type: 'hyperband', iterations: 3 } } },
+  { label: 'batchtune tpe + asha', config: { sampler: TPE, scheduler: { type: 'asha' } } },
   { label: 'batchtune random + hyperband', config: { strategy: { type: 'hyperband', iterations: 3 } } },
   { label: 'batchtune random + asha', config: { strategy: { type: 'asha' } } },
 ];

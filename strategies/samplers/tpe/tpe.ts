@@ -60,7 +60,7 @@ export const tpeSampler = defineSampler<TpeOptions>({
     additionalProperties: false,
     properties: {
       nStartup: { type: 'integer', minimum: 1, description: 'Results needed at a resource level before the model is used there; random proposals until then. Default: the number of dimensions + 2, at least 4.' },
-      gamma: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.25, description: 'The fraction of results (rounded up) the model takes as the good ones.' },
+      gamma: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.15, description: 'The fraction of results (rounded up) the model takes as the good ones; 0.15 as BOHB.' },
       nCandidates: { type: 'integer', minimum: 1, default: 24, description: 'Points drawn from the good-results density; the best ratio is proposed.' },
       priorWeight: { type: 'number', exclusiveMinimum: 0, default: 1, description: 'Weight of the flat prior in each density.' },
       perBracket: { type: 'boolean', default: false, description: 'Under hyperband, learn only from the bracket drawn for (Optuna\'s per-bracket view) instead of from every bracket (BOHB).' },
