@@ -18,6 +18,7 @@ import {
   type Objective,
   type Params,
   type PluginRegistry,
+  type Progress,
   type ResourceUnit,
   type RunOptions,
   type SearchSummary,
@@ -38,6 +39,12 @@ export interface AskedTrial {
   target?: Target;
   /** Hard caps from the budget. */
   limits: Record<string, number | undefined>;
+  /**
+   * Where the trial stands: train on from here. Zero for a new trial, and also for a trial handed out
+   * again after a resume (this process holds no state of it): the engine then asks it to re-train its
+   * history first, segment by segment, uncharged, to catch up.
+   */
+  progress: Progress;
 }
 
 export interface TellReport extends ReportPoint {
@@ -105,7 +112,7 @@ export class AskTellStudy {
     if (!session) return undefined;
     const handle = this.handles.get(session)!;
     const request = session.request!;
-    return { ...handle, batchSize: request.batchSize, learningRate: request.learningRate, ...(request.target ? { target: request.target } : {}), limits: { ...request.limits } };
+    return { ...handle, batchSize: request.batchSize, learningRate: request.learningRate, ...(request.target ? { target: request.target } : {}), limits: { ...request.limits }, progress: { ...session.at } };
   }
 
   /**

@@ -36,6 +36,11 @@ export class DrivenSession implements TrainerSession {
   /** `onSegment` hears each segment the engine asks for (the ask/tell study queues it). */
   constructor(private readonly onSegment: (session: DrivenSession) => void = () => {}) {}
 
+  /** Where the trial stands in this session: the driver trains on from here. */
+  get at(): Progress {
+    return this.progress;
+  }
+
   /** The open segment's request (batch size, learning rate, target), if the engine is waiting on one. */
   get request(): TrainRequest | undefined {
     return this.segment?.request;

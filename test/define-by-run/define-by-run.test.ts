@@ -1,4 +1,7 @@
-import { MemoryStore, type JournalRecord } from '../../core/index.ts';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { JsonlFileStore, MemoryStore, type JournalRecord } from '../../core/index.ts';
+import { tempDir } from '../helpers/tabular.ts';
 import { createRegistry, defineObjective, openStudy, runStudy } from '../../index.ts';
 
 /**
@@ -105,5 +108,32 @@ describe('ask/tell study', () => {
     const records = journal.read() as JournalRecord[];
     expect(records.filter((r) => r.t === 'trialStart').length).toBe(9);
     expect(records.some((r) => r.t === 'decision' && r.decision.kind === 'stop')).toBe(true);
+  });
+
+  test('a journal cut mid-search resumes: the outside loop gets the rest, and the search ends as the whole one did', async () => {
+    const dir = tempDir('batchtune-ask-tell-');
+    const config = { seed: 2, budget: { limit: 1e9 }, space, sampler: { type: 'tpe' }, scheduler: { type: 'asha', minResource: 1000 } };
+    const drive = async (journal: string, resume: boolean) => {
+      const study = await openStudy(config, { journal, resume, maxResource: { examples: MAX } });
+      for (let asked = await study.ask(); asked; asked = await study.ask()) {
+        // A trial handed out again after the cut starts over: this loop kept nothing (as after a crash).
+        let examples = asked.progress.examples;
+        for (let verdict = 'continue'; verdict === 'continue'; ) {
+          examples += 500;
+          verdict = await study.tell(asked.trialId, { value: loss(asked.params, examples), examples });
+        }
+      }
+      return study.result();
+    };
+    const full = join(dir, 'full.jsonl');
+    const whole = await drive(full, false);
+    const lines = readFileSync(full, 'utf8').split('\n').filter((l) => l !== '');
+    const cut = join(dir, 'cut.jsonl');
+    writeFileSync(cut, `${lines.slice(0, Math.floor(lines.length / 2)).join('\n')}\n`);
+    const resumed = await drive(cut, true);
+    expect(resumed.error).toBeUndefined();
+    expect(resumed.trials.map((t) => [t.params, t.state])).toEqual(whole.trials.map((t) => [t.params, t.state]));
+    expect(resumed.best?.trialId).toBe(whole.best?.trialId);
+    expect(new JsonlFileStore(cut).read().length).toBeGreaterThan(lines.length / 2);
   });
 });
