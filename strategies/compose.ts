@@ -4,6 +4,7 @@
  * the sampler, which sees every level each trial has reached (the observations), gathered here.
  */
 import {
+  BatchtuneError,
   createRng,
   defineStrategy,
   type Observation,
@@ -79,7 +80,15 @@ export function composeStrategyFor(registry: PluginRegistry): StrategyDefinition
     create(options, context) {
       const sampler = registry.get('sampler', options.sampler.type, 'sampler.type');
       const scheduler = registry.get('scheduler', options.scheduler.type, 'scheduler.type');
-      return composeStrategy(sampler, options.sampler, scheduler, options.scheduler, context);
+      try {
+        return composeStrategy(sampler, options.sampler, scheduler, options.scheduler, context);
+      } catch (error) {
+        // The built-in schedulers name their options as a strategy's; here the config calls them the scheduler's.
+        if (error instanceof BatchtuneError && error.code === 'CONFIG_INVALID' && /^strategy\b/.test(error.message)) {
+          throw new BatchtuneError(error.code, error.message.replace(/^strategy/, 'scheduler'), { cause: error });
+        }
+        throw error;
+      }
     },
   });
 }

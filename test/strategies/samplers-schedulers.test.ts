@@ -113,6 +113,8 @@ describe('presets are a sampler under a scheduler', () => {
     await expect(runStudy({ budget: { limit: 1 }, strategy: { type: 'asha' }, sampler: { type: 'tpe' }, trainer: { type: 'tabular', file } })).rejects.toThrow(/^strategy: cannot be given with "sampler" or "scheduler"/);
     await expect(runStudy({ budget: { limit: 1 }, sampler: { type: 'tpx' }, trainer: { type: 'tabular', file } })).rejects.toThrow(/sampler\.type.*tpe/);
     await expect(runStudy({ budget: { limit: 1 }, sampler: { type: 'tpe', gamma: 2 }, trainer: { type: 'tabular', file } })).rejects.toThrow(/sampler\.gamma/);
+    // A scheduler's own checks name its options under "scheduler", not "strategy".
+    await expect(runStudy({ budget: { limit: 1e6 }, scheduler: { type: 'asha', minResource: 1e5, maxResource: 2e4 }, trainer: { type: 'tabular', file } })).rejects.toThrow(/^scheduler\.minResource: must be < maxResource/);
   });
 });
 
