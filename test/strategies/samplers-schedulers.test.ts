@@ -178,4 +178,15 @@ describe('the model-based sampler', () => {
       expect(again.summary.best?.trialId).toBe(whole.summary.best?.trialId);
     }
   });
+
+  test('perBracket: under hyperband it learns only from the bracket it draws for (Optuna\'s view), and proposes differently', async () => {
+    const config = (perBracket: boolean) => ({ seed: 3, budget: { unit: 'examples', limit: 64 * 9000 * 0.4 }, trainer: { type: 'tabular', file }, sampler: { type: 'tpe', perBracket, nStartup: 4 }, scheduler: { type: 'hyperband', minResource: 1000, iterations: 3 } });
+    const shared = await search(config(false));
+    const own = await search(config(true));
+    expect(own.summary.error).toBeUndefined();
+    // Brackets start fresh: the per-bracket model waits for 4 results of its own bracket, so the searches part ways.
+    expect(own.trace.steps).not.toEqual(shared.trace.steps);
+    const tags = [...own.trace.tags.values()].map((t) => (t as { bracket: number }).bracket);
+    expect(new Set(tags)).toEqual(new Set([2, 1, 0]));
+  });
 });

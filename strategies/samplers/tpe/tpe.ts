@@ -97,7 +97,10 @@ export const tpeSampler = defineSampler<TpeOptions>({
       if (pool) {
         // Candidates from the configurations left, each drawn with probability ∝ l(x).
         const left = [...pool];
-        const weights = left.map((p) => Math.exp(logDensity(good, dims, p)));
+        // Relative to the densest point, so many dimensions cannot underflow every weight to zero.
+        const logs = left.map((p) => logDensity(good, dims, p));
+        const top = Math.max(...logs);
+        const weights = logs.map((l) => Math.exp(l - top));
         while (candidates.length < options.nCandidates && left.length > 0) {
           const i = pickWeighted(weights, stream);
           candidates.push(left[i]);
