@@ -14,10 +14,11 @@
  */
 import {
   defineTrainer,
+  PLUGIN_KINDS,
+  PluginRegistry,
   runStudy,
   type Objective,
   type Params,
-  type PluginRegistry,
   type Progress,
   type ResourceUnit,
   type RunOptions,
@@ -26,6 +27,7 @@ import {
   type Target,
 } from '../core/index.ts';
 import { createRegistry } from '../plugins/builtins.ts';
+import { composeStrategyFor } from '../strategies/compose.ts';
 import { DrivenSession, type DrivenVerdict, type ReportPoint } from './driven-session.ts';
 
 export interface AskedTrial {
@@ -72,29 +74,28 @@ export class AskTellStudy {
   private readonly summary: Promise<SearchSummary>;
 
   constructor(config: Omit<StudyConfig, 'trainer'>, private readonly options: OpenStudyOptions = {}) {
-    const registry = options.registry ?? createRegistry();
     const objective = options.objective ?? { metric: 'value', mode: 'min' as const };
     const queue = (session: DrivenSession) => this.offer(session);
     const handles = this.handles;
     const sessions = this.sessions;
-    if (!registry.has('trainer', TRAINER)) {
-      registry.register(
-        defineTrainer({
-          name: TRAINER,
-          description: 'Trials trained outside the engine, through an ask/tell study.',
-          schema: { type: 'object', properties: {} },
-          create: () => ({
-            prepare: async () => ({ objective, ...(options.maxResource ? { maxResource: options.maxResource } : {}) }),
-            open: async (handle) => {
-              const session = new DrivenSession(queue);
-              handles.set(session, handle);
-              sessions.set(handle.trialId, session);
-              return session;
-            },
-          }),
+    // A registry of its own: this study's trainer feeds this study's queue, whatever else shares the caller's registry.
+    const registry = copyRegistry(options.registry ?? createRegistry());
+    registry.register(
+      defineTrainer({
+        name: TRAINER,
+        description: 'Trials trained outside the engine, through an ask/tell study.',
+        schema: { type: 'object', properties: {} },
+        create: () => ({
+          prepare: async () => ({ objective, ...(options.maxResource ? { maxResource: options.maxResource } : {}) }),
+          open: async (handle) => {
+            const session = new DrivenSession(queue);
+            handles.set(session, handle);
+            sessions.set(handle.trialId, session);
+            return session;
+          },
         }),
-      );
-    }
+      }),
+    );
     const { objective: _o, maxResource: _m, ...run } = options;
     // Trials train where the caller is: always in this process.
     this.summary = runStudy({ ...config, trainer: { type: TRAINER }, executor: { type: 'inline' } }, { ...run, registry }).finally(() => {
@@ -149,6 +150,18 @@ export class AskTellStudy {
     if (waiter) waiter(session);
     else this.ready.push(session);
   }
+}
+
+/** Every definition of `source` but its ask-tell trainer; "compose" is rebound so it finds plugins the config loads. */
+function copyRegistry(source: PluginRegistry): PluginRegistry {
+  const registry = new PluginRegistry();
+  for (const kind of PLUGIN_KINDS) {
+    for (const definition of source.all(kind)) {
+      if ((kind === 'trainer' && definition.name === TRAINER) || (kind === 'strategy' && definition.name === 'compose')) continue;
+      registry.register(definition);
+    }
+  }
+  return registry.register(composeStrategyFor(registry));
 }
 
 /** Opens an ask/tell study on a config without a trainer (it is the caller). */

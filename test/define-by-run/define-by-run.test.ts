@@ -136,4 +136,25 @@ describe('ask/tell study', () => {
     expect(resumed.best?.trialId).toBe(whole.best?.trialId);
     expect(new JsonlFileStore(cut).read().length).toBeGreaterThan(lines.length / 2);
   });
+
+  test('two studies on one registry at once keep their trials apart', async () => {
+    const registry = createRegistry();
+    const open = (seed: number) => openStudy({ seed, budget: { limit: 1e9 }, space, sampler: { type: 'random' }, scheduler: { type: 'fifo', nTrials: 4 } }, { registry, maxResource: { examples: 2000 } });
+    const [a, b] = await Promise.all([open(1), open(2)]);
+    const drive = async (study: Awaited<ReturnType<typeof open>>, offset: number) => {
+      for (let asked = await study.ask(); asked; asked = await study.ask()) {
+        let examples = asked.progress.examples;
+        for (let verdict = 'continue'; verdict === 'continue'; ) {
+          examples += 500;
+          verdict = await study.tell(asked.trialId, { value: offset + loss(asked.params, examples), examples });
+        }
+      }
+      return study.result();
+    };
+    const [sa, sb] = await Promise.all([drive(a, 0), drive(b, 100)]);
+    expect(sa.trials.length).toBe(4);
+    expect(sb.trials.length).toBe(4);
+    expect(sa.trials.every((t) => (t.value as number) < 100)).toBe(true);
+    expect(sb.trials.every((t) => (t.value as number) > 100)).toBe(true);
+  });
 });
