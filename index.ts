@@ -10,6 +10,9 @@ import { createRegistry } from './plugins/builtins.ts';
 
 export * from './core/index.ts';
 export { builtinPlugins, createRegistry } from './plugins/builtins.ts';
+// Define-by-run: an objective function as a trainer, and an ask/tell study driven from outside the engine.
+export { defineObjective, type ObjectiveFunction, type ObjectiveOptions, type ObjectiveTrial } from './define-by-run/objective.ts';
+export { AskTellStudy, openStudy, type AskedTrial, type OpenStudyOptions, type TellReport } from './define-by-run/ask-tell.ts';
 // Analysis (data) and rendering of a journal: what `report` and `export` use.
 export { studyOf, type Study } from './analysis/judging.ts';
 export { recommend, type BatchSizeReport, type RecommendOptions } from './analysis/recommend.ts';

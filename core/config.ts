@@ -30,6 +30,10 @@ export interface StudyConfig {
   resource?: ResourceUnit;
   space?: SpaceConfig;
   strategy?: PluginRef;
+  /** Which configurations to try (grid, random, tpe...); with `scheduler`, instead of `strategy`. */
+  sampler?: PluginRef;
+  /** How much resource each trial gets (fifo, asha, hyperband...); with `sampler`, instead of `strategy`. */
+  scheduler?: PluginRef;
   trainer: PluginRef;
   callbacks?: PluginRef[];
   /** Where trials train: `inline` (this process), `pool` (worker processes), `redis` (a job queue). */
@@ -51,6 +55,8 @@ export interface ResolvedConfig {
   resource: ResourceUnit;
   space?: SpaceConfig;
   strategy: PluginRef;
+  sampler?: PluginRef;
+  scheduler?: PluginRef;
   trainer: PluginRef;
   callbacks: PluginRef[];
   executor: PluginRef;
@@ -151,7 +157,9 @@ export const studySchema = {
         },
       },
     },
-    strategy: { ...pluginRef, default: { type: 'grid' } },
+    strategy: { ...pluginRef, default: { type: 'grid' }, description: 'A preset sampler and scheduler (grid, random, asha...) or a custom strategy; leave it out when giving sampler/scheduler.' },
+    sampler: { ...pluginRef, description: 'Which configuration to try next (grid, random, tpe, critical-batch); default random when a scheduler is given.' },
+    scheduler: { ...pluginRef, description: 'How much resource each trial gets (fifo, successive-halving, hyperband, asha, median-stopping, batch-increase); default fifo when a sampler is given.' },
     trainer: pluginRef,
     callbacks: { type: 'array', items: pluginRef, default: [] },
     executor: { ...pluginRef, default: { type: 'inline' } },

@@ -14,6 +14,7 @@ export * from './plugin-loader.ts';
 export * from './registry.ts';
 export * from './resource.ts';
 export * from './rng.ts';
+export * from './sampler.ts';
 export * from './space.ts';
 export * from './store.ts';
 export * from './strategy.ts';

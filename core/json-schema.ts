@@ -31,6 +31,8 @@ export function buildJsonSchema(registry: PluginRegistry): Record<string, unknow
     properties: {
       ...base.properties,
       strategy: variants('strategy'),
+      sampler: variants('sampler'),
+      scheduler: variants('scheduler'),
       trainer: variants('trainer'),
       callbacks: { type: 'array', items: variants('callback') },
     },

@@ -22,7 +22,7 @@ export async function loadPlugins(paths: readonly string[], registry: PluginRegi
     if (definitions.length === 0) {
       throw new BatchtuneError(
         'PLUGIN_LOAD_FAILED',
-        `${where}: ${JSON.stringify(path)} exports no plugin; export one made with defineStrategy, defineTrainer or defineCallback`,
+        `${where}: ${JSON.stringify(path)} exports no plugin; export one made with defineStrategy, defineSampler, defineScheduler, defineTrainer, defineCallback or defineExecutor`,
       );
     }
     for (const definition of definitions) {

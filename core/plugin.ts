@@ -1,10 +1,11 @@
 import type { Callback, CallbackContext } from './callback.ts';
 import type { Executor, ExecutorContext } from './executor.ts';
+import type { Sampler, SamplerContext, Scheduler, SchedulerContext } from './sampler.ts';
 import type { Strategy, StrategyContext } from './strategy.ts';
 import type { Trainer } from './trainer.ts';
 
-export type PluginKind = 'strategy' | 'trainer' | 'callback' | 'executor';
-export const PLUGIN_KINDS: readonly PluginKind[] = ['strategy', 'trainer', 'callback', 'executor'];
+export type PluginKind = 'strategy' | 'trainer' | 'callback' | 'executor' | 'sampler' | 'scheduler';
+export const PLUGIN_KINDS: readonly PluginKind[] = ['strategy', 'trainer', 'callback', 'executor', 'sampler', 'scheduler'];
 
 /** A JSON Schema for a plugin's options (the config object without its `type`). */
 export type OptionsSchema = Record<string, unknown> & { type: 'object'; properties: Record<string, unknown> };
@@ -55,13 +56,33 @@ export interface ExecutorDefinition<TOptions = any> extends BaseDefinition<TOpti
   create(options: TOptions, context: ExecutorContext): Executor | Promise<Executor>;
 }
 
-export type PluginDefinition = StrategyDefinition | TrainerDefinition | CallbackDefinition | ExecutorDefinition;
+export interface SamplerDefinition<TOptions = any> extends BaseDefinition<TOptions> {
+  kind: 'sampler';
+  create(options: TOptions, context: SamplerContext): Sampler;
+}
+
+export interface SchedulerDefinition<TOptions = any> extends BaseDefinition<TOptions> {
+  kind: 'scheduler';
+  create(options: TOptions, context: SchedulerContext): Scheduler;
+}
+
+export type PluginDefinition = StrategyDefinition | TrainerDefinition | CallbackDefinition | ExecutorDefinition | SamplerDefinition | SchedulerDefinition;
 
 export type DefinitionOf<K extends PluginKind> = Extract<PluginDefinition, { kind: K }>;
 
 /** Declares a search strategy: a name, an options schema and a factory. */
 export function defineStrategy<TOptions>(definition: Omit<StrategyDefinition<TOptions>, 'kind'>): StrategyDefinition<TOptions> {
   return { kind: 'strategy', ...definition };
+}
+
+/** Declares a sampler: which configuration to try next, from the results so far. */
+export function defineSampler<TOptions>(definition: Omit<SamplerDefinition<TOptions>, 'kind'>): SamplerDefinition<TOptions> {
+  return { kind: 'sampler', ...definition };
+}
+
+/** Declares a scheduler: how much resource each trial gets (start, continue, stop), drawing configurations from a sampler. */
+export function defineScheduler<TOptions>(definition: Omit<SchedulerDefinition<TOptions>, 'kind'>): SchedulerDefinition<TOptions> {
+  return { kind: 'scheduler', ...definition };
 }
 
 /** Declares a trainer plugin. */

@@ -160,6 +160,10 @@ export function validatePluginOptions(definition: PluginDefinition, ref: PluginR
 export async function resolveConfig(raw: unknown, registry: PluginRegistry, env: Omit<PluginEnvironment, 'seed'>): Promise<ResolvedConfig> {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw configError('', 'must be a JSON object', raw);
   const config = structuredClone(raw) as StudyConfig;
+  const composed = config.sampler !== undefined || config.scheduler !== undefined;
+  if (composed && config.strategy !== undefined) {
+    throw configError('strategy', 'cannot be given with "sampler" or "scheduler": a strategy is a preset of both; give either the preset or the pair', config.strategy);
+  }
   if (!validateStudy(config)) throw formatAjvErrors(validateStudy.errors ?? [], '');
   const resolved = config as unknown as ResolvedConfig;
   const pluginEnv: PluginEnvironment = { ...env, seed: resolved.seed };
@@ -169,6 +173,12 @@ export async function resolveConfig(raw: unknown, registry: PluginRegistry, env:
     ['strategy', resolved.strategy, 'strategy.type'],
     ['trainer', resolved.trainer, 'trainer.type'],
     ['executor', resolved.executor, 'executor.type'],
+    ...(composed
+      ? ([
+          ['sampler', (resolved.sampler ??= { type: 'random' }), 'sampler.type'],
+          ['scheduler', (resolved.scheduler ??= { type: 'fifo' }), 'scheduler.type'],
+        ] as Array<[PluginKind, PluginRef, string]>)
+      : []),
     ...resolved.callbacks.map((ref, i): [PluginKind, PluginRef, string] => ['callback', ref, `callbacks[${i}].type`]),
   ];
   const validated: PluginRef[] = [];
@@ -182,6 +192,13 @@ export async function resolveConfig(raw: unknown, registry: PluginRegistry, env:
   resolved.strategy = validated[0];
   resolved.trainer = validated[1];
   resolved.executor = validated[2];
-  resolved.callbacks = validated.slice(3);
+  const pair = composed ? 2 : 0;
+  if (composed) {
+    resolved.sampler = validated[3];
+    resolved.scheduler = validated[4];
+    // The engine sees one strategy: the built-in "compose" strategy pairs them (strategies/compose.ts).
+    resolved.strategy = { type: 'compose', sampler: resolved.sampler, scheduler: resolved.scheduler };
+  }
+  resolved.callbacks = validated.slice(3 + pair);
   return resolved;
 }

@@ -1,5 +1,7 @@
-import { defineStrategy, type Decision, type SearchState } from '../core/index.ts';
-import { bestAtHighestRung, ConfigPool, entryOf, fidelityProperties, ladder, resolveFidelity, Rung, type FidelityOptions } from './rungs.ts';
+import { defineScheduler, type Decision, type SearchState } from '../core/index.ts';
+import { presetStrategy } from './compose.ts';
+import { randomSampler } from './samplers/random.ts';
+import { bestAtHighestRung, entryOf, fidelityProperties, ladder, resolveFidelity, Rung, type FidelityOptions } from './rungs.ts';
 
 export interface AshaOptions extends FidelityOptions {
   maxTrials?: number;
@@ -13,7 +15,7 @@ export interface AshaOptions extends FidelityOptions {
  * never waits for a rung to fill, so it keeps any number of workers (`concurrency`) busy; trials
  * left behind are not stopped, only never promoted (the engine prunes them at the end).
  */
-export const ashaStrategy = defineStrategy<AshaOptions>({
+export const ashaScheduler = defineScheduler<AshaOptions>({
   name: 'asha',
   description: 'Asynchronous successive halving: promote a top-1/η trial when one is ready, else start a new configuration.',
   schema: {
@@ -28,11 +30,11 @@ export const ashaStrategy = defineStrategy<AshaOptions>({
     const fidelity = resolveFidelity(options, context);
     const rungs = ladder(fidelity.min, fidelity.max, fidelity.eta, fidelity.unit).map((r) => new Rung(r));
     const top = rungs.length - 1;
-    const pool = new ConfigPool(context);
+    const { sampler } = context;
     const { mode } = context.objective;
     // A trials budget caps the starts too, so ASHA goes on promoting once they are all started.
     const budgetTrials = context.budget.unit === 'trials' ? Math.floor(context.budget.limit) : Infinity;
-    const limit = Math.min(options.maxTrials ?? Infinity, pool.size, budgetTrials);
+    const limit = Math.min(options.maxTrials ?? Infinity, sampler.capacity, budgetTrials);
     /** Trials with a segment in flight, and the rung it goes to. */
     const pending = new Map<number, number>();
     let started = 0;
@@ -60,7 +62,7 @@ export const ashaStrategy = defineStrategy<AshaOptions>({
           return { kind: 'continue', trialId: entry.trialId, resource: rungs[k + 1].resource, ...(k + 1 === top ? { final: true } : {}) };
         }
         if (started < limit) {
-          const params = pool.next();
+          const params = sampler.draw();
           if (params) {
             started += 1;
             pending.set(state.trials.length, 0);
@@ -83,3 +85,6 @@ export const ashaStrategy = defineStrategy<AshaOptions>({
     };
   },
 });
+
+/** The `asha` strategy: random configurations under the ASHA scheduler. */
+export const ashaStrategy = presetStrategy('asha', ashaScheduler.description, ashaScheduler, randomSampler);

@@ -1,9 +1,12 @@
 import {
   bestAtHighestLevel,
   configError,
+  defineSampler,
+  defineScheduler,
   defineStrategy,
   resolveMaxResource,
   type Decision,
+  type OptionsSchema,
   type Params,
   type SearchState,
   type SegmentSettings,
@@ -12,6 +15,7 @@ import {
   trialCandidate,
   trialSeed,
 } from '../core/index.ts';
+import { composeStrategy } from './compose.ts';
 
 export type ScheduleName = 'constant' | 'lr-decay' | 'batch-increase';
 export const SCHEDULE_NAMES: readonly ScheduleName[] = ['constant', 'lr-decay', 'batch-increase'];
@@ -41,6 +45,8 @@ export interface Schedule {
 /** The tag each trial carries: its schedule's name. */
 export interface ScheduleTag {
   schedule: ScheduleName;
+  /** Which drawn base configuration, when the scheduler runs several. */
+  config?: number;
 }
 
 /**
@@ -139,6 +145,9 @@ export function resolveSchedules(options: BatchIncreaseOptions, context: Strateg
 
 interface Run {
   schedule: Schedule;
+  params: Params;
+  seed: number;
+  tag: ScheduleTag;
   trialId?: number;
   /** The next segment to ask for. */
   next: number;
@@ -146,15 +155,7 @@ interface Run {
   done: boolean;
 }
 
-/**
- * Compares three ways to lower the noise of SGD at the same examples: none (constant), decaying the
- * learning rate, and increasing the batch size instead (Smith et al. 2017). One trial per schedule,
- * trained segment by segment between milestones; each trial's tag names its schedule.
- */
-export const batchIncreaseStrategy = defineStrategy<BatchIncreaseOptions>({
-  name: 'batch-increase',
-  description: 'Constant vs. learning-rate decay vs. batch-size increase at equal examples (Smith et al. 2017).',
-  schema: {
+const scheduleSchema: OptionsSchema = {
     type: 'object',
     properties: {
       baseBatchSize: { type: 'integer', minimum: 1, description: 'Starting batch size B₀; default: the smallest of the space.' },
@@ -177,33 +178,79 @@ export const batchIncreaseStrategy = defineStrategy<BatchIncreaseOptions>({
         description: 'Which schedules to run, in order.',
       },
     },
+  };
+
+/**
+ * The batch-increase scheduler: for each base configuration drawn from the sampler (`nConfigs` of
+ * them), one trial per schedule, trained segment by segment between milestones, from the base's batch
+ * size B₀ and learning rate η₀ (unless the options fix them). The schedules of one base share a seed
+ * (the same initial weights and shuffles: a paired comparison); each trial's tag names its schedule.
+ */
+export const batchIncreaseScheduler = defineScheduler<BatchIncreaseOptions & { nConfigs: number }>({
+  name: 'batch-increase',
+  description: 'Constant vs. learning-rate decay vs. batch-size increase at equal examples (Smith et al. 2017), from each drawn configuration.',
+  schema: {
+    ...scheduleSchema,
+    properties: {
+      ...scheduleSchema.properties,
+      nConfigs: { type: 'integer', minimum: 1, default: 1, description: 'Base configurations to draw from the sampler; each runs every schedule.' },
+    },
   },
   create(options, context) {
-    const { schedules, params } = resolveSchedules(options, context);
-    const runs: Run[] = schedules.map((schedule) => ({ schedule, next: 0, inFlight: false, done: false }));
-    const pairedSeed = trialSeed(context.seed, 0);
+    // The space's defaults are checked now, so a bad option fails before any training.
+    resolveSchedules(options, context);
+    const { sampler } = context;
+    const limit = Math.min(options.nConfigs, sampler.capacity);
+    const runs: Run[] = [];
+    let drawn = 0;
+    let misfit: unknown;
+    let rejected = 0;
+    /** Opens the schedules from a drawn base; false when they cannot fit its batch size (drawn again instead). */
+    const open = (params: Params): boolean => {
+      const base = { ...options, baseBatchSize: options.baseBatchSize ?? params.batchSize, learningRate: options.learningRate ?? params.learningRate };
+      let schedules: Schedule[];
+      try {
+        schedules = resolveSchedules(base, context).schedules;
+      } catch (error) {
+        misfit = error;
+        rejected += 1;
+        return false;
+      }
+      const seed = trialSeed(context.seed, drawn);
+      for (const schedule of schedules) {
+        const tag: ScheduleTag = limit > 1 ? { schedule: schedule.name, config: drawn } : { schedule: schedule.name };
+        runs.push({ schedule, params: { ...params, batchSize: base.baseBatchSize, learningRate: base.learningRate }, seed, tag, next: 0, inFlight: false, done: false });
+      }
+      drawn += 1;
+      return true;
+    };
     return {
       ask(state: SearchState): Decision {
-        for (const run of runs) {
-          if (run.done || run.inFlight) continue;
-          const segment = run.schedule.segments[run.next];
-          const settings: SegmentSettings = { batchSize: segment.batchSize, learningRate: segment.learningRate };
-          run.inFlight = true;
-          const final = run.next === run.schedule.segments.length - 1 ? { final: true } : {};
-          if (run.trialId === undefined) {
-            const tag: ScheduleTag = { schedule: run.schedule.name };
-            // One seed for every schedule: they start from the same weights and see the same shuffles.
-            return { kind: 'start', params, resource: segment.until, tag, settings, seed: pairedSeed, ...final };
+        for (;;) {
+          for (const run of runs) {
+            if (run.done || run.inFlight) continue;
+            const segment = run.schedule.segments[run.next];
+            const settings: SegmentSettings = { batchSize: segment.batchSize, learningRate: segment.learningRate };
+            run.inFlight = true;
+            const final = run.next === run.schedule.segments.length - 1 ? { final: true } : {};
+            if (run.trialId === undefined) {
+              run.trialId = state.trials.length;
+              // One seed for every schedule of a base: they start from the same weights and see the same shuffles.
+              return { kind: 'start', params: run.params, resource: segment.until, tag: run.tag, settings, seed: run.seed, ...final };
+            }
+            return { kind: 'continue', trialId: run.trialId, resource: segment.until, settings, ...final };
           }
-          return { kind: 'continue', trialId: run.trialId, resource: segment.until, settings, ...final };
+          const params = drawn < limit && rejected < MAX_MISFITS ? sampler.draw() : undefined;
+          if (!params) break;
+          open(params);
         }
+        // Not one drawn base could take the schedules: say why rather than end with nothing run.
+        if (drawn === 0 && misfit) throw misfit;
         return state.running > 0 ? { kind: 'wait' } : { kind: 'done' };
       },
       tell(outcome) {
-        const name = scheduleOf(outcome.trial);
-        const run = runs.find((r) => r.schedule.name === name);
+        const run = runs.find((r) => r.trialId === outcome.trial.trialId);
         if (!run) return;
-        run.trialId = outcome.trial.trialId;
         run.inFlight = false;
         run.next += 1;
         // A trial that ended (a callback, a failure) or that the trainer cannot continue is done.
@@ -214,6 +261,41 @@ export const batchIncreaseStrategy = defineStrategy<BatchIncreaseOptions>({
       },
     };
   },
+});
+
+/** Bases whose batch size cannot take the schedules (a milestone past the end) are skipped, up to this many. */
+const MAX_MISFITS = 100;
+
+/** The space's own base configuration, once: what the `batch-increase` preset starts every schedule from. */
+const spaceBase = defineSampler<BatchIncreaseOptions>({
+  name: 'batch-increase-base',
+  description: 'The configuration at the space\'s first batch size (internal to the batch-increase preset).',
+  schema: { type: 'object', properties: {} },
+  create(options, context) {
+    let given = false;
+    return {
+      get capacity() {
+        return given ? 0 : 1;
+      },
+      propose() {
+        if (given) return undefined;
+        given = true;
+        return resolveSchedules(options, context).params;
+      },
+    };
+  },
+});
+
+/**
+ * The `batch-increase` strategy: the three schedules from the space's first batch size (or the
+ * options' B₀ and η₀), as before samplers existed. Give `"sampler"` + `"scheduler": { "type":
+ * "batch-increase" }` to draw the base configuration(s) instead.
+ */
+export const batchIncreaseStrategy = defineStrategy<BatchIncreaseOptions>({
+  name: 'batch-increase',
+  description: 'Constant vs. learning-rate decay vs. batch-size increase at equal examples (Smith et al. 2017).',
+  schema: scheduleSchema,
+  create: (options, context) => composeStrategy(spaceBase, options, batchIncreaseScheduler, { ...options, nConfigs: 1 }, context),
 });
 
 /** The schedule a trial ran, from its tag. */

@@ -1,10 +1,13 @@
-import { defineStrategy, resolveMaxResource, type Decision, type Params } from '../core/index.ts';
+import { defineStrategy, resolveMaxResource } from '../core/index.ts';
+import { composeStrategy } from './compose.ts';
+import { fifoScheduler } from './fifo.ts';
+import { gridSampler } from './samplers/grid.ts';
 
 export interface GridOptions {
   maxResource?: number;
 }
 
-/** Every configuration of the space, in order, each trained to `maxResource`. */
+/** The `grid` strategy: every configuration of the space, in order (grid sampler), each trained to `maxResource` (fifo scheduler). */
 export const gridStrategy = defineStrategy<GridOptions>({
   name: 'grid',
   description: 'Trains every configuration of the space to maxResource, in order.',
@@ -15,20 +18,7 @@ export const gridStrategy = defineStrategy<GridOptions>({
     },
   },
   create(options, context) {
-    const maxResource = resolveMaxResource(options.maxResource, context);
-    // Lazily: a budget of 20 trials over a 10⁹-point grid touches 20 points.
-    const points: Iterator<Params> = context.space.points();
-    let next = points.next();
-    return {
-      ask(state): Decision {
-        if (!next.done) {
-          const params = next.value;
-          next = points.next();
-          return { kind: 'start', params, resource: maxResource, final: true };
-        }
-        return state.running > 0 ? { kind: 'wait' } : { kind: 'done' };
-      },
-      tell() {},
-    };
+    resolveMaxResource(options.maxResource, context);
+    return composeStrategy(gridSampler, {}, fifoScheduler, { maxResource: options.maxResource }, context);
   },
 });

@@ -1,5 +1,7 @@
-import { defineStrategy, type Decision } from '../core/index.ts';
-import { bestAtHighestRung, ConfigPool, fidelityProperties, floorLog, HalvingBracket, ladder, resolveFidelity, type FidelityOptions } from './rungs.ts';
+import { defineScheduler, type Decision } from '../core/index.ts';
+import { presetStrategy } from './compose.ts';
+import { randomSampler } from './samplers/random.ts';
+import { bestAtHighestRung, fidelityProperties, floorLog, HalvingBracket, ladder, resolveFidelity, type FidelityOptions } from './rungs.ts';
 
 export interface HyperbandOptions extends FidelityOptions {
   iterations: number;
@@ -37,7 +39,7 @@ export function hyperbandPlan(min: number, max: number, eta: number, unit: Param
  * brackets; the budget is shared through the ledger (the search ends when it is spent). Trials are
  * tagged `{ bracket: s }` (plus `iteration` when there are several).
  */
-export const hyperbandStrategy = defineStrategy<HyperbandOptions>({
+export const hyperbandScheduler = defineScheduler<HyperbandOptions>({
   name: 'hyperband',
   description: 'Successive halving in brackets from many configurations at little resource to few at full resource (Li et al. 2017).',
   schema: {
@@ -51,7 +53,6 @@ export const hyperbandStrategy = defineStrategy<HyperbandOptions>({
   create(options, context) {
     const fidelity = resolveFidelity(options, context);
     const plan = hyperbandPlan(fidelity.min, fidelity.max, fidelity.eta, fidelity.unit, options.iterations);
-    const pool = new ConfigPool(context);
     const brackets: HalvingBracket[] = [];
     const open = (p: BracketPlan) =>
       new HalvingBracket({
@@ -62,7 +63,8 @@ export const hyperbandStrategy = defineStrategy<HyperbandOptions>({
         unit: fidelity.unit,
         tag: options.iterations > 1 ? { bracket: p.s, iteration: p.iteration } : { bracket: p.s },
         label: `hyperband bracket ${p.s}`,
-        draw: () => pool.next(),
+        // The sampler learns which bracket it draws for (a per-bracket model, as Optuna's HyperbandPruner gives).
+        draw: () => context.sampler.draw({ bracket: p.s }),
       });
     return {
       ask(state): Decision {
@@ -90,3 +92,6 @@ export const hyperbandStrategy = defineStrategy<HyperbandOptions>({
     };
   },
 });
+
+/** The `hyperband` strategy: random configurations under the hyperband scheduler. */
+export const hyperbandStrategy = presetStrategy('hyperband', hyperbandScheduler.description, hyperbandScheduler, randomSampler);

@@ -1,5 +1,7 @@
-import { configError, defineStrategy, type Decision, type StrategyContext } from '../core/index.ts';
-import { bestAtHighestRung, ConfigPool, fidelityProperties, HalvingBracket, ladder, resolveFidelity, type FidelityOptions } from './rungs.ts';
+import { configError, defineScheduler, type Decision, type StrategyContext } from '../core/index.ts';
+import { presetStrategy } from './compose.ts';
+import { randomSampler } from './samplers/random.ts';
+import { bestAtHighestRung, fidelityProperties, HalvingBracket, ladder, resolveFidelity, type FidelityOptions } from './rungs.ts';
 
 export interface SuccessiveHalvingOptions extends FidelityOptions {
   nConfigs?: number;
@@ -71,7 +73,7 @@ function chooseConfigs(options: SuccessiveHalvingOptions, context: StrategyConte
  * of its trials are back, the top ⌈n_k/η⌉ continue to the next rung (min·η^k, capped at max) and the
  * rest are stopped. n is `nConfigs`, or the most the budget pays for in full (see configsForBudget).
  */
-export const successiveHalvingStrategy = defineStrategy<SuccessiveHalvingOptions>({
+export const successiveHalvingScheduler = defineScheduler<SuccessiveHalvingOptions>({
   name: 'successive-halving',
   description: 'Starts n configurations at minResource; at each rung the top 1/η continue, the rest are stopped.',
   schema: {
@@ -89,8 +91,8 @@ export const successiveHalvingStrategy = defineStrategy<SuccessiveHalvingOptions
   create(options, context) {
     const fidelity = resolveFidelity(options, context);
     const rungs = ladder(fidelity.min, fidelity.max, fidelity.eta, fidelity.unit);
-    const pool = new ConfigPool(context);
-    const n = chooseConfigs(options, context, rungs, fidelity.eta, pool.size);
+    const { sampler } = context;
+    const n = chooseConfigs(options, context, rungs, fidelity.eta, sampler.capacity);
     const bracket = new HalvingBracket({
       resources: rungs,
       n,
@@ -98,7 +100,7 @@ export const successiveHalvingStrategy = defineStrategy<SuccessiveHalvingOptions
       objective: context.objective,
       unit: fidelity.unit,
       label: 'successive-halving',
-      draw: () => pool.next(),
+      draw: () => sampler.draw(),
     });
     return {
       ask(state): Decision {
@@ -115,3 +117,6 @@ export const successiveHalvingStrategy = defineStrategy<SuccessiveHalvingOptions
     };
   },
 });
+
+/** The `successive-halving` strategy: random configurations under the successive-halving scheduler. */
+export const successiveHalvingStrategy = presetStrategy('successive-halving', successiveHalvingScheduler.description, successiveHalvingScheduler, randomSampler);

@@ -27,7 +27,7 @@ describe('config validation', () => {
   });
 
   test.each([
-    [{ ...base, budjet: { limit: 1 } }, 'budjet: unknown key (did you mean "budget"?); allowed: name, seed, objective, budget, resource, space, strategy, trainer, callbacks, executor, concurrency, timeouts, plugins'],
+    [{ ...base, budjet: { limit: 1 } }, 'budjet: unknown key (did you mean "budget"?); allowed: name, seed, objective, budget, resource, space, strategy, sampler, scheduler, trainer, callbacks, executor, concurrency, timeouts, plugins'],
     [{ ...base, strategy: { type: 'gird' } }, 'strategy.type: unknown strategy "gird" (did you mean "grid"?); known: '],
     [{ ...base, strategy: { type: 'grid', maxResourse: 10 } }, 'strategy.maxResourse: unknown key (did you mean "maxResource"?); allowed: type, maxResource'],
     [{ ...base, strategy: { type: 'grid', maxResource: -5 } }, 'strategy.maxResource: must be > 0 (got -5)'],
