@@ -6,6 +6,7 @@
  * Dawn keeps Node alive while its GPU object is referenced, so the trainer releases it when the
  * last user closes (`releaseWebGpu`), and the process can exit.
  */
+import { readdirSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { importOptional } from './optional-import.ts';
 
@@ -45,6 +46,9 @@ let active: { adapter: AdapterInfo; users: number } | undefined;
  */
 export async function loadWebGpu(allowSoftware: boolean): Promise<AdapterInfo> {
   if (active) return accepted(active.adapter, allowSoftware);
+  // `auto` on Linux without a GPU device node would only find a software adapter, and Dawn prints warnings
+  // while it looks: skip the probe.
+  if (!allowSoftware && process.platform === 'linux' && !hasGpuDevice()) throw new Error('no GPU device (/dev/dri/renderD*, /dev/nvidia*)');
   const dawn = (await importOptional('webgpu')) as DawnModule;
   // The WebGPU constants and classes (GPUBufferUsage, ...) that tfjs-backend-webgpu reads as globals.
   for (const [name, value] of Object.entries(dawn.globals)) if (!(name in globalThis)) (globalThis as Record<string, unknown>)[name] = value;
@@ -109,4 +113,16 @@ function setNavigatorGpu(gpu: Gpu | undefined): void {
   if (!scope.navigator) Object.defineProperty(globalThis, 'navigator', { value: {}, configurable: true, writable: true });
   if (gpu) Object.defineProperty(scope.navigator, 'gpu', { value: gpu, configurable: true, writable: true });
   else if (scope.navigator && 'gpu' in scope.navigator) delete (scope.navigator as { gpu?: unknown }).gpu;
+}
+
+/** A GPU device node that a Vulkan driver could open (Linux). */
+function hasGpuDevice(): boolean {
+  const has = (dir: string, prefix: string) => {
+    try {
+      return readdirSync(dir).some((name) => name.startsWith(prefix));
+    } catch {
+      return false;
+    }
+  };
+  return has('/dev/dri', 'renderD') || has('/dev', 'nvidia');
 }
