@@ -77,7 +77,7 @@ export function corpus(): CorpusCase[] {
   // ---- the config itself ----
   config('config', 'not JSON', '{"seed": 1,', '{dir}/config.json: not valid JSON: Expected double-quoted property name in JSON at position 11');
   config('config', 'a JSON array', '[1, 2]', '(config): must be a JSON object (got [1,2])');
-  config('config', 'a typo at the top', { ...base, budjet: { limit: 1 } }, 'budjet: unknown key (did you mean "budget"?); allowed: name, seed, objective, budget, resource, space, strategy, trainer, callbacks, executor, concurrency, timeouts, plugins');
+  config('config', 'a typo at the top', { ...base, budjet: { limit: 1 } }, 'budjet: unknown key (did you mean "budget"?); allowed: name, seed, objective, budget, resource, space, strategy, sampler, scheduler, trainer, callbacks, executor, concurrency, timeouts, plugins');
   config('config', 'no budget', { seed: 1, strategy: { type: 'grid' }, trainer: tabular }, 'budget: is required');
   config('config', 'no trainer', { seed: 1, budget: { limit: 1 }, strategy: { type: 'grid' } }, 'trainer: is required');
   config('config', 'a strategy that is null', { ...base, strategy: null }, 'strategy: must be object (got null)');
@@ -97,7 +97,7 @@ export function corpus(): CorpusCase[] {
   config('config', 'callbacks as an object', { ...base, callbacks: { type: 'early-stopping' } }, 'callbacks: must be array (got {"type":"early-stopping"})');
 
   // ---- plugins and their options ----
-  config('plugin options', 'an unknown strategy', { ...base, strategy: { type: 'gird' } }, 'strategy.type: unknown strategy "gird" (did you mean "grid"?); known: asha, batch-increase, grid, hyperband, random, successive-halving');
+  config('plugin options', 'an unknown strategy', { ...base, strategy: { type: 'gird' } }, 'strategy.type: unknown strategy "gird" (did you mean "grid"?); known: asha, batch-increase, compose, grid, hyperband, random, successive-halving');
   config('plugin options', 'an unknown trainer', { ...base, trainer: { type: 'tabularr', file: 'curves.json' } }, 'trainer.type: unknown trainer "tabularr" (did you mean "tabular"?); known: process, tabular, tfjs');
   config('plugin options', 'an unknown executor', { ...base, executor: { type: 'cluster' } }, 'executor.type: unknown executor "cluster"; known: inline, pool, redis');
   config('plugin options', 'an unknown callback', { ...base, callbacks: [{ type: 'early-stop' }] }, 'callbacks[0].type: unknown callback "early-stop"; known: divergence, early-stopping, target-reached, time-limit');
