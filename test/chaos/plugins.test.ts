@@ -111,6 +111,16 @@ function faultyStrategy(hook: 'ask' | 'tell' | 'best', fault: Fault) {
   });
 }
 
+/** A strategy whose first decision is the given (invalid) one. */
+function badDecision(name: string, decision: unknown) {
+  return defineStrategy<Record<string, never>>({
+    name,
+    description: 'returns a malformed decision',
+    schema: { type: 'object', properties: {} },
+    create: () => ({ ask: () => decision as Decision, tell() {} }),
+  });
+}
+
 /** A callback with one hook made faulty. */
 function faultyCallback(hook: 'onReport' | 'onTrialEnd', fault: Fault) {
   return defineCallback<Record<string, never>>({
@@ -185,6 +195,8 @@ const cases: Array<[string, Fault, () => ReturnType<typeof run>, Expectation]> =
   ['strategy ask', 'never settles', () => run({ strategy: 'faulty-strategy' }, createRegistry().register(faultyStrategy('ask', 'never settles'))), searchEnds(/^faulty-strategy failed in ask: no answer within 0.5 s$/)],
   ['strategy ask', 'NaN', () => run({ strategy: 'faulty-strategy' }, createRegistry().register(faultyStrategy('ask', 'NaN'))), searchEnds(/^faulty-strategy returned an invalid value from ask: decision.resource: must be/)],
   ['strategy ask', 'wrong shape', () => run({ strategy: 'faulty-strategy' }, createRegistry().register(faultyStrategy('ask', 'wrong shape'))), searchEnds(/^faulty-strategy returned an invalid value from ask: decision: must be an object \(got null\)$/)],
+  ['strategy ask', 'wrong shape', () => run({ strategy: 'shapeless' }, createRegistry().register(badDecision('shapeless', { kind: 'start', resource: 100 }))), searchEnds(/^shapeless returned an invalid value from ask: decision.params: is required$/)],
+  ['strategy ask', 'wrong shape', () => run({ strategy: 'negative' }, createRegistry().register(badDecision('negative', { kind: 'start', params: { batchSize: -8, learningRate: 0.1 }, resource: 100 }))), searchEnds(/^negative returned an invalid value from ask: decision.params.batchSize: must be >= 1 \(got -8\)$/)],
   ['strategy ask', 'mutates', () => run({ strategy: 'faulty-strategy' }, createRegistry().register(faultyStrategy('ask', 'mutates'))), searchEnds(/^faulty-strategy failed in ask: Cannot assign to read only property 'state'/)],
   ['strategy ask', 'loops', () => run({ strategy: 'faulty-strategy' }, createRegistry().register(faultyStrategy('ask', 'loops'))), searchEnds(/asked for 100 segments in a row that trained nothing; it makes no progress/)],
   ['strategy tell', 'throw', () => run({ strategy: 'faulty-strategy' }, createRegistry().register(faultyStrategy('tell', 'throw'))), ignored(/faulty-strategy tell: faulty-strategy failed in tell: bad bookkeeping/)],

@@ -176,3 +176,39 @@ test('continuing a trial that has ended is an error naming the strategy, and the
   expect(summary.error).toBe('strategy "confused": cannot continue trial 0: it is completed');
   expect(summary.trials[0].state).toBe('completed');
 });
+
+test('a trial that trained nothing is never completed and never best', async () => {
+  const idle = defineTrainer<Record<string, never>>({
+    name: 'idle',
+    description: 'can take no step, and says so',
+    schema: { type: 'object', properties: {} },
+    create: () => ({
+      async prepare() {
+        return { objective: { metric: 'score', mode: 'max' as const }, maxResource: { examples: 100 }, space: { batchSize: [10, 20] } };
+      },
+      async open() {
+        return {
+          async train() {
+            return { progress: { examples: 0, steps: 0, seconds: 0 }, exhausted: true, stopped: false };
+          },
+          dispose() {},
+        };
+      },
+    }),
+  });
+  const summary = await runStudy({ ...base, trainer: { type: 'idle' }, strategy: { type: 'grid' } }, { registry: createRegistry().register(idle), journal: new MemoryStore() });
+  expect(summary.trials.map((t) => [t.state, t.reason])).toEqual([
+    ['failed', 'trainer "idle" trained nothing (0 examples)'],
+    ['failed', 'trainer "idle" trained nothing (0 examples)'],
+  ]);
+  expect(summary.best).toBeNull();
+});
+
+test('a callback watching a metric that no report has stops the search, naming the callback', async () => {
+  const { definition } = countingTrainer();
+  const error = await runStudy(
+    { ...base, strategy: { type: 'grid', maxResource: 200 }, callbacks: [{ type: 'early-stopping', monitor: 'val_loss' }] },
+    { registry: createRegistry().register(definition), journal: new MemoryStore() },
+  ).catch((e: Error) => e.message);
+  expect(error).toBe('callbacks[0]: trainer "counting" reports no metric "val_loss"; its reports have score');
+});
