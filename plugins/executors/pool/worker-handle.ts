@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ReportVerdict, SegmentJob, SegmentResult, Report, TrainerDescription } from '../../../core/index.ts';
 import type { FromWorker, ToWorker, WorkerInit } from './messages.ts';
 import { fromWire } from './wire-error.ts';
@@ -63,7 +64,7 @@ export class WorkerHandle {
     this.ready ??= new Promise<TrainerDescription>((resolve, reject) => {
       const typescript = WORKER_ENTRY.pathname.endsWith('.ts');
       const child = fork(fileURLToPath(WORKER_ENTRY), [], {
-        execArgv: typescript ? ['--import', 'tsx'] : [],
+        execArgv: typescript ? ['--import', tsxLoader()] : [],
         serialization: 'advanced',
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
@@ -138,4 +139,12 @@ export class WorkerHandle {
   private send(message: ToWorker): void {
     if (this.child?.connected) this.child.send(message);
   }
+}
+
+/**
+ * tsx's loader as an absolute URL: `--import tsx` would be resolved from the user's working folder, which
+ * need not have tsx (a study run from anywhere).
+ */
+function tsxLoader(): string {
+  return pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 }

@@ -74,7 +74,8 @@ test('a search killed with SIGKILL leaves no worker behind, and --resume finishe
   writeFileSync(config, JSON.stringify(study({ type: 'pool', workers: 2 }, { msPerReport: 20 })));
   const journal = join(dir, 'j.jsonl');
   const bin = join(root, 'bin/batchtune.js');
-  const search = spawn(process.execPath, [bin, 'run', config, '--journal', journal, '--quiet', '--json'], { cwd: root, stdio: 'ignore' });
+  // Run from a folder outside the package, as a user does: the workers must still find their loader.
+  const search = spawn(process.execPath, [bin, 'run', config, '--journal', journal, '--quiet', '--json'], { cwd: dir, stdio: 'ignore' });
   const reports = () => {
     try {
       return readFileSync(journal, 'utf8').split('\n').filter((l) => l.includes('"t":"report"')).length;
@@ -82,7 +83,10 @@ test('a search killed with SIGKILL leaves no worker behind, and --resume finishe
       return 0;
     }
   };
-  while (reports() < 25) await new Promise((r) => setTimeout(r, 50));
+  let exited = false;
+  search.once('exit', () => (exited = true));
+  while (reports() < 25 && !exited) await new Promise((r) => setTimeout(r, 50));
+  expect(exited).toBe(false); // it must still be searching: its workers started from this folder
   const workers = execFileSync('ps', ['-o', 'pid=', '--ppid', String(search.pid)], { encoding: 'utf8' }).split('\n').map(Number).filter(Boolean);
   expect(workers).toHaveLength(2);
   search.kill('SIGKILL');
@@ -99,7 +103,7 @@ test('a search killed with SIGKILL leaves no worker behind, and --resume finishe
   // Workers notice at once that their search is gone; allow a loaded machine a few seconds to schedule them.
   for (let waited = 0; alive().length > 0 && waited < 10000; waited += 100) await new Promise((r) => setTimeout(r, 100));
   expect(alive()).toEqual([]);
-  const resumed = execFileSync(process.execPath, [bin, 'run', config, '--journal', journal, '--resume', '--quiet', '--json'], { cwd: root, encoding: 'utf8' });
+  const resumed = execFileSync(process.execPath, [bin, 'run', config, '--journal', journal, '--resume', '--quiet', '--json'], { cwd: dir, encoding: 'utf8' });
   const summary = JSON.parse(resumed) as SearchSummary;
   expect(outcome(summary)).toEqual(outcome(inline));
   spentMatchesTrials(summary);
