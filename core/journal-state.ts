@@ -118,6 +118,11 @@ export function viewJournal(records: readonly JournalRecord[]): JournalView {
     const [trialId, seg] = key.split(':').map(Number);
     return { trialId, seg };
   });
+  // A trial whose segment never ended was training when the journal stopped.
+  for (const { trialId } of view.openSegments) {
+    const trial = trials.get(trialId);
+    if (trial && trial.state === 'paused') trial.state = 'running';
+  }
   const last = records[records.length - 1];
   if (last) view.last = { t: last.t, ...('trialId' in last && last.trialId !== undefined ? { trialId: last.trialId } : {}), ...('seg' in last ? { seg: last.seg } : {}) };
   return view;
