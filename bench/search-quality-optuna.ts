@@ -19,8 +19,10 @@ import { execSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { MemoryStore, sameParams, type Params } from '../core/index.ts';
 import { runStudy } from '../index.ts';
-import { loadTabularFile, type TabularFile } from '../plugins/trainers/tabular-file.ts';
+import { loadTabularFile } from '../plugins/trainers/tabular-file.ts';
 import { machineLine } from './machine.ts';
+import { fmt, quantile, truths } from './regret.ts';
+import { mean } from '../analysis/stats.ts';
 
 const PYTHON = '/usr/bin/python3';
 const ETA = 3;
@@ -46,21 +48,6 @@ interface Row {
   spend: number[];
   trials: number[];
   trueBest: number;
-}
-
-const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
-function quantile(values: number[], q: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  const pos = (s.length - 1) * q;
-  return s[Math.floor(pos)] + (s[Math.ceil(pos)] - s[Math.floor(pos)]) * (pos - Math.floor(pos));
-}
-const fmt = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : '∞');
-
-function truths(table: TabularFile): Array<{ params: Params; truth: number | null }> {
-  return table.configs.map((c) => {
-    const finals = c.curves.map((curve) => curve[curve.length - 1].metrics[table.metric]);
-    return { params: c.params, truth: finals.every((v) => typeof v === 'number' && Number.isFinite(v)) ? mean(finals as number[]) : null };
-  });
 }
 
 async function benchFile(file: string, seeds: number) {

@@ -25,6 +25,8 @@ import { parseArgs } from 'node:util';
 import { MemoryStore, sameParams, type Params, type SearchSummary } from '../core/index.ts';
 import { runStudy } from '../index.ts';
 import { loadTabularFile, type TabularFile } from '../plugins/trainers/tabular-file.ts';
+import { mean } from '../analysis/stats.ts';
+import { fmt, quantile, truths } from './regret.ts';
 
 interface Contender {
   label: string;
@@ -56,26 +58,6 @@ interface Row {
   trueBest: number;
   trials: number[];
   runs: number;
-}
-
-function quantile(values: number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  if (sorted.length === 0) return NaN;
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
-}
-
-const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
-
-/** truth(c): mean over the recorded seeds of the final metric; null when any curve ends non-finite. */
-function truths(table: TabularFile): Array<{ params: Params; truth: number | null }> {
-  return table.configs.map((c) => {
-    const finals = c.curves.map((curve) => curve[curve.length - 1].metrics[table.metric]);
-    const finite = finals.every((v) => v !== null && v !== undefined && Number.isFinite(v));
-    return { params: c.params, truth: finite ? mean(finals as number[]) : null };
-  });
 }
 
 async function benchFile(file: string, seeds: number): Promise<{ table: TabularFile; rows: Row[]; best: { params: Params; truth: number }; scale: number; maxResource: number; spread: number; gap: number }> {
@@ -114,10 +96,6 @@ async function benchFile(file: string, seeds: number): Promise<{ table: TabularF
   const runnerUp = finite.filter((t) => t !== best).reduce((a, b) => (sign * b.truth > sign * a.truth ? b : a));
   const gap = Math.abs(best.truth - runnerUp.truth) * scale;
   return { table, rows, best, scale, maxResource, spread, gap };
-}
-
-function fmt(value: number, digits = 2): string {
-  return Number.isFinite(value) ? value.toFixed(digits) : '∞';
 }
 
 function render(name: string, result: Awaited<ReturnType<typeof benchFile>>, seeds: number): string {
