@@ -3,7 +3,7 @@
  * (a rung, the grid's maximum), and whether the trial got there. A strategy compares trials at a
  * level; `report` compares batch sizes at the same level, so both judge the same trials.
  */
-import type { JournalRecord, JournalView, Report, ResourceUnit } from '../core/index.ts';
+import { stoppedByCap, type JournalRecord, type JournalView, type Report } from '../core/index.ts';
 
 /** One segment's end: the level it aimed at and where the trial stood. */
 export interface LevelReached {
@@ -22,19 +22,6 @@ export interface LevelReached {
 
 type SegmentEnd = Extract<JournalRecord, { t: 'segmentEnd' }>;
 
-/** The budget's hard cap stopped the segment: a limit tighter than the target, and the next step would pass it. */
-function capped(end: SegmentEnd): boolean {
-  const { limits, target, batchSize } = end.request;
-  const progress = end.result?.progress;
-  if (!progress) return false;
-  const binds = (unit: ResourceUnit) => limits[unit] !== undefined && (target?.unit !== unit || limits[unit]! < target.value);
-  return (
-    (binds('examples') && progress.examples + batchSize > limits.examples!) ||
-    (binds('steps') && progress.steps + 1 > limits.steps!) ||
-    (binds('seconds') && progress.seconds >= limits.seconds!)
-  );
-}
-
 function levelOf(end: SegmentEnd, reports: Report[]): LevelReached | undefined {
   const target = end.request.target;
   if (!target) return undefined;
@@ -43,7 +30,7 @@ function levelOf(end: SegmentEnd, reports: Report[]): LevelReached | undefined {
   let shortBy: LevelReached['shortBy'];
   if (end.error) shortBy = end.error.state;
   else if (end.result?.stopped && at < target.value) shortBy = 'stopped';
-  else if (at < target.value && !end.result?.exhausted && capped(end)) shortBy = 'budget';
+  else if (end.result && !end.result.exhausted && stoppedByCap(end.request, end.result)) shortBy = 'budget';
   return { level: target.value, report, reached: shortBy === undefined, ...(shortBy ? { shortBy } : {}) };
 }
 

@@ -7,6 +7,7 @@ import { BatchtuneError, didYouMean, errorMessage } from './errors.ts';
 import type { Objective } from './objective.ts';
 import { checkReport, checkResult } from './plugin-output.ts';
 import { trained } from './best.ts';
+import { stoppedByCap } from './target.ts';
 import { transition } from './lifecycle.ts';
 import type { SearchEvents } from './events.ts';
 import type { Executor, SegmentPlacement } from './executor.ts';
@@ -148,7 +149,7 @@ export class SegmentSupervisor {
     trial.history.push({ ...request, limits: { examples: trial.progress.examples, steps: trial.progress.steps }, target: undefined });
     trial.noteSegment(decision.resource, placement);
 
-    const reachedTarget = result?.endedBy ? result.endedBy === 'target' : trial.resource >= decision.resource || !capBinds(request, trial.progress);
+    const reachedTarget = result ? !stoppedByCap(request, { ...result, progress: trial.progress }) : trial.resource >= decision.resource;
     let blockedByBudget = false;
     if (result) {
       trial.exhausted = result.exhausted;
@@ -251,19 +252,6 @@ export class SegmentSupervisor {
     }
     return undefined;
   }
-}
-
-/**
- * For a trainer that does not say why its segment ended: the budget's hard cap stopped it when one more
- * step would cross a cap. Otherwise it stopped at the report point nearest its target.
- */
-function capBinds(request: TrainRequest, progress: Progress): boolean {
-  const { limits, batchSize } = request;
-  return (
-    (limits.examples !== undefined && progress.examples + batchSize > limits.examples) ||
-    (limits.steps !== undefined && progress.steps + 1 > limits.steps) ||
-    (limits.seconds !== undefined && progress.seconds >= limits.seconds)
-  );
 }
 
 /** Plays a recorded segment back through the same report path, instead of training. */

@@ -33,3 +33,22 @@ export function endsBefore(start: Progress, current: Progress, next: Progress, r
   if (current[unit] <= start[unit]) return false;
   return value - current[unit] <= next[unit] - value ? 'target' : false;
 }
+
+/**
+ * Whether the budget's hard cap, not the target, ended a segment: the trainer's word (`endedBy`) when it
+ * gave it; else the trial stopped short of its target while a cap tighter than the target would have
+ * been crossed by the next step. The engine (is a trial cut by the budget?) and `report` (was it judged
+ * at its level?) both decide with this, so they agree.
+ */
+export function stoppedByCap(request: Pick<TrainRequest, 'limits' | 'target' | 'batchSize'>, result: { progress: Progress; endedBy?: SegmentEnd }): boolean {
+  if (result.endedBy) return result.endedBy === 'limits';
+  const { limits, target, batchSize } = request;
+  const { progress } = result;
+  if (target && progress[target.unit] >= target.value) return false;
+  const binds = (unit: ResourceUnit) => limits[unit] !== undefined && (target?.unit !== unit || limits[unit]! < target.value);
+  return (
+    (binds('examples') && progress.examples + batchSize > limits.examples!) ||
+    (binds('steps') && progress.steps + 1 > limits.steps!) ||
+    (binds('seconds') && progress.seconds >= limits.seconds!)
+  );
+}
