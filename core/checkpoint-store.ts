@@ -44,6 +44,11 @@ export class FileCheckpointStore implements CheckpointStore {
     rmSync(this.path(trialId), { force: true });
   }
 
+  /** A checkpoint is there for the trial (a pool asks before moving a trial to another worker). */
+  has(trialId: number): boolean {
+    return existsSync(this.path(trialId));
+  }
+
   private path(trialId: number): string {
     return join(this.dir, `trial-${trialId}.ckpt`);
   }

@@ -1,7 +1,5 @@
-import { existsSync } from 'node:fs';
 import { availableParallelism, hostname } from 'node:os';
-import { join } from 'node:path';
-import { BatchtuneError, defineExecutor, type Executor, type ExecutorContext, type SegmentHandlers, type SegmentJob, type SegmentRun, type TrainerDescription } from '../../../core/index.ts';
+import { BatchtuneError, defineExecutor, FileCheckpointStore, type Executor, type ExecutorContext, type SegmentHandlers, type SegmentJob, type SegmentRun, type TrainerDescription } from '../../../core/index.ts';
 import { WorkerHandle, type Assignment } from './worker-handle.ts';
 
 export interface PoolOptions {
@@ -40,11 +38,15 @@ class PoolExecutor implements Executor {
   private spawned = 0;
   private closing = false;
   private watchdog?: NodeJS.Timeout;
+  /** The workers' shared checkpoint folder, read here only to know whether a trial's session can move. */
+  private readonly checkpoints?: FileCheckpointStore;
 
   constructor(
     private readonly options: PoolOptions & { workers: number },
     private readonly context: ExecutorContext,
-  ) {}
+  ) {
+    if (context.checkpointDir) this.checkpoints = new FileCheckpointStore(context.checkpointDir);
+  }
 
   get slots(): number {
     return this.options.workers;
@@ -106,8 +108,7 @@ class PoolExecutor implements Executor {
     const idle = this.workers.filter((w) => !w.dead && !w.busy);
     if (holder && !holder.dead) {
       if (!holder.busy) return holder;
-      const checkpoint = this.context.checkpointDir && existsSync(join(this.context.checkpointDir, `trial-${job.trial.trialId}.ckpt`));
-      return checkpoint ? idle[0] : undefined;
+      return this.checkpoints?.has(job.trial.trialId) ? idle[0] : undefined;
     }
     return idle[0];
   }
