@@ -27,7 +27,11 @@ export interface ChartData {
   largestFitting: number | null;
   smallestInfeasible: number | null;
   /** The batch size with the most examples/s, and the smallest batch within 10% of it (where the plateau starts). */
-  fastestPerExample: { batchSize: number; examplesPerSecond: number; /** Its examples/s over the smallest batch size's. */ speedup: number | null } | null;
+  fastestPerExample: {
+    batchSize: number;
+    examplesPerSecond: number;
+    /** Its examples/s over the smallest batch size's. */ speedup: number | null;
+  } | null;
   plateauFrom: number | null;
   /** 4. Measured steps to the target, and the fitted S(B) = S_min + E_min/B over the measured range. */
   stepsToTarget: Array<{ batchSize: number; steps: number }>;
@@ -51,12 +55,28 @@ export function chartData(study: Study, options: RecommendOptions = {}): ChartDa
   const report = recommend(study, options);
   const { metric } = report;
   const sizes = new Set(report.batchSizes.map((r) => r.batchSize));
-  const trials = study.view.trials.filter((t) => sizes.has(t.params.batchSize) && t.reports.every((r) => r.batchSize === t.params.batchSize));
+  const trials = study.view.trials.filter(
+    (t) => sizes.has(t.params.batchSize) && t.reports.every((r) => r.batchSize === t.params.batchSize),
+  );
   const curves = trials.flatMap((t) =>
-    t.reports.filter((r) => finite(r.metrics[metric])).map((r) => ({ trialId: t.trialId, batchSize: t.params.batchSize, examples: r.progress.examples, value: r.metrics[metric] as number })),
+    t.reports
+      .filter((r) => finite(r.metrics[metric]))
+      .map((r) => ({
+        trialId: t.trialId,
+        batchSize: t.params.batchSize,
+        examples: r.progress.examples,
+        value: r.metrics[metric] as number,
+      })),
   );
   const noise = trials.flatMap((t) =>
-    t.reports.filter((r) => finite(r.metrics.noise_scale)).map((r) => ({ trialId: t.trialId, batchSize: t.params.batchSize, examples: r.progress.examples, value: r.metrics.noise_scale as number })),
+    t.reports
+      .filter((r) => finite(r.metrics.noise_scale))
+      .map((r) => ({
+        trialId: t.trialId,
+        batchSize: t.params.batchSize,
+        examples: r.progress.examples,
+        value: r.metrics.noise_scale as number,
+      })),
   );
 
   // The judged trials of each batch size's shown configuration.
@@ -68,20 +88,31 @@ export function chartData(study: Study, options: RecommendOptions = {}): ChartDa
   for (const t of judged) {
     const r = at.get(t.trialId);
     if (!r || !finite(r.metrics[metric])) continue;
-    atPoint.push({ trialId: t.trialId, batchSize: t.params.batchSize, value: r.metrics[metric] as number, examples: r.progress.examples });
+    atPoint.push({ trialId: t.trialId, batchSize: t.params.batchSize, value: r.metrics[metric], examples: r.progress.examples });
     const g = generalizationGap(r.metrics);
     if (finite(g)) gap.push({ trialId: t.trialId, batchSize: t.params.batchSize, gap: g });
   }
 
-  const throughput = report.batchSizes.filter((r) => finite(r.examplesPerSecond)).map((r) => ({ batchSize: r.batchSize, examplesPerSecond: r.examplesPerSecond! }));
-  const top = throughput.reduce<(typeof throughput)[number] | null>((b, r) => (!b || r.examplesPerSecond > b.examplesPerSecond ? r : b), null);
-  const plateauFrom = top ? Math.min(...throughput.filter((r) => r.examplesPerSecond >= (1 - PLATEAU) * top.examplesPerSecond).map((r) => r.batchSize)) : null;
+  const throughput = report.batchSizes
+    .filter((r) => finite(r.examplesPerSecond))
+    .map((r) => ({ batchSize: r.batchSize, examplesPerSecond: r.examplesPerSecond! }));
+  const top = throughput.reduce<(typeof throughput)[number] | null>(
+    (b, r) => (!b || r.examplesPerSecond > b.examplesPerSecond ? r : b),
+    null,
+  );
+  const plateauFrom = top
+    ? Math.min(...throughput.filter((r) => r.examplesPerSecond >= (1 - PLATEAU) * top.examplesPerSecond).map((r) => r.batchSize))
+    : null;
   const infeasible = report.batchSizes.filter((r) => r.infeasible).map((r) => r.batchSize);
   const smallestInfeasible = infeasible.length ? Math.min(...infeasible) : null;
-  const fitting = report.batchSizes.filter((r) => !r.infeasible && finite(r.examplesPerSecond) && (smallestInfeasible === null || r.batchSize < smallestInfeasible));
+  const fitting = report.batchSizes.filter(
+    (r) => !r.infeasible && finite(r.examplesPerSecond) && (smallestInfeasible === null || r.batchSize < smallestInfeasible),
+  );
   const largestFitting = smallestInfeasible !== null && fitting.length ? Math.max(...fitting.map((r) => r.batchSize)) : null;
 
-  const stepsToTarget = report.batchSizes.filter((r) => finite(r.stepsToTarget)).map((r) => ({ batchSize: r.batchSize, steps: r.stepsToTarget! }));
+  const stepsToTarget = report.batchSizes
+    .filter((r) => finite(r.stepsToTarget))
+    .map((r) => ({ batchSize: r.batchSize, steps: r.stepsToTarget! }));
   const fitCurve: ChartData['fitCurve'] = [];
   if (report.fit && stepsToTarget.length >= 2) {
     const lo = Math.min(...report.batchSizes.map((r) => r.batchSize));
@@ -100,11 +131,17 @@ export function chartData(study: Study, options: RecommendOptions = {}): ChartDa
     throughput,
     largestFitting,
     smallestInfeasible,
-    fastestPerExample: top && { ...top, speedup: throughput[0].batchSize === top.batchSize ? null : top.examplesPerSecond / throughput[0].examplesPerSecond },
+    fastestPerExample: top && {
+      ...top,
+      speedup: throughput[0].batchSize === top.batchSize ? null : top.examplesPerSecond / throughput[0].examplesPerSecond,
+    },
     plateauFrom,
     stepsToTarget,
     fitCurve,
-    halvingStopsAfter: report.halvingStopsAt === null ? null : Math.max(0, ...stepsToTarget.map((p) => p.batchSize).filter((b) => b < report.halvingStopsAt!)) || null,
+    halvingStopsAfter:
+      report.halvingStopsAt === null
+        ? null
+        : Math.max(0, ...stepsToTarget.map((p) => p.batchSize).filter((b) => b < report.halvingStopsAt!)) || null,
     noise,
     noiseGrowth: growth(noise),
     gap,
@@ -120,7 +157,13 @@ function growth(noise: CurvePoint[]): ChartData['noiseGrowth'] {
   const avg = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
   const first = avg(series.map((s) => s[0].value));
   const last = avg(series.map((s) => s.at(-1)!.value));
-  return { first, last, firstExamples: avg(series.map((s) => s[0].examples)), lastExamples: avg(series.map((s) => s.at(-1)!.examples)), factor: last / first };
+  return {
+    first,
+    last,
+    firstExamples: avg(series.map((s) => s[0].examples)),
+    lastExamples: avg(series.map((s) => s.at(-1)!.examples)),
+    factor: last / first,
+  };
 }
 
 function range(gap: ChartData['gap']): ChartData['gapRange'] {

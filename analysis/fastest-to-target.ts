@@ -45,7 +45,8 @@ export function toTarget(
       // A configuration counts only when every one of its trials reached the target.
       if (reached.length < group.length) continue;
       const steps = mean(reached.map((h) => h.steps));
-      if (!chosen || steps < chosen.steps) chosen = { steps, seconds: mean(reached.map((h) => h.seconds)), lr: group[0].params.learningRate, of: group.length };
+      if (!chosen || steps < chosen.steps)
+        chosen = { steps, seconds: mean(reached.map((h) => h.seconds)), lr: group[0].params.learningRate, of: group.length };
     }
     row.reachedTarget = chosen ? { hits: chosen.of, of: chosen.of } : { hits: Math.max(0, mostHits.hits), of: mostHits.of };
     if (chosen) {
@@ -71,7 +72,12 @@ export function toTarget(
   return { fit, halvingStopsAt, fastest: fastestToTarget(rows, bySize, fit, target) };
 }
 
-function fastestToTarget(rows: BatchSizeRow[], bySize: Array<[number, JournalTrial[]]>, fit: StepsFit | null, target: number): FastestRecommendation | null {
+function fastestToTarget(
+  rows: BatchSizeRow[],
+  bySize: Array<[number, JournalTrial[]]>,
+  fit: StepsFit | null,
+  target: number,
+): FastestRecommendation | null {
   const furthestSteps = (i: number) => Math.max(0, ...bySize[i][1].map((t) => t.reports.at(-1)?.progress.steps ?? 0));
   const candidates = rows
     .map((row, i) => ({ row, i }))
@@ -87,9 +93,14 @@ function fastestToTarget(rows: BatchSizeRow[], bySize: Array<[number, JournalTri
   const pick = candidates.sort((a, b) => key(a.row) - key(b.row))[0]?.row;
   if (!pick) return null;
   const lr = pick.targetLearningRate ?? pick.learningRate;
-  const params = bySize.find(([size]) => size === pick.batchSize)![1].find((t) => t.params.learningRate === lr)?.params ?? { batchSize: pick.batchSize, learningRate: lr ?? NaN };
+  const params = bySize.find(([size]) => size === pick.batchSize)![1].find((t) => t.params.learningRate === lr)?.params ?? {
+    batchSize: pick.batchSize,
+    learningRate: lr ?? NaN,
+  };
   const reached = rows.filter((r) => finite(r.secondsToTarget)).sort((a, b) => a.secondsToTarget! - b.secondsToTarget!)[0];
-  const measuredFastest = reached ? { batchSize: reached.batchSize, learningRate: reached.targetLearningRate!, seconds: reached.secondsToTarget! } : null;
+  const measuredFastest = reached
+    ? { batchSize: reached.batchSize, learningRate: reached.targetLearningRate!, seconds: reached.secondsToTarget! }
+    : null;
   return {
     batchSize: pick.batchSize,
     learningRate: lr!,

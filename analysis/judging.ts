@@ -7,7 +7,16 @@
  * judged at that level only when one of its segments aimed at it and got there; every other batch
  * size is listed as not compared, with the reason read from the journal.
  */
-import { bestAtHighestLevel, bestOf, modeFor, type JournalTrial, type JournalView, type Objective, type Report, type ResourceUnit } from '../core/index.ts';
+import {
+  bestAtHighestLevel,
+  bestOf,
+  modeFor,
+  type JournalTrial,
+  type JournalView,
+  type Objective,
+  type Report,
+  type ResourceUnit,
+} from '../core/index.ts';
 import { scheduleOf } from '../strategies/batch-increase.ts';
 import { segmentLevels, type LevelReached } from './levels.ts';
 import { finite } from './stats.ts';
@@ -109,11 +118,25 @@ export function judge(study: Study, options: { metric?: string; examples?: numbe
       [...judged].map(([trialId, r]) => ({ trialId, value: valueOf(r), steps: r.progress.steps })),
       mode,
     );
-    return { metric, mode, trials, excluded, judged, point: { basis: 'given examples', level: E, unit: 'examples', bestTrialId: best?.trialId ?? null, examples: E } };
+    return {
+      metric,
+      mode,
+      trials,
+      excluded,
+      judged,
+      point: { basis: 'given examples', level: E, unit: 'examples', bestTrialId: best?.trialId ?? null, examples: E },
+    };
   }
 
   const candidates = trials.flatMap((trial) =>
-    judgeableLevels(study, trial, unit).map(({ level, report }) => ({ trialId: trial.trialId, value: valueOf(report), resource: report.progress[unit], steps: report.progress.steps, level, report })),
+    judgeableLevels(study, trial, unit).map(({ level, report }) => ({
+      trialId: trial.trialId,
+      value: valueOf(report),
+      resource: report.progress[unit],
+      steps: report.progress.steps,
+      level,
+      report,
+    })),
   );
   const fromSummary = metric === objective.metric && view.summary?.best ? view.summary.best.trialId : undefined;
   let best: (typeof candidates)[number] | undefined;
@@ -127,7 +150,14 @@ export function judge(study: Study, options: { metric?: string; examples?: numbe
   if (!best) return { metric, mode, trials, excluded, judged, point: null };
   if (basis === 'search summary' && !finite(best.value)) basis = 'highest level reached';
   for (const c of candidates) if (c.level === best.level) judged.set(c.trialId, c.report);
-  return { metric, mode, trials, excluded, judged, point: { basis, level: best.level, unit, bestTrialId: best.trialId, examples: best.report.progress.examples } };
+  return {
+    metric,
+    mode,
+    trials,
+    excluded,
+    judged,
+    point: { basis, level: best.level, unit, bestTrialId: best.trialId, examples: best.report.progress.examples },
+  };
 }
 
 /** Why none of a batch size's trials was judged at the point. */
@@ -136,7 +166,8 @@ export function notCompared(study: Study, trials: readonly JournalTrial[], metri
   const states = [...new Set(trials.map((t) => t.state))];
   const base = { furthestExamples, states };
   if (trials.every((t) => t.state === 'infeasible')) return { reason: 'infeasible', ...base };
-  if (trials.every((t) => t.state === 'failed' || t.state === 'infeasible')) return { reason: 'failed', ...base, detail: trials.find((t) => t.reason)?.reason };
+  if (trials.every((t) => t.state === 'failed' || t.state === 'infeasible'))
+    return { reason: 'failed', ...base, detail: trials.find((t) => t.reason)?.reason };
   const level = judgement.point?.level ?? 0;
   const atLevel = trials.flatMap((t) => (study.levels.get(t.trialId) ?? []).filter((l) => l.level >= level));
   if (atLevel.some((l) => l.reached && l.report && !finite(l.report.metrics[metric]))) return { reason: 'diverged', ...base };

@@ -130,5 +130,10 @@ export class NoiseScaleEstimator {
 /** The estimate as report metrics (what trainers add to each report while they measure it). */
 export function noiseMetrics(estimate: NoiseScaleEstimate | undefined): Record<string, number | null> {
   if (!estimate) return {};
-  return { noise_scale: estimate.bSimple, grad_sq_norm: estimate.gradSqNorm, trace_sigma: estimate.traceSigma, noise_measurements: estimate.measurements };
+  return {
+    noise_scale: estimate.bSimple,
+    grad_sq_norm: estimate.gradSqNorm,
+    trace_sigma: estimate.traceSigma,
+    noise_measurements: estimate.measurements,
+  };
 }

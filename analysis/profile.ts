@@ -75,7 +75,11 @@ function median(values: number[]): number {
 }
 
 /** Examples/s per batch size: warm-up steps, then the median of timed repeats. */
-export async function profileThroughput(trainer: Trainer, batchSizes: readonly number[], options: ProfileOptions): Promise<ThroughputRow[]> {
+export async function profileThroughput(
+  trainer: Trainer,
+  batchSizes: readonly number[],
+  options: ProfileOptions,
+): Promise<ThroughputRow[]> {
   const warmupSteps = options.warmupSteps ?? 2;
   const steps = options.steps ?? 5;
   const repeats = options.repeats ?? 3;
@@ -110,7 +114,14 @@ export async function profileThroughput(trainer: Trainer, batchSizes: readonly n
         };
       });
     } catch (error) {
-      row = { batchSize, status: isInfeasible(error) ? 'infeasible' : 'failed', reason: errorMessage(error), examplesPerSecond: null, secondsPerStep: null, repeats: [] };
+      row = {
+        batchSize,
+        status: isInfeasible(error) ? 'infeasible' : 'failed',
+        reason: errorMessage(error),
+        examplesPerSecond: null,
+        secondsPerStep: null,
+        repeats: [],
+      };
     }
     rows.push(row);
     options.onMeasure?.(row);
@@ -138,7 +149,13 @@ async function probe(trainer: Trainer, batchSize: number, options: ProfileOption
  * `known` holds sizes already measured (feasible or not): they are not probed again, and the search
  * starts from the largest that fitted (doubling from `start` when none did).
  */
-export async function findMaxBatchSize(trainer: Trainer, start: number, maxBatch: number, options: ProfileOptions, known: ReadonlyMap<number, boolean> = new Map()): Promise<MemorySearch> {
+export async function findMaxBatchSize(
+  trainer: Trainer,
+  start: number,
+  maxBatch: number,
+  options: ProfileOptions,
+  known: ReadonlyMap<number, boolean> = new Map(),
+): Promise<MemorySearch> {
   const probes: Probe[] = [];
   const results = new Map(known);
   const fits = async (batchSize: number): Promise<boolean> => {

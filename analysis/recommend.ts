@@ -226,7 +226,10 @@ export function recommend(study: Study, options: RecommendOptions = {}): BatchSi
       compared: compared.length,
       runnerUp: runnerUp ? { batchSize: runnerUp.batchSize, value: runnerUp.value! } : null,
       withinNoise: others
-        .filter((r) => (noiseOf(r) > 0 || noiseOf(bestRow) > 0) && Math.abs(r.value! - bestRow.value!) <= Math.hypot(noiseOf(r), noiseOf(bestRow)))
+        .filter(
+          (r) =>
+            (noiseOf(r) > 0 || noiseOf(bestRow) > 0) && Math.abs(r.value! - bestRow.value!) <= Math.hypot(noiseOf(r), noiseOf(bestRow)),
+        )
         .map((r) => r.batchSize),
       aheadByMean: others.filter((r) => score(r.value, mode) > score(bestRow.value, mode)).map((r) => r.batchSize),
     };

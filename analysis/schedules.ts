@@ -42,4 +42,3 @@ export function bestScheduleRow(rows: readonly ScheduleRow[], objective: Objecti
   const ran = rows.filter((r) => r.state !== 'failed' && r.state !== 'infeasible');
   return bestAtHighestLevel(ran, objective.mode, (r) => r.examples);
 }
-

@@ -29,7 +29,12 @@ export interface StepsFit {
  * Steps and seconds at which a trial first reached the target, interpolated linearly between the
  * report before the crossing and the crossing report (no interpolation before the first report).
  */
-export function crossing(trial: JournalTrial, metric: string, mode: Objective['mode'], target: number): { steps: number; seconds: number } | null {
+export function crossing(
+  trial: JournalTrial,
+  metric: string,
+  mode: Objective['mode'],
+  target: number,
+): { steps: number; seconds: number } | null {
   let previous: Report | undefined;
   for (const report of trial.reports) {
     const v = report.metrics[metric];
@@ -54,7 +59,11 @@ export function fitSteps(points: ReadonlyArray<{ batchSize: number; steps: numbe
   const usable = points.filter((p) => p.steps > 0 && p.batchSize > 0);
   if (new Set(usable.map((p) => p.batchSize)).size < 2) return null;
   // Weighted least squares, weights 1/S², on rows [1, 1/B] → S.
-  let s11 = 0, s12 = 0, s22 = 0, t1 = 0, t2 = 0;
+  let s11 = 0,
+    s12 = 0,
+    s22 = 0,
+    t1 = 0,
+    t2 = 0;
   for (const { batchSize, steps } of usable) {
     const w = 1 / (steps * steps);
     const x = 1 / batchSize;
@@ -85,4 +94,3 @@ export function fitSteps(points: ReadonlyArray<{ batchSize: number; steps: numbe
 export function predictSteps(fit: StepsFit, batchSize: number): number {
   return fit.sMin + fit.eMin / batchSize;
 }
-

@@ -27,4 +27,6 @@ const summary = await runStudy(
 const states = summary.trials.map((t) => t.state);
 const stopped = states.filter((s) => s === 'pruned' || s === 'stopped').length;
 const completed = states.filter((s) => s === 'completed').length;
-console.log(JSON.stringify({ trials: states.length, reports: reported, pruned: stopped, completed, peak_rss_kb: process.resourceUsage().maxRSS }));
+console.log(
+  JSON.stringify({ trials: states.length, reports: reported, pruned: stopped, completed, peak_rss_kb: process.resourceUsage().maxRSS }),
+);

@@ -37,9 +37,27 @@ interface Outcome {
 type Runner = { name: string; command: (table: string, journal: string) => string[] };
 
 const runners: Runner[] = [
-  { name: 'batchtune (compiled)', command: (table, journal) => [process.execPath, join(root, 'dist/bench/engine-noop.js'), table, String(REPORTS), journal, '1'] },
-  { name: 'batchtune (tsx)', command: (table, journal) => [process.execPath, '--import', 'tsx', join(root, 'bench/engine-noop.ts'), table, String(REPORTS), journal, '1'] },
-  { name: 'Optuna 3.1', command: (_table, journal) => [PYTHON, join(root, 'bench/python/optuna_noop.py'), String(TRIALS), String(REPORTS), journal, '1'] },
+  {
+    name: 'batchtune (compiled)',
+    command: (table, journal) => [process.execPath, join(root, 'dist/bench/engine-noop.js'), table, String(REPORTS), journal, '1'],
+  },
+  {
+    name: 'batchtune (tsx)',
+    command: (table, journal) => [
+      process.execPath,
+      '--import',
+      'tsx',
+      join(root, 'bench/engine-noop.ts'),
+      table,
+      String(REPORTS),
+      journal,
+      '1',
+    ],
+  },
+  {
+    name: 'Optuna 3.1',
+    command: (_table, journal) => [PYTHON, join(root, 'bench/python/optuna_noop.py'), String(TRIALS), String(REPORTS), journal, '1'],
+  },
 ];
 
 /** Runs one process to its end; its last stdout line is its JSON result. */
@@ -55,7 +73,10 @@ function runProcess(argv: string[], extraNodeFlags: string[] = []): Outcome {
 
 function build(): number {
   const start = performance.now();
-  const run = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { cwd: root, encoding: 'utf8' });
+  const run = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   if (run.status !== 0) throw new Error(`npm run build failed: ${run.stdout}${run.stderr}`);
   return (performance.now() - start) / 1000;
 }
@@ -81,7 +102,12 @@ export async function engineOverhead(): Promise<string> {
         const outcome = runProcess(runner.command(table, journal));
         const key = `${runner.name}|${storage}`;
         const previous = best.get(key);
-        best.set(key, previous && previous.seconds <= outcome.seconds ? { ...previous, peakMiB: Math.max(previous.peakMiB, outcome.peakMiB) } : { ...outcome, peakMiB: Math.max(previous?.peakMiB ?? 0, outcome.peakMiB) });
+        best.set(
+          key,
+          previous && previous.seconds <= outcome.seconds
+            ? { ...previous, peakMiB: Math.max(previous.peakMiB, outcome.peakMiB) }
+            : { ...outcome, peakMiB: Math.max(previous?.peakMiB ?? 0, outcome.peakMiB) },
+        );
         console.log(`${runner.name}, ${storage}: ${outcome.seconds.toFixed(2)} s, ${outcome.peakMiB.toFixed(0)} MiB`);
       }
     }
@@ -113,7 +139,12 @@ export async function engineOverhead(): Promise<string> {
   const oneTrial = join(dir, 'noop-1.json');
   writeFileSync(oneTrial, JSON.stringify(noopTable(1, REPORTS, 1)));
   const empty = runProcess(runners[0].command(oneTrial, 'memory'));
-  const scaleRows = [small, large].map((o) => [String(o.trials), o.seconds.toFixed(2), ((1000 * (o.seconds - empty.seconds)) / o.trials).toFixed(3), o.peakMiB.toFixed(0)]);
+  const scaleRows = [small, large].map((o) => [
+    String(o.trials),
+    o.seconds.toFixed(2),
+    ((1000 * (o.seconds - empty.seconds)) / o.trials).toFixed(3),
+    o.peakMiB.toFixed(0),
+  ]);
 
   // Where the compiled loop spends its time (self time per function, 2,000 trials, in memory).
   const profileDir = join(dir, 'profile');
@@ -134,12 +165,18 @@ export async function engineOverhead(): Promise<string> {
     `Seconds are whole processes, spawn to exit (interpreter start and imports included); peak MiB is the process's maximum RSS. ` +
     `"compiled" runs dist/ from \`npm run build\` (built in ${buildSeconds.toFixed(0)} s before timing); "tsx" compiles the TypeScript sources at start. ` +
     `Whole benchmark ${total} s.\n\n` +
-    '```\n' + renderTable(header, rows) + '\n```\n\n' +
+    '```\n' +
+    renderTable(header, rows) +
+    '\n```\n\n' +
     `## Growth with the number of trials (batchtune compiled, journal in memory)\n\n` +
     `ms per trial excludes a process that starts and runs a 1-trial study (${empty.seconds.toFixed(2)} s).\n\n` +
-    '```\n' + renderTable(['trials', 'seconds', 'ms per trial', 'peak MiB'], scaleRows) + '\n```\n\n' +
+    '```\n' +
+    renderTable(['trials', 'seconds', 'ms per trial', 'peak MiB'], scaleRows) +
+    '\n```\n\n' +
     `## Where the time goes (batchtune compiled, ${TRIALS} trials, in memory: node --cpu-prof, self time)\n\n` +
-    '```\n' + renderTable(['self %', 'function', 'where'], profile) + '\n```\n';
+    '```\n' +
+    renderTable(['self %', 'function', 'where'], profile) +
+    '\n```\n';
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
   writeFileSync(new URL('./results/engine-overhead.md', import.meta.url), text);
   return text;

@@ -50,7 +50,7 @@ const trainerPlugin = new URL('./fixtures/noop-trainer.ts', import.meta.url).pat
 function cpuSeconds(pid: number): number {
   const path = `/proc/${pid}/stat`;
   if (!existsSync(path)) return 0;
-  const fields = readFileSync(path, 'utf8').split(') ')[1]!.split(' ');
+  const fields = readFileSync(path, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
@@ -70,7 +70,15 @@ async function timeStudy(executor: PluginRef, segments: number, concurrency: num
   for (let r = 0; r < REPEATS; r++) {
     const start = performance.now();
     const summary = await runStudy(
-      { seed: r, budget: { limit: 1e12 }, strategy: { type: 'grid' }, trainer: { type: 'noop', configs: segments }, plugins: [trainerPlugin], executor, concurrency },
+      {
+        seed: r,
+        budget: { limit: 1e12 },
+        strategy: { type: 'grid' },
+        trainer: { type: 'noop', configs: segments },
+        plugins: [trainerPlugin],
+        executor,
+        concurrency,
+      },
       { journal: new MemoryStore() },
     );
     if (summary.error) throw new Error(`${executor.type}: ${summary.error}`);
@@ -86,7 +94,9 @@ async function withInfrastructure<T>(use: (infra: Infrastructure) => Promise<T>)
   if (!hasRedisServer) return use({ helpers: [] });
   const server = await startRedis();
   const prefix = `bench-${process.pid}`;
-  const workers: WorkerChild[] = await Promise.all(Array.from({ length: REDIS_WORKERS }, () => startWorker(server.url, prefix, REDIS_WORKER_CONCURRENCY)));
+  const workers: WorkerChild[] = await Promise.all(
+    Array.from({ length: REDIS_WORKERS }, () => startWorker(server.url, prefix, REDIS_WORKER_CONCURRENCY)),
+  );
   try {
     return await use({ redis: { url: server.url, prefix }, helpers: [server.pid, ...workers.map((w) => w.pid!)] });
   } finally {
@@ -96,7 +106,9 @@ async function withInfrastructure<T>(use: (infra: Infrastructure) => Promise<T>)
 }
 
 export async function executorOverhead(): Promise<string> {
-  const load = loadavg().map((l) => l.toFixed(2)).join(' ');
+  const load = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
   const rows = await withInfrastructure(async (infra) => {
     const measured = [];
     for (const target of EXECUTORS) {
@@ -107,13 +119,26 @@ export async function executorOverhead(): Promise<string> {
       }
       const run = await timeStudy(executor, THROUGHPUT_SEGMENTS, target.concurrency, infra.helpers);
       const alone = await timeStudy(executor, LATENCY_SEGMENTS, 1, infra.helpers);
-      measured.push({ target, throughput: THROUGHPUT_SEGMENTS / run.seconds, latencyMs: (alone.seconds / LATENCY_SEGMENTS) * 1000, cpu: run });
+      measured.push({
+        target,
+        throughput: THROUGHPUT_SEGMENTS / run.seconds,
+        latencyMs: (alone.seconds / LATENCY_SEGMENTS) * 1000,
+        cpu: run,
+      });
     }
     return measured;
   });
   const baseline = rows.find((r) => r.target.name === 'inline')!;
   const table = renderTable(
-    ['executor', 'trains in', 'in flight', 'segments/s', 'CPU ms/segment (search + workers, Redis)', 'ms per segment alone', 'added ms per segment'],
+    [
+      'executor',
+      'trains in',
+      'in flight',
+      'segments/s',
+      'CPU ms/segment (search + workers, Redis)',
+      'ms per segment alone',
+      'added ms per segment',
+    ],
     rows.map((r) =>
       'skipped' in r
         ? [r.target.name, r.target.where, String(r.target.concurrency), r.skipped!, '', '', '']
@@ -121,10 +146,10 @@ export async function executorOverhead(): Promise<string> {
             r.target.name,
             r.target.where,
             String(r.target.concurrency),
-            r.throughput!.toFixed(0),
-            `${r.cpu!.searchCpuMs.toFixed(3)} + ${r.cpu!.helperCpuMs.toFixed(3)}`,
-            r.latencyMs!.toFixed(3),
-            (r.latencyMs! - baseline.latencyMs!).toFixed(3),
+            r.throughput.toFixed(0),
+            `${r.cpu.searchCpuMs.toFixed(3)} + ${r.cpu.helperCpuMs.toFixed(3)}`,
+            r.latencyMs.toFixed(3),
+            (r.latencyMs - baseline.latencyMs!).toFixed(3),
           ],
     ),
   );

@@ -18,7 +18,11 @@ const gc = runInNewContext('gc') as () => void;
 
 /** 10 batch sizes × 10 learning rates × an int of `width` values. */
 function space(points: number): SpaceConfig {
-  return { batchSize: [8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096], learningRate: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1], params: { width: { int: [1, points / 100] } } };
+  return {
+    batchSize: [8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096],
+    learningRate: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1],
+    params: { width: { int: [1, points / 100] } },
+  };
 }
 
 function measure(points: number) {
@@ -44,7 +48,13 @@ export function lazySpace(): string {
   const base = rows[0];
   const table = renderTable(
     ['points', 'path', 'ms for 20 draws', 'x 1,000 pts', 'heap MiB (no GC between)'],
-    rows.map((r) => [r.points.toExponential(0), r.points <= 1e5 ? 'shuffled whole' : 'lazy', (r.seconds * 1000).toFixed(2), (r.seconds / base.seconds).toFixed(1), (r.heap / 2 ** 20).toFixed(1)]),
+    rows.map((r) => [
+      r.points.toExponential(0),
+      r.points <= 1e5 ? 'shuffled whole' : 'lazy',
+      (r.seconds * 1000).toFixed(2),
+      (r.seconds / base.seconds).toFixed(1),
+      (r.heap / 2 ** 20).toFixed(1),
+    ]),
   );
   const text = `# Lazy spaces\n\nMachine: ${machineLine()}; 1-minute load ${load} (shared with other work)\nBest time of 5 runs, largest heap growth; 20 draws without replacement, as \`random\` with nTrials 20 makes.\n\n\`\`\`\n${table}\n\`\`\`\n`;
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });

@@ -10,7 +10,9 @@ export function machineLine(): string {
 /** The 1, 5 and 15 minute load averages as `uptime` prints them: how busy the machine was. */
 export function uptimeLoad(): string {
   try {
-    return execFileSync('uptime', { encoding: 'utf8' }).trim().replace(/^.*load average:\s*/, 'load average ');
+    return execFileSync('uptime', { encoding: 'utf8' })
+      .trim()
+      .replace(/^.*load average:\s*/, 'load average ');
   } catch {
     return 'load unknown';
   }

@@ -17,7 +17,10 @@ const { config, baseDir } = readConfigFile(studyPath);
 
 async function timed(executor: object, events?: SearchEvents): Promise<{ seconds: number; summary: SearchSummary }> {
   const start = performance.now();
-  const summary = await runStudy({ ...(config as object), executor }, { baseDir, journal: new MemoryStore(), ...(events ? { events } : {}) });
+  const summary = await runStudy(
+    { ...(config as object), executor },
+    { baseDir, journal: new MemoryStore(), ...(events ? { events } : {}) },
+  );
   return { seconds: (performance.now() - start) / 1000, summary };
 }
 
@@ -25,7 +28,13 @@ const memory: Array<{ trial: number; batch: number; tensors: number; rssMiB: num
 const events = new SearchEvents();
 events.on('trialEnd', ({ trial }) => {
   const usage = process.memoryUsage();
-  memory.push({ trial: trial.trialId, batch: trial.params.batchSize, tensors: tf.memory().numTensors, rssMiB: usage.rss / 2 ** 20, heapMiB: usage.heapUsed / 2 ** 20 });
+  memory.push({
+    trial: trial.trialId,
+    batch: trial.params.batchSize,
+    tensors: tf.memory().numTensors,
+    rssMiB: usage.rss / 2 ** 20,
+    heapMiB: usage.heapUsed / 2 ** 20,
+  });
 });
 
 const inline = await timed({ type: 'inline' }, events);
@@ -36,8 +45,24 @@ const identical = JSON.stringify(accuracies(inline.summary)) === JSON.stringify(
 const speed = renderTable(
   ['executor', 'workers', 'wall s', 'vs inline', 'trials', 'best batch', 'best val_acc'],
   [
-    ['inline', '1', inline.seconds.toFixed(1), '1.00', String(inline.summary.trials.length), String(inline.summary.best?.params.batchSize), String(inline.summary.best?.value)],
-    ['pool', '2', pool.seconds.toFixed(1), (pool.seconds / inline.seconds).toFixed(2), String(pool.summary.trials.length), String(pool.summary.best?.params.batchSize), String(pool.summary.best?.value)],
+    [
+      'inline',
+      '1',
+      inline.seconds.toFixed(1),
+      '1.00',
+      String(inline.summary.trials.length),
+      String(inline.summary.best?.params.batchSize),
+      String(inline.summary.best?.value),
+    ],
+    [
+      'pool',
+      '2',
+      pool.seconds.toFixed(1),
+      (pool.seconds / inline.seconds).toFixed(2),
+      String(pool.summary.trials.length),
+      String(pool.summary.best?.params.batchSize),
+      String(pool.summary.best?.value),
+    ],
   ],
 );
 const perTrial = renderTable(

@@ -30,17 +30,29 @@ const logDir = mkdtempSync(join(tmpdir(), 'batchtune-bench-process-'));
 const params = { batchSize: 1, learningRate: 0.1 };
 
 function processTrainer(command: string[], cwd = root): ProcessTrainer {
-  const options: ProcessOptions = { command, env: {}, inheritEnv: true, timeoutSeconds: 120, startTimeoutSeconds: 120, closeGraceSeconds: 5, describe: false, logDir };
+  const options: ProcessOptions = {
+    command,
+    env: {},
+    inheritEnv: true,
+    timeoutSeconds: 120,
+    startTimeoutSeconds: 120,
+    closeGraceSeconds: 5,
+    describe: false,
+    logDir,
+  };
   return new ProcessTrainer(options, { baseDir: cwd, seed: 1 });
 }
 
 /** Wall seconds of one train() call, with its reports. */
 async function timed(session: TrainerSession, target: number, batchSize: number, onReport: (r: Report) => void = () => {}) {
   const began = performance.now();
-  const result = await session.train({ limits: { examples: 1e12 }, target: { unit: 'examples', value: target }, batchSize, learningRate: 0.1 }, (r) => {
-    onReport(r);
-    return 'continue';
-  });
+  const result = await session.train(
+    { limits: { examples: 1e12 }, target: { unit: 'examples', value: target }, batchSize, learningRate: 0.1 },
+    (r) => {
+      onReport(r);
+      return 'continue';
+    },
+  );
   return { seconds: (performance.now() - began) / 1000, result };
 }
 
@@ -71,7 +83,11 @@ async function overhead(label: string, command: string[]): Promise<Overhead> {
     // Per segment: 2,000 segments of one step each (train, report, continue, done).
     const segments = 2000;
     const began = performance.now();
-    for (let s = 1; s <= segments; s++) await session.train({ limits: { examples: 1e12 }, target: { unit: 'examples', value: 200 + reports + s }, batchSize: 1, learningRate: 0.1 }, () => 'continue');
+    for (let s = 1; s <= segments; s++)
+      await session.train(
+        { limits: { examples: 1e12 }, target: { unit: 'examples', value: 200 + reports + s }, batchSize: 1, learningRate: 0.1 },
+        () => 'continue',
+      );
     const segmentSeconds = (performance.now() - began) / 1000;
     await session.dispose();
     // Per trial: start the script, handshake, one segment of one step, close.
@@ -124,14 +140,33 @@ async function throughputOf(trainer: Trainer, batchSize: number, trialId: number
 async function throughput(): Promise<{ rows: string[][]; notes: string[] }> {
   const notes: string[] = [];
   const fashion = '/usr/share/datasets/fashion-mnist';
-  const torchInfo = spawnSync(python, ['-c', 'import torch; print(torch.__version__, torch.get_num_threads(), torch.cuda.is_available())'], { encoding: 'utf8' });
+  const torchInfo = spawnSync(
+    python,
+    ['-c', 'import torch; print(torch.__version__, torch.get_num_threads(), torch.cuda.is_available())'],
+    { encoding: 'utf8' },
+  );
   if (torchInfo.status !== 0 || !existsSync(join(fashion, 'train-images-idx3-ubyte.gz'))) {
-    notes.push('Throughput skipped: needs python3-torch and dataset-fashion-mnist (apt-get install -y python3-torch dataset-fashion-mnist).');
+    notes.push(
+      'Throughput skipped: needs python3-torch and dataset-fashion-mnist (apt-get install -y python3-torch dataset-fashion-mnist).',
+    );
     return { rows: [], notes };
   }
   const [torchVersion, threads, cuda] = torchInfo.stdout.trim().split(' ');
   const torch = processTrainer(
-    [python, 'train.py', '--train', String(TRAIN), '--validation', '1000', '--eval-every', '1000000000', '--max-epochs', '1000', '--momentum', '0.9'],
+    [
+      python,
+      'train.py',
+      '--train',
+      String(TRAIN),
+      '--validation',
+      '1000',
+      '--eval-every',
+      '1000000000',
+      '--max-epochs',
+      '1000',
+      '--momentum',
+      '0.9',
+    ],
     join(root, 'examples/pytorch-fashion'),
   );
   await torch.prepare();
@@ -141,7 +176,13 @@ async function throughput(): Promise<{ rows: string[][]; notes: string[] }> {
     task: 'classification',
     model: { type: 'mlp', hidden: [256, 256], activation: 'relu', dropout: 0 },
     optimizer: { type: 'momentum', momentum: 0.9, nesterov: false },
-    data: { type: 'idx', images: join(fashion, 'train-images-idx3-ubyte.gz'), labels: join(fashion, 'train-labels-idx1-ubyte.gz'), train: TRAIN, validation: 1000 },
+    data: {
+      type: 'idx',
+      images: join(fashion, 'train-images-idx3-ubyte.gz'),
+      labels: join(fashion, 'train-labels-idx1-ubyte.gz'),
+      train: TRAIN,
+      validation: 1000,
+    },
     evalEvery: 1e12,
   };
   const tfjs = new TfjsTrainer(tfjsOptions, { baseDir: root, seed: 1 });
@@ -179,15 +220,26 @@ async function throughput(): Promise<{ rows: string[][]; notes: string[] }> {
 
 async function main(): Promise<string> {
   const began = performance.now();
-  const load = loadavg().map((l) => l.toFixed(2)).join(', ');
+  const load = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(', ');
   const overheads = [
     await overhead('no-op, Python helper', [python, join(root, 'bench/process/noop-helper.py')]),
     await overhead('no-op, protocol by hand', [python, join(root, 'bench/process/noop-raw.py')]),
   ];
-  for (const o of overheads) console.log(`${o.script}: ${o.perReportMs.toFixed(3)} ms/report, ${o.perSegmentMs.toFixed(3)} ms/segment, ${o.perTrialMs.toFixed(0)} ms/trial`);
+  for (const o of overheads)
+    console.log(
+      `${o.script}: ${o.perReportMs.toFixed(3)} ms/report, ${o.perSegmentMs.toFixed(3)} ms/segment, ${o.perTrialMs.toFixed(0)} ms/trial`,
+    );
   const overheadTable = renderTable(
     ['script', 'ms per report', 'script own ms per report', 'ms per segment', 'ms per trial (start + close)'],
-    overheads.map((o) => [o.script, o.perReportMs.toFixed(3), Number.isNaN(o.ownPerReportMs) ? '-' : o.ownPerReportMs.toFixed(4), o.perSegmentMs.toFixed(3), o.perTrialMs.toFixed(0)]),
+    overheads.map((o) => [
+      o.script,
+      o.perReportMs.toFixed(3),
+      Number.isNaN(o.ownPerReportMs) ? '-' : o.ownPerReportMs.toFixed(4),
+      o.perSegmentMs.toFixed(3),
+      o.perTrialMs.toFixed(0),
+    ]),
   );
   const { rows, notes } = await throughput();
   const throughputTable = rows.length

@@ -5,7 +5,16 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const all = ['engine-overhead', 'executor-overhead', 'trainer-throughput', 'search-quality', 'search-quality-optuna', 'process-overhead', 'pool-speedup', 'lazy-space'];
+const all = [
+  'engine-overhead',
+  'executor-overhead',
+  'trainer-throughput',
+  'search-quality',
+  'search-quality-optuna',
+  'process-overhead',
+  'pool-speedup',
+  'lazy-space',
+];
 const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : all;
 let failed = false;
 for (const name of chosen) {

@@ -56,11 +56,16 @@ async function benchFile(file: string, seeds: number) {
   const sign = table.mode === 'max' ? 1 : -1;
   const finite = truth.filter((t): t is { params: Params; truth: number } => t.truth !== null);
   const best = finite.reduce((a, b) => (sign * b.truth > sign * a.truth ? b : a));
-  const values = table.configs.flatMap((c) => c.curves.flatMap((curve) => curve.map((p) => p.metrics[table.metric]))).filter((v): v is number => typeof v === 'number');
+  const values = table.configs
+    .flatMap((c) => c.curves.flatMap((curve) => curve.map((p) => p.metrics[table.metric])))
+    .filter((v): v is number => typeof v === 'number');
   const scale = values.every((v) => v >= 0 && v <= 1) ? 100 : 1;
   const regretOf = (params: Params | undefined | null) => {
-    const returned = params ? truth.find((t) => sameParams(t.params, params as Params)) : undefined;
-    return { regret: returned && returned.truth !== null ? Math.abs(best.truth - returned.truth) * scale : Infinity, hit: !!returned && sameParams(returned.params, best.params) };
+    const returned = params ? truth.find((t) => sameParams(t.params, params)) : undefined;
+    return {
+      regret: returned && returned.truth !== null ? Math.abs(best.truth - returned.truth) * scale : Infinity,
+      hit: !!returned && sameParams(returned.params, best.params),
+    };
   };
   const rows: Row[] = [];
   const row = (label: string) => {
@@ -69,7 +74,10 @@ async function benchFile(file: string, seeds: number) {
     return r;
   };
   const run = (config: object, seed: number, limit: number) =>
-    runStudy({ seed, budget: { unit: 'examples', limit }, trainer: { type: 'tabular', file: resolve(file) }, ...config }, { journal: new MemoryStore() });
+    runStudy(
+      { seed, budget: { unit: 'examples', limit }, trainer: { type: 'tabular', file: resolve(file) }, ...config },
+      { journal: new MemoryStore() },
+    );
 
   const budgets: Array<{ seed: number; budget: number; grid: number }> = [];
   for (let seed = 0; seed < seeds; seed++) {
@@ -89,12 +97,29 @@ async function benchFile(file: string, seeds: number) {
   }
   // Optuna's pruners count resource in report indices: r = R/9 of the curve's points, as batchtune's default.
   const points = Math.max(...table.configs.flatMap((c) => c.curves.map((curve) => curve.length)));
-  const job = { file: resolve(file), metric: table.metric, mode: table.mode, minResource: Math.max(1, Math.round(points / ETA ** 2)), eta: ETA, runs: budgets.map(({ seed, budget }) => ({ seed, budget })), variants: OPTUNA };
-  const py = spawnSync(PYTHON, [join(dirname(new URL(import.meta.url).pathname), 'optuna_replay.py')], { input: JSON.stringify(job), encoding: 'utf8', maxBuffer: 1 << 26 });
+  const job = {
+    file: resolve(file),
+    metric: table.metric,
+    mode: table.mode,
+    minResource: Math.max(1, Math.round(points / ETA ** 2)),
+    eta: ETA,
+    runs: budgets.map(({ seed, budget }) => ({ seed, budget })),
+    variants: OPTUNA,
+  };
+  const py = spawnSync(PYTHON, [join(dirname(new URL(import.meta.url).pathname), 'optuna_replay.py')], {
+    input: JSON.stringify(job),
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+  });
   if (py.status !== 0) throw new Error(`optuna_replay.py failed (is Debian's python3-optuna installed?): ${py.stderr}`);
-  const out = JSON.parse(py.stdout) as { optuna: string; results: Array<{ variant: { sampler: string; pruner: string }; seed: number; best: Params | null; spent: number; trials: number }> };
+  const out = JSON.parse(py.stdout) as {
+    optuna: string;
+    results: Array<{ variant: { sampler: string; pruner: string }; seed: number; best: Params | null; spent: number; trials: number }>;
+  };
   for (const result of out.results) {
-    const r = row(`optuna ${out.optuna} ${result.variant.sampler} + ${result.variant.pruner === 'sh' ? 'successive-halving' : 'hyperband'}`);
+    const r = row(
+      `optuna ${out.optuna} ${result.variant.sampler} + ${result.variant.pruner === 'sh' ? 'successive-halving' : 'hyperband'}`,
+    );
     const { regret, hit } = regretOf(result.best);
     r.regret.push(regret);
     r.spend.push(result.spent / budgets.find((b) => b.seed === result.seed)!.grid);
@@ -105,13 +130,22 @@ async function benchFile(file: string, seeds: number) {
 }
 
 async function main() {
-  const { values, positionals } = parseArgs({ options: { seeds: { type: 'string', default: '20' }, out: { type: 'string', default: 'bench/results/search-quality-optuna.md' } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({
+    options: { seeds: { type: 'string', default: '20' }, out: { type: 'string', default: 'bench/results/search-quality-optuna.md' } },
+    allowPositionals: true,
+  });
   const seeds = Number(values.seeds);
   const here = dirname(new URL(import.meta.url).pathname);
   const files =
     positionals.length > 0
       ? positionals
-      : [...readdirSync(join(here, 'data')).filter((f) => f.endsWith('.json') && !f.endsWith('.config.json')).sort().map((f) => join(here, 'data', f)), join(here, '..', 'test', 'fixtures', 'tabular', 'digits-steps.json')];
+      : [
+          ...readdirSync(join(here, 'data'))
+            .filter((f) => f.endsWith('.json') && !f.endsWith('.config.json'))
+            .sort()
+            .map((f) => join(here, 'data', f)),
+          join(here, '..', 'test', 'fixtures', 'tabular', 'digits-steps.json'),
+        ];
   const load = execSync('uptime').toString().trim();
   const sections: string[] = [];
   const goals: string[] = [];
@@ -126,7 +160,10 @@ async function main() {
       '',
       `| search | regret median (${unit}) | mean | p90 | true best | spend / grid (median) | trials (median) |`,
       '|---|---:|---:|---:|---:|---:|---:|',
-      ...r.rows.map((x) => `| ${x.label} | ${fmt(quantile(x.regret, 0.5))} | ${fmt(mean(x.regret))} | ${fmt(quantile(x.regret, 0.9))} | ${x.trueBest}/${x.regret.length} | ${fmt(quantile(x.spend, 0.5), 3)} | ${quantile(x.trials, 0.5)} |`),
+      ...r.rows.map(
+        (x) =>
+          `| ${x.label} | ${fmt(quantile(x.regret, 0.5))} | ${fmt(mean(x.regret))} | ${fmt(quantile(x.regret, 0.9))} | ${x.trueBest}/${x.regret.length} | ${fmt(quantile(x.spend, 0.5), 3)} | ${quantile(x.trials, 0.5)} |`,
+      ),
       '',
     ];
     const section = lines.join('\n');
@@ -137,7 +174,9 @@ async function main() {
     const oursBest = ours.reduce((a, b) => (quantile(b.regret, 0.5) < quantile(a.regret, 0.5) ? b : a));
     const theirsBest = theirs.reduce((a, b) => (quantile(b.regret, 0.5) < quantile(a.regret, 0.5) ? b : a));
     const ok = quantile(oursBest.regret, 0.5) <= quantile(theirsBest.regret, 0.5) + 1e-9;
-    goals.push(`- ${basename(file)}: ${oursBest.label} ${fmt(quantile(oursBest.regret, 0.5))} vs ${theirsBest.label} ${fmt(quantile(theirsBest.regret, 0.5))} ${unit} median regret — ${ok ? 'meets' : 'misses'} the goal`);
+    goals.push(
+      `- ${basename(file)}: ${oursBest.label} ${fmt(quantile(oursBest.regret, 0.5))} vs ${theirsBest.label} ${fmt(quantile(theirsBest.regret, 0.5))} ${unit} median regret — ${ok ? 'meets' : 'misses'} the goal`,
+    );
   }
   const doc = [
     '# Search quality against Optuna',
@@ -145,7 +184,7 @@ async function main() {
     `Generated by \`npx tsx bench/search-quality-optuna.ts --seeds ${seeds}\` on ${new Date().toISOString().slice(0, 10)}; ${machineLine()}; load: ${load}.`,
     'Every search replays curves recorded from real training; regret = |best truth − truth(returned configuration)|, truth = mean of the recorded seeds at full resource. Each search gets ⅓ of the examples the grid (every configuration to full resource) trains with the same seed. Optuna runs the same tables in bench/optuna_replay.py.',
     '',
-    '## Goal: batchtune TPE under hyperband or ASHA at or below Optuna\'s best variant (median regret)',
+    "## Goal: batchtune TPE under hyperband or ASHA at or below Optuna's best variant (median regret)",
     '',
     ...goals,
     '',
@@ -153,8 +192,8 @@ async function main() {
     '',
     ...sections,
   ].join('\n');
-  mkdirSync(dirname(values.out!), { recursive: true });
-  writeFileSync(values.out!, `${doc}\n`);
+  mkdirSync(dirname(values.out), { recursive: true });
+  writeFileSync(values.out, `${doc}\n`);
   process.stdout.write(`${goals.join('\n')}\nwritten to ${values.out}\n`);
 }
 

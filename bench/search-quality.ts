@@ -41,8 +41,18 @@ interface Contender {
 const CONTENDERS: Contender[] = [
   { label: 'grid', strategy: { type: 'grid' }, note: 'every configuration to R' },
   { label: 'random', strategy: { type: 'random' }, budgetFraction: 1 / 3, note: 'random configurations to R' },
-  { label: 'successive-halving', strategy: { type: 'successive-halving' }, budgetFraction: 1 / 3, note: 'defaults (η=3, r=R/9); n chosen by the budget' },
-  { label: 'hyperband', strategy: { type: 'hyperband' }, budgetFraction: 1 / 3, note: 'defaults (η=3, r=R/9 → brackets of 9, 5, 3); the budget ends it' },
+  {
+    label: 'successive-halving',
+    strategy: { type: 'successive-halving' },
+    budgetFraction: 1 / 3,
+    note: 'defaults (η=3, r=R/9); n chosen by the budget',
+  },
+  {
+    label: 'hyperband',
+    strategy: { type: 'hyperband' },
+    budgetFraction: 1 / 3,
+    note: 'defaults (η=3, r=R/9 → brackets of 9, 5, 3); the budget ends it',
+  },
   { label: 'asha', strategy: { type: 'asha' }, budgetFraction: 1 / 3, note: 'defaults (η=3, r=R/9), concurrency 1' },
   { label: 'asha ×4', strategy: { type: 'asha' }, budgetFraction: 1 / 3, concurrency: 4, note: 'concurrency 4 on the simulated clock' },
   { label: 'hyperband (whole)', strategy: { type: 'hyperband' }, note: 'one full iteration of the brackets, no budget cap' },
@@ -60,21 +70,46 @@ interface Row {
   runs: number;
 }
 
-async function benchFile(file: string, seeds: number): Promise<{ table: TabularFile; rows: Row[]; best: { params: Params; truth: number }; scale: number; maxResource: number; spread: number; gap: number }> {
+async function benchFile(
+  file: string,
+  seeds: number,
+): Promise<{
+  table: TabularFile;
+  rows: Row[];
+  best: { params: Params; truth: number };
+  scale: number;
+  maxResource: number;
+  spread: number;
+  gap: number;
+}> {
   const table = loadTabularFile(file, process.cwd(), 'file');
   const truth = truths(table);
   const sign = table.mode === 'max' ? 1 : -1;
   const finite = truth.filter((t): t is { params: Params; truth: number } => t.truth !== null);
   const best = finite.reduce((a, b) => (sign * b.truth > sign * a.truth ? b : a));
-  const allValues = table.configs.flatMap((c) => c.curves.flatMap((curve) => curve.map((p) => p.metrics[table.metric]))).filter((v): v is number => v !== null && Number.isFinite(v));
+  const allValues = table.configs
+    .flatMap((c) => c.curves.flatMap((curve) => curve.map((p) => p.metrics[table.metric])))
+    .filter((v): v is number => v !== null && Number.isFinite(v));
   // Accuracy-like metrics (within [0, 1]) are reported in points.
   const scale = allValues.every((v) => v >= 0 && v <= 1) ? 100 : 1;
   const maxResource = Math.max(...table.configs.flatMap((c) => c.curves.map((curve) => curve[curve.length - 1].examples)));
   const baseDir = dirname(resolve(file));
   const run = (strategy: object, seed: number, limit: number, concurrency = 1): Promise<SearchSummary> =>
-    runStudy({ seed, budget: { unit: 'examples', limit }, strategy, concurrency, trainer: { type: 'tabular', file: resolve(file) } }, { baseDir, journal: new MemoryStore() });
+    runStudy(
+      { seed, budget: { unit: 'examples', limit }, strategy, concurrency, trainer: { type: 'tabular', file: resolve(file) } },
+      { baseDir, journal: new MemoryStore() },
+    );
 
-  const rows: Row[] = CONTENDERS.map((c) => ({ label: c.label, budget: c.budgetFraction ? 'grid/3' : 'none', note: c.note, spend: [], regret: [], trueBest: 0, trials: [], runs: 0 }));
+  const rows: Row[] = CONTENDERS.map((c) => ({
+    label: c.label,
+    budget: c.budgetFraction ? 'grid/3' : 'none',
+    note: c.note,
+    spend: [],
+    regret: [],
+    trueBest: 0,
+    trials: [],
+    runs: 0,
+  }));
   for (let seed = 0; seed < seeds; seed++) {
     const grid = await run({ type: 'grid' }, seed, Number.MAX_SAFE_INTEGER);
     for (const [i, contender] of CONTENDERS.entries()) {
@@ -91,7 +126,9 @@ async function benchFile(file: string, seeds: number): Promise<{ table: TabularF
       if (returned && sameParams(returned.params, best.params)) row.trueBest += 1;
     }
   }
-  const bestFinals = table.configs.find((c) => sameParams(c.params, best.params))!.curves.map((curve) => curve[curve.length - 1].metrics[table.metric] as number);
+  const bestFinals = table.configs
+    .find((c) => sameParams(c.params, best.params))!
+    .curves.map((curve) => curve[curve.length - 1].metrics[table.metric] as number);
   const spread = (Math.max(...bestFinals) - Math.min(...bestFinals)) * scale;
   const runnerUp = finite.filter((t) => t !== best).reduce((a, b) => (sign * b.truth > sign * a.truth ? b : a));
   const gap = Math.abs(best.truth - runnerUp.truth) * scale;
@@ -102,8 +139,12 @@ function render(name: string, result: Awaited<ReturnType<typeof benchFile>>, see
   const { table, rows, best, scale, maxResource } = result;
   const unit = scale === 100 ? 'points' : table.metric;
   const meta = (table.meta ?? {}) as Record<string, any>;
-  const backend = meta.backend ? `${meta.backend.backend ?? '?'}${meta.backend.tfjsVersion ? ` (tfjs ${meta.backend.tfjsVersion})` : ''}` : 'unknown';
-  const machine = meta.machine ? `${meta.machine.cpus} × ${meta.machine.cpu}, ${meta.machine.platform}/${meta.machine.arch}, node ${meta.machine.node}` : 'unknown';
+  const backend = meta.backend
+    ? `${meta.backend.backend ?? '?'}${meta.backend.tfjsVersion ? ` (tfjs ${meta.backend.tfjsVersion})` : ''}`
+    : 'unknown';
+  const machine = meta.machine
+    ? `${meta.machine.cpus} × ${meta.machine.cpu}, ${meta.machine.platform}/${meta.machine.arch}, node ${meta.machine.node}`
+    : 'unknown';
   const curves = table.configs.reduce((n, c) => n + c.curves.length, 0);
   const lines = [
     `### ${name}: ${table.name} (${table.metric}, ${table.mode})`,
@@ -124,11 +165,23 @@ function render(name: string, result: Awaited<ReturnType<typeof benchFile>>, see
 }
 
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({ options: { seeds: { type: 'string', default: '20' }, out: { type: 'string', default: 'bench/results/search-quality.md' } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({
+    options: { seeds: { type: 'string', default: '20' }, out: { type: 'string', default: 'bench/results/search-quality.md' } },
+    allowPositionals: true,
+  });
   const seeds = Number(values.seeds);
   const dataDir = join(dirname(new URL(import.meta.url).pathname), 'data');
-  const files = positionals.length > 0 ? positionals : readdirSync(dataDir).filter((f) => f.endsWith('.json') && !f.endsWith('.config.json')).sort().map((f) => join(dataDir, f));
-  if (files.length === 0) throw new Error(`no recorded files in ${dataDir}; record one with: npx batchtune record bench/data/<name>.config.json --seeds 3 --out bench/data/<name>.json`);
+  const files =
+    positionals.length > 0
+      ? positionals
+      : readdirSync(dataDir)
+          .filter((f) => f.endsWith('.json') && !f.endsWith('.config.json'))
+          .sort()
+          .map((f) => join(dataDir, f));
+  if (files.length === 0)
+    throw new Error(
+      `no recorded files in ${dataDir}; record one with: npx batchtune record bench/data/<name>.config.json --seeds 3 --out bench/data/<name>.json`,
+    );
   const sections: string[] = [];
   const goals: string[] = [];
   for (const file of files) {
@@ -142,7 +195,9 @@ async function main(): Promise<void> {
       const regret = quantile(row.regret, 0.5);
       const spend = quantile(row.spend, 0.5);
       const ok = regret <= 0.5 && Math.max(...row.spend) <= 1 / 3 + 1e-9;
-      goals.push(`- ${basename(file)} ${label}: median regret ${fmt(regret)} points, spend ${fmt(spend, 3)} of the grid (max ${fmt(Math.max(...row.spend), 3)}) — ${ok ? 'meets' : 'misses'} the goal (≤ 0.5 points, ≤ 1/3 of the grid)`);
+      goals.push(
+        `- ${basename(file)} ${label}: median regret ${fmt(regret)} points, spend ${fmt(spend, 3)} of the grid (max ${fmt(Math.max(...row.spend), 3)}) — ${ok ? 'meets' : 'misses'} the goal (≤ 0.5 points, ≤ 1/3 of the grid)`,
+      );
     }
   }
   const doc = [
@@ -163,8 +218,8 @@ async function main(): Promise<void> {
     '',
     ...sections,
   ].join('\n');
-  mkdirSync(dirname(values.out!), { recursive: true });
-  writeFileSync(values.out!, `${doc}\n`);
+  mkdirSync(dirname(values.out), { recursive: true });
+  writeFileSync(values.out, `${doc}\n`);
   process.stdout.write(`${goals.join('\n')}\nwritten to ${values.out}\n`);
 }
 

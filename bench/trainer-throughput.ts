@@ -62,13 +62,18 @@ async function trainerRun(trainer: TfjsTrainer, batchSize: number, examples: num
 
 /** The same model and optimizer trained by model.fit over whole epochs of the same data. */
 async function fitRun(data: Dataset, x: tf.Tensor2D, y: tf.Tensor2D, batchSize: number, epochs: number): Promise<number> {
-  const { model } = await buildModel(options.model, { batchSize, learningRate: LEARNING_RATE }, {
-    shape: data.shape,
-    features: data.features,
-    outputs: data.outputs,
-    task: 'classification',
-    seed: 1,
-  }, process.cwd());
+  const { model } = await buildModel(
+    options.model,
+    { batchSize, learningRate: LEARNING_RATE },
+    {
+      shape: data.shape,
+      features: data.features,
+      outputs: data.outputs,
+      task: 'classification',
+      seed: 1,
+    },
+    process.cwd(),
+  );
   model.compile({
     optimizer: tf.train.momentum(LEARNING_RATE, 0.9),
     loss: (yTrue: tf.Tensor, logits: tf.Tensor) => tf.losses.softmaxCrossEntropy(yTrue, logits),
@@ -82,7 +87,7 @@ async function fitRun(data: Dataset, x: tf.Tensor2D, y: tf.Tensor2D, batchSize: 
   await model.fit(xs, ys, { batchSize, epochs: whole, shuffle: true, verbose: 0 });
   const seconds = (performance.now() - start) / 1000;
   if (xs !== x) tf.dispose([xs, ys]);
-  (model.optimizer as tf.Optimizer).dispose();
+  model.optimizer.dispose();
   model.dispose();
   return (rows * whole) / seconds;
 }
@@ -98,11 +103,22 @@ async function startTorch(data: Dataset): Promise<{ worker?: PythonWorker; versi
   writeFileSync(path.join(dir, 'x.f32'), data.train.x);
   writeFileSync(path.join(dir, 'y.f32'), data.train.y);
   const script = new URL('./python/torch_mlp.py', import.meta.url).pathname;
-  const worker = new PythonWorker(script, [path.join(dir, 'x.f32'), path.join(dir, 'y.f32'), String(data.train.rows), String(data.features), String(data.outputs), String(LEARNING_RATE)], {
-    // One thread for BLAS too: torch.set_num_threads does not reach a system OpenBLAS.
-    OPENBLAS_NUM_THREADS: '1',
-    OMP_NUM_THREADS: '1',
-  });
+  const worker = new PythonWorker(
+    script,
+    [
+      path.join(dir, 'x.f32'),
+      path.join(dir, 'y.f32'),
+      String(data.train.rows),
+      String(data.features),
+      String(data.outputs),
+      String(LEARNING_RATE),
+    ],
+    {
+      // One thread for BLAS too: torch.set_num_threads does not reach a system OpenBLAS.
+      OPENBLAS_NUM_THREADS: '1',
+      OMP_NUM_THREADS: '1',
+    },
+  );
   const ready = await worker.next<{ torch: string; threads: number; blas: string }>();
   return {
     worker,
@@ -142,7 +158,13 @@ async function stepProfile(trainer: TfjsTrainer, batchSize: number, steps: numbe
   const rows = counted
     .sort((a, b) => b[1].ms - a[1].ms)
     .slice(0, 6)
-    .map(([name, k]) => [String(batchSize), name, (k.calls / steps).toFixed(1), (k.ms / steps).toFixed(3), `${((100 * k.ms) / steps / wall).toFixed(0)}%`]);
+    .map(([name, k]) => [
+      String(batchSize),
+      name,
+      (k.calls / steps).toFixed(1),
+      (k.ms / steps).toFixed(3),
+      `${((100 * k.ms) / steps / wall).toFixed(0)}%`,
+    ]);
   rows.push([String(batchSize), 'all kernels', calls.toFixed(1), inKernels.toFixed(3), `${((100 * inKernels) / wall).toFixed(0)}%`]);
   rows.push([String(batchSize), 'step wall time (profiled)', '', wall.toFixed(3), '100%']);
   return rows;
@@ -218,7 +240,9 @@ async function main(): Promise<string> {
       gflops(best.trainer),
       best.torch ? gflops(best.torch) : 'n/a',
     ]);
-    console.log(`batch ${batchSize}: trainer ${best.trainer.toFixed(0)}, tfjs packing ${best.right.toFixed(0)}, fit ${best.fit.toFixed(0)}, PyTorch ${best.torch.toFixed(0)} ex/s`);
+    console.log(
+      `batch ${batchSize}: trainer ${best.trainer.toFixed(0)}, tfjs packing ${best.right.toFixed(0)}, fit ${best.fit.toFixed(0)}, PyTorch ${best.torch.toFixed(0)} ex/s`,
+    );
   }
   const profile: string[][] = [];
   for (const batchSize of [8, 512]) profile.push(...(await stepProfile(trainer, batchSize, batchSize <= 8 ? 50 : 10)));
@@ -227,11 +251,24 @@ async function main(): Promise<string> {
   torch.close();
 
   const table = renderTable(
-    ['batch', 'trainer ex/s', 'tfjs packing ex/s', 'fit ex/s', 'PyTorch ex/s', 'trainer/tfjs packing', 'trainer/fit', 'trainer/PyTorch', 'trainer GFLOP/s', 'PyTorch GFLOP/s'],
+    [
+      'batch',
+      'trainer ex/s',
+      'tfjs packing ex/s',
+      'fit ex/s',
+      'PyTorch ex/s',
+      'trainer/tfjs packing',
+      'trainer/fit',
+      'trainer/PyTorch',
+      'trainer GFLOP/s',
+      'PyTorch GFLOP/s',
+    ],
     rows,
   );
   const total = ((performance.now() - began) / 1000).toFixed(0);
-  const peak = sgemm ? `${sgemm.gflops.toFixed(1)} GFLOP/s (PyTorch ${torch.version}, one thread, ${SGEMM_SIZE}×${SGEMM_SIZE} sgemm, best of 5)` : `not measured: ${torch.missing}`;
+  const peak = sgemm
+    ? `${sgemm.gflops.toFixed(1)} GFLOP/s (PyTorch ${torch.version}, one thread, ${SGEMM_SIZE}×${SGEMM_SIZE} sgemm, best of 5)`
+    : `not measured: ${torch.missing}`;
   const text =
     `# Trainer throughput (tfjs)\n\n` +
     `Machine: ${machineLine()}\n` +

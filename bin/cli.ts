@@ -19,11 +19,32 @@ export const commands: Record<string, Command> = {
   validate: { run: validate, usage: validateUsage, summary: 'check a config without training' },
   show: { run: show, usage: showUsage, summary: 'print the trials a journal recorded' },
   schema: { run: schema, usage: schemaUsage, summary: 'print the JSON Schema of configs' },
-  'noise-scale': { run: noiseScale, usage: noiseScaleUsage, summary: 'train one configuration and measure the gradient noise scale B_simple (critical batch size)' },
-  profile: { run: profile, usage: profileUsage, summary: 'throughput per batch size on the actual backend, and the largest batch that fits in memory' },
-  report: { run: report, usage: reportUsage, summary: 'per batch size what a journal measured, and the batch size + learning rate to use; as text, JSON, an HTML page with charts, SVG, or a live page' },
-  export: { run: exportJournal, usage: exportUsage, summary: "a journal as CSV (one row per report) or in Optuna's JournalFileStorage format" },
-  record: { run: record, usage: recordUsage, summary: 'train the full grid with several seeds and write the learning curves as a tabular file' },
+  'noise-scale': {
+    run: noiseScale,
+    usage: noiseScaleUsage,
+    summary: 'train one configuration and measure the gradient noise scale B_simple (critical batch size)',
+  },
+  profile: {
+    run: profile,
+    usage: profileUsage,
+    summary: 'throughput per batch size on the actual backend, and the largest batch that fits in memory',
+  },
+  report: {
+    run: report,
+    usage: reportUsage,
+    summary:
+      'per batch size what a journal measured, and the batch size + learning rate to use; as text, JSON, an HTML page with charts, SVG, or a live page',
+  },
+  export: {
+    run: exportJournal,
+    usage: exportUsage,
+    summary: "a journal as CSV (one row per report) or in Optuna's JournalFileStorage format",
+  },
+  record: {
+    run: record,
+    usage: recordUsage,
+    summary: 'train the full grid with several seeds and write the learning curves as a tabular file',
+  },
   worker: { run: worker, usage: workerUsage, summary: 'train segments for studies whose executor is redis, until SIGINT or SIGTERM' },
 };
 

@@ -18,7 +18,10 @@ export function readJournalRecords(path: string): { records: JournalRecord[]; fi
   if (!existsSync(path)) throw new BatchtuneError('USAGE', `${path}: journal not found`);
   const store = new JsonlFileStore(path);
   const holder = journalLockHolder(path);
-  const writer = holder?.token && holder.state !== 'gone' ? { writer: { pid: holder.pid, host: holder.host, startedAt: holder.startedAt, state: holder.state } } : {};
+  const writer =
+    holder?.token && holder.state !== 'gone'
+      ? { writer: { pid: holder.pid, host: holder.host, startedAt: holder.startedAt, state: holder.state } }
+      : {};
   return { records: store.read() as JournalRecord[], file: { ...store.extent, ...writer } };
 }
 
@@ -47,8 +50,10 @@ export function whereItStopped(view: HeadedView): string | undefined {
     : 'no segment in flight';
   const torn = file.torn ? `; a torn line ${file.torn.line} (${file.torn.bytes} bytes) is ignored` : '';
   const { writer } = file;
-  if (writer?.state === 'running') return `running: PID ${writer.pid} on ${writer.host} is writing it (since ${writer.startedAt}); ${last}, ${inFlight}${torn}`;
-  if (writer) return `locked by PID ${writer.pid} on ${writer.host} (since ${writer.startedAt}), which this machine cannot check; ${last}, ${inFlight}${torn}`;
+  if (writer?.state === 'running')
+    return `running: PID ${writer.pid} on ${writer.host} is writing it (since ${writer.startedAt}); ${last}, ${inFlight}${torn}`;
+  if (writer)
+    return `locked by PID ${writer.pid} on ${writer.host} (since ${writer.startedAt}), which this machine cannot check; ${last}, ${inFlight}${torn}`;
   return `unfinished: ${last}, ${inFlight}${torn}; --resume continues it`;
 }
 

@@ -25,11 +25,17 @@ export function runToExit(command: () => Promise<number>): void {
   };
   process.stdout.on('error', onPipeError);
   process.stderr.on('error', onPipeError);
-  process.on('uncaughtException', (error) => (isBrokenPipe(error) ? process.exit(EXIT.ok) : fatal('uncaught exception', error)));
-  process.on('unhandledRejection', (reason) => (isBrokenPipe(reason) ? process.exit(EXIT.ok) : fatal('unhandled rejection', reason)));
+  process.on('uncaughtException', (error) => {
+    isBrokenPipe(error) ? process.exit(EXIT.ok) : fatal('uncaught exception', error);
+  });
+  process.on('unhandledRejection', (reason) => {
+    isBrokenPipe(reason) ? process.exit(EXIT.ok) : fatal('unhandled rejection', reason);
+  });
   process.on('beforeExit', () => {
     if (settled) return;
-    process.stderr.write('batchtune: stopped: the command was still waiting on a promise that can never settle (a plugin hook that never resolves, with nothing left to run)\n');
+    process.stderr.write(
+      'batchtune: stopped: the command was still waiting on a promise that can never settle (a plugin hook that never resolves, with nothing left to run)\n',
+    );
     process.exit(EXIT.failed);
   });
   command().then(

@@ -40,7 +40,11 @@ export function bestOf<T extends Candidate>(candidates: Iterable<T>, mode: Objec
  * finite objective, so a trial is only ever compared with trials trained as far. `levelOf` says which
  * level a candidate stands at (a rung, or the examples a schedule reached).
  */
-export function bestAtHighestLevel<T extends Candidate>(candidates: readonly T[], mode: Objective['mode'], levelOf: (c: T) => number): T | undefined {
+export function bestAtHighestLevel<T extends Candidate>(
+  candidates: readonly T[],
+  mode: Objective['mode'],
+  levelOf: (c: T) => number,
+): T | undefined {
   const finite = candidates.filter((c) => score(c.value, mode) > -Infinity);
   if (finite.length === 0) return undefined;
   const top = Math.max(...finite.map(levelOf));

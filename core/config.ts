@@ -73,10 +73,30 @@ const pluginRef = {
 
 const paramSpec = {
   oneOf: [
-    { type: 'object', additionalProperties: false, required: ['choice'], properties: { choice: { type: 'array', minItems: 1, items: { type: ['number', 'string', 'boolean'] } } } },
-    { type: 'object', additionalProperties: false, required: ['int'], properties: { int: { type: 'array', minItems: 2, maxItems: 2, items: { type: 'integer' } }, step: { type: 'integer', minimum: 1 } } },
-    { type: 'object', additionalProperties: false, required: ['uniform'], properties: { uniform: { type: 'array', minItems: 2, maxItems: 2, items: { type: 'number' } } } },
-    { type: 'object', additionalProperties: false, required: ['loguniform'], properties: { loguniform: { type: 'array', minItems: 2, maxItems: 2, items: { type: 'number', exclusiveMinimum: 0 } } } },
+    {
+      type: 'object',
+      additionalProperties: false,
+      required: ['choice'],
+      properties: { choice: { type: 'array', minItems: 1, items: { type: ['number', 'string', 'boolean'] } } },
+    },
+    {
+      type: 'object',
+      additionalProperties: false,
+      required: ['int'],
+      properties: { int: { type: 'array', minItems: 2, maxItems: 2, items: { type: 'integer' } }, step: { type: 'integer', minimum: 1 } },
+    },
+    {
+      type: 'object',
+      additionalProperties: false,
+      required: ['uniform'],
+      properties: { uniform: { type: 'array', minItems: 2, maxItems: 2, items: { type: 'number' } } },
+    },
+    {
+      type: 'object',
+      additionalProperties: false,
+      required: ['loguniform'],
+      properties: { loguniform: { type: 'array', minItems: 2, maxItems: 2, items: { type: 'number', exclusiveMinimum: 0 } } },
+    },
   ],
 } as const;
 
@@ -157,21 +177,48 @@ export const studySchema = {
         },
       },
     },
-    strategy: { ...pluginRef, default: { type: 'grid' }, description: 'A preset sampler and scheduler (grid, random, asha...) or a custom strategy; leave it out when giving sampler/scheduler.' },
-    sampler: { ...pluginRef, description: 'Which configuration to try next (grid, random, tpe, critical-batch); default random when a scheduler is given.' },
-    scheduler: { ...pluginRef, description: 'How much resource each trial gets (fifo, successive-halving, hyperband, asha, median-stopping, batch-increase); default fifo when a sampler is given.' },
+    strategy: {
+      ...pluginRef,
+      default: { type: 'grid' },
+      description:
+        'A preset sampler and scheduler (grid, random, asha...) or a custom strategy; leave it out when giving sampler/scheduler.',
+    },
+    sampler: {
+      ...pluginRef,
+      description: 'Which configuration to try next (grid, random, tpe, critical-batch); default random when a scheduler is given.',
+    },
+    scheduler: {
+      ...pluginRef,
+      description:
+        'How much resource each trial gets (fifo, successive-halving, hyperband, asha, median-stopping, batch-increase); default fifo when a sampler is given.',
+    },
     trainer: pluginRef,
     callbacks: { type: 'array', items: pluginRef, default: [] },
     executor: { ...pluginRef, default: { type: 'inline' } },
-    concurrency: { type: 'integer', minimum: 1, description: 'Segments in flight at once; default: the executor\'s slots.' },
+    concurrency: { type: 'integer', minimum: 1, description: "Segments in flight at once; default: the executor's slots." },
     timeouts: {
       type: 'object',
       additionalProperties: false,
       default: {},
       properties: {
-        segmentSeconds: { type: 'number', exclusiveMinimum: 0, default: 600, description: 'A training segment that makes no report for this long fails its trial (each report renews it).' },
-        hookSeconds: { type: 'number', exclusiveMinimum: 0, default: 60, description: 'Deadline of every strategy and callback hook, and of a trainer\'s open and dispose.' },
-        prepareSeconds: { type: 'number', exclusiveMinimum: 0, default: 600, description: 'Deadline of a trainer\'s prepare (loading data and its runtime).' },
+        segmentSeconds: {
+          type: 'number',
+          exclusiveMinimum: 0,
+          default: 600,
+          description: 'A training segment that makes no report for this long fails its trial (each report renews it).',
+        },
+        hookSeconds: {
+          type: 'number',
+          exclusiveMinimum: 0,
+          default: 60,
+          description: "Deadline of every strategy and callback hook, and of a trainer's open and dispose.",
+        },
+        prepareSeconds: {
+          type: 'number',
+          exclusiveMinimum: 0,
+          default: 600,
+          description: "Deadline of a trainer's prepare (loading data and its runtime).",
+        },
       },
     },
     plugins: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },

@@ -29,7 +29,7 @@ export function configDataFiles(config: ResolvedConfig, registry: PluginRegistry
   const files = [...config.plugins];
   for (const [kind, ref] of refs) {
     const definition = registry.has(kind, ref.type) ? registry.get(kind, ref.type, `${kind}.type`) : undefined;
-    files.push(...(definition?.dataFiles?.(ref as never, env) ?? []));
+    files.push(...(definition?.dataFiles?.(ref, env) ?? []));
   }
   const seen = new Set<string>();
   return files.filter((file) => {
@@ -58,7 +58,10 @@ export async function hashDataFiles(files: readonly string[], baseDir: string): 
 }
 
 /** The first recorded file whose content is not what it was; undefined when all are the same. */
-export function changedDataFile(recorded: readonly DataFileHash[], now: readonly DataFileHash[]): { then: DataFileHash; now?: DataFileHash } | undefined {
+export function changedDataFile(
+  recorded: readonly DataFileHash[],
+  now: readonly DataFileHash[],
+): { then: DataFileHash; now?: DataFileHash } | undefined {
   for (const then of recorded) {
     const current = now.find((entry) => entry.file === then.file);
     if (!current || current.sha256 !== then.sha256) return { then, ...(current ? { now: current } : {}) };

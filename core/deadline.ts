@@ -9,9 +9,13 @@ import { PluginError } from './errors.ts';
 export function withDeadline<T>(work: Promise<T>, seconds: number, plugin: string, hook: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(timeoutError(plugin, hook, `no answer within ${seconds} s`)), seconds * 1000);
+    timer = setTimeout(() => {
+      reject(timeoutError(plugin, hook, `no answer within ${seconds} s`));
+    }, seconds * 1000);
   });
-  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
+  return Promise.race([work, expired]).finally(() => {
+    clearTimeout(timer);
+  });
 }
 
 /** A plugin call that ran out of time: a plugin failure (named, with its hook) whose code says why. */
@@ -36,7 +40,9 @@ export class Heartbeat {
 
   renew(): void {
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.fire(this.error()), this.seconds * 1000);
+    this.timer = setTimeout(() => {
+      this.fire(this.error());
+    }, this.seconds * 1000);
   }
 
   stop(): void {

@@ -84,16 +84,24 @@ export class Engine {
     this.ending = new TrialEnding({
       ...setup,
       replay: this.replay,
-      journal: (record) => this.journal(record),
-      reportPluginError: (error, trialId) => this.reportPluginError(error, trialId),
+      journal: (record) => {
+        this.journal(record);
+      },
+      reportPluginError: (error, trialId) => {
+        this.reportPluginError(error, trialId);
+      },
     });
     this.supervisor = new SegmentSupervisor({
       ...setup,
       ledger: this.ledger,
       replay: this.replay,
-      journal: (record) => this.journal(record),
+      journal: (record) => {
+        this.journal(record);
+      },
       endTrial: (trial, state, reason) => this.ending.end(trial, state, reason),
-      reportPluginError: (error, trialId) => this.reportPluginError(error, trialId),
+      reportPluginError: (error, trialId) => {
+        this.reportPluginError(error, trialId);
+      },
     });
   }
 
@@ -157,10 +165,19 @@ export class Engine {
     const { signal } = this.setup;
     if (!signal) return search;
     return new Promise<void>((resolve, reject) => {
-      const abort = () => reject(new BatchtuneError('INTERRUPTED', `search interrupted (${String(signal.reason ?? 'aborted')}); the journal ${this.setup.journalPath} resumes it`));
+      const abort = () => {
+        reject(
+          new BatchtuneError(
+            'INTERRUPTED',
+            `search interrupted (${String(signal.reason ?? 'aborted')}); the journal ${this.setup.journalPath} resumes it`,
+          ),
+        );
+      };
       if (signal.aborted) abort();
       signal.addEventListener('abort', abort, { once: true });
-      search.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+      search.then(resolve, reject).finally(() => {
+        signal.removeEventListener('abort', abort);
+      });
     });
   }
 
@@ -186,7 +203,9 @@ export class Engine {
       if (this.supervisor.fatal) throw this.supervisor.fatal;
       await this.tell(entry);
       if (this.idleSegments >= MAX_IDLE_SEGMENTS) {
-        this.fail(`strategy "${this.setup.strategy.name}" asked for ${MAX_IDLE_SEGMENTS} segments in a row that trained nothing; it makes no progress`);
+        this.fail(
+          `strategy "${this.setup.strategy.name}" asked for ${MAX_IDLE_SEGMENTS} segments in a row that trained nothing; it makes no progress`,
+        );
         asking = false;
       }
     }
@@ -271,7 +290,12 @@ export class Engine {
   private submit(trial: TrialRecord, decision: Extract<Decision, { kind: 'start' | 'continue' }>): Promise<SegmentOutcome> {
     transition(trial, 'running', this.setup.strategy.name);
     trial.touch();
-    const entry: FlightEntry = { trialId: trial.trialId, seg: trial.segments, order: this.submitted++, done: Promise.resolve(undefined as never) };
+    const entry: FlightEntry = {
+      trialId: trial.trialId,
+      seg: trial.segments,
+      order: this.submitted++,
+      done: Promise.resolve(undefined as never),
+    };
     const started = this.now;
     const seconds = trial.progress.seconds;
     const examples = trial.progress.examples;
@@ -339,7 +363,12 @@ export class Engine {
     const best = setup.strategy.instance.best;
     if (best) {
       try {
-        const chosen = await callPlugin(setup.strategy.name, 'best', () => best.call(setup.strategy.instance, this.state()), setup.timeouts.hookSeconds);
+        const chosen = await callPlugin(
+          setup.strategy.name,
+          'best',
+          () => best.call(setup.strategy.instance, this.state()),
+          setup.timeouts.hookSeconds,
+        );
         bestId = checkBest(chosen, setup.strategy.name, this.trials.length);
       } catch (error) {
         this.reportPluginError(error);
@@ -355,4 +384,3 @@ export class Engine {
     });
   }
 }
-

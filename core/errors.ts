@@ -45,10 +45,7 @@ export function configError(path: string, problem: string, value?: unknown): Bat
 
 export function unknownPlugin(kind: string, name: unknown, known: string[], path: string): BatchtuneError {
   const hint = typeof name === 'string' ? didYouMean(name, known) : '';
-  return new BatchtuneError(
-    'UNKNOWN_PLUGIN',
-    `${path}: unknown ${kind} ${showValue(name)}${hint}; known: ${known.join(', ') || '(none)'}`,
-  );
+  return new BatchtuneError('UNKNOWN_PLUGIN', `${path}: unknown ${kind} ${showValue(name)}${hint}; known: ${known.join(', ') || '(none)'}`);
 }
 
 /**

@@ -7,7 +7,17 @@ import type { SearchSummary } from './summary.ts';
 
 /** Every event a search emits, with its payload. Reporters and user code subscribe to these. */
 export interface SearchEventMap {
-  searchStart: [{ seed: number; objective: Objective; strategy: string; trainer: string; trainerInfo: Record<string, unknown>; budget: { unit: BudgetUnit; limit: number }; resumed: boolean }];
+  searchStart: [
+    {
+      seed: number;
+      objective: Objective;
+      strategy: string;
+      trainer: string;
+      trainerInfo: Record<string, unknown>;
+      budget: { unit: BudgetUnit; limit: number };
+      resumed: boolean;
+    },
+  ];
   trialStart: [{ trial: TrialView }];
   report: [{ trial: TrialView; report: Report; replayed: boolean }];
   /** A trial was stopped: by a callback (`stopped`) or by the strategy (`pruned`). */

@@ -70,7 +70,8 @@ export function parseJournal(bytes: Buffer, path: string): ParsedJournal {
       }
       fail('not a JSON record');
     }
-    const problem = journalRecordProblem(record, parsed.records.length) ?? versionProblem(record as { version?: number }, number, checksummed);
+    const problem =
+      journalRecordProblem(record, parsed.records.length) ?? versionProblem(record as { version?: number }, number, checksummed);
     if (problem) fail(problem);
     parsed.records.push(record as object);
     parsed.lines = number;
@@ -83,13 +84,17 @@ export function parseJournal(bytes: Buffer, path: string): ParsedJournal {
 function versionProblem(header: { version?: number }, line: number, checksummed: boolean): string | undefined {
   if (line !== 1) return undefined;
   if (!checksummed && header.version! >= CHECKSUMS_SINCE) return `a version ${header.version} header without a checksum ("c" field)`;
-  if (checksummed && header.version! < CHECKSUMS_SINCE) return `a version ${header.version} header with a checksum: versions before ${CHECKSUMS_SINCE} have none`;
+  if (checksummed && header.version! < CHECKSUMS_SINCE)
+    return `a version ${header.version} header with a checksum: versions before ${CHECKSUMS_SINCE} have none`;
   return undefined;
 }
 
 /** One line: where, what, and how to go on (the lines before the damage still resume). */
 function damaged(path: string, line: number, problem: string): never {
-  const fix = line > 1 ? `keep its first ${line - 1} lines (head -n ${line - 1}) and --resume to redo the rest, or start a new --journal` : 'start a new --journal';
+  const fix =
+    line > 1
+      ? `keep its first ${line - 1} lines (head -n ${line - 1}) and --resume to redo the rest, or start a new --journal`
+      : 'start a new --journal';
   throw new BatchtuneError('JOURNAL_CORRUPT', `${path}:${line}: damaged journal: ${problem}; ${fix}`);
 }
 

@@ -111,7 +111,11 @@ function holderState(holder: LockHolder): 'running' | 'gone' | 'unknown' {
 
 function locked(journal: string, holder: LockHolder | undefined): BatchtuneError {
   const path = lockPathOf(journal);
-  if (!holder?.token) return new BatchtuneError('JOURNAL_LOCKED', `${journal}: locked (${path} is unreadable); if no batchtune search uses this journal, delete ${path}`);
+  if (!holder?.token)
+    return new BatchtuneError(
+      'JOURNAL_LOCKED',
+      `${journal}: locked (${path} is unreadable); if no batchtune search uses this journal, delete ${path}`,
+    );
   const who = `PID ${holder.pid} on ${holder.host}, since ${holder.startedAt}`;
   if (holder.host !== hostname()) {
     return new BatchtuneError(
@@ -119,7 +123,10 @@ function locked(journal: string, holder: LockHolder | undefined): BatchtuneError
       `${journal}: locked by a search on another machine (${who}); this machine cannot check it: if no search runs there any more, delete ${path}`,
     );
   }
-  return new BatchtuneError('JOURNAL_LOCKED', `${journal}: in use by another batchtune search (${who}); wait for it to end, or use another --journal`);
+  return new BatchtuneError(
+    'JOURNAL_LOCKED',
+    `${journal}: in use by another batchtune search (${who}); wait for it to end, or use another --journal`,
+  );
 }
 
 /**

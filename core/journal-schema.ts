@@ -47,14 +47,27 @@ const params = {
   additionalProperties: { type: ['number', 'string', 'boolean'] },
 };
 
-export const reportSchema = shape<Report>({ progress: progressSchema, metrics: metricsSchema, batchSize, learningRate: number }, ['progress', 'metrics', 'batchSize', 'learningRate']);
+export const reportSchema = shape<Report>({ progress: progressSchema, metrics: metricsSchema, batchSize, learningRate: number }, [
+  'progress',
+  'metrics',
+  'batchSize',
+  'learningRate',
+]);
 
 const settings = shape<SegmentSettings>({ batchSize, learningRate: positive }, []);
 const final = { type: 'boolean' };
 type DecisionOf<K extends Decision['kind']> = Extract<Decision, { kind: K }>;
 export const decisionSchema = tagged('kind', {
-  start: shape<DecisionOf<'start'>>({ kind: true, params, resource: nonNegative, tag: true, settings, seed: count, final }, ['kind', 'params', 'resource']),
-  continue: shape<DecisionOf<'continue'>>({ kind: true, trialId: count, resource: nonNegative, settings, final }, ['kind', 'trialId', 'resource']),
+  start: shape<DecisionOf<'start'>>({ kind: true, params, resource: nonNegative, tag: true, settings, seed: count, final }, [
+    'kind',
+    'params',
+    'resource',
+  ]),
+  continue: shape<DecisionOf<'continue'>>({ kind: true, trialId: count, resource: nonNegative, settings, final }, [
+    'kind',
+    'trialId',
+    'resource',
+  ]),
   stop: shape<DecisionOf<'stop'>>({ kind: true, trialId: count, reason: text }, ['kind', 'trialId']),
   wait: shape<DecisionOf<'wait'>>({ kind: true }, ['kind']),
   done: shape<DecisionOf<'done'>>({ kind: true }, ['kind']),
@@ -72,7 +85,11 @@ function tagged(key: string, variants: Record<string, Schema>): Schema {
 
 const request = shape<TrainRequest>(
   {
-    limits: { type: 'object', properties: { examples: nonNegative, steps: nonNegative, seconds: nonNegative }, additionalProperties: false },
+    limits: {
+      type: 'object',
+      properties: { examples: nonNegative, steps: nonNegative, seconds: nonNegative },
+      additionalProperties: false,
+    },
     target: { type: 'object', required: ['unit', 'value'], properties: { unit, value: nonNegative } },
     batchSize,
     learningRate: number,
@@ -86,13 +103,20 @@ const result = shape<SegmentResult>(
 );
 const placement = shape<SegmentPlacement>({ host: text, worker: text, sharedWith: count }, ['host', 'worker', 'sharedWith']);
 const objective = shape<Objective>({ metric: { type: 'string', minLength: 1 }, mode: { enum: ['min', 'max'] } }, ['metric', 'mode']);
-const dataFile = { type: 'object', required: ['file', 'sha256', 'bytes'], properties: { file: text, sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' }, bytes: count } };
+const dataFile = {
+  type: 'object',
+  required: ['file', 'sha256', 'bytes'],
+  properties: { file: text, sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' }, bytes: count },
+};
 const summary = {
   type: 'object',
   required: ['best', 'trials', 'budget', 'objective'],
   properties: {
     best: { type: ['object', 'null'], required: ['trialId'], properties: { trialId: count } },
-    trials: { type: 'array', items: { type: 'object', required: ['trialId', 'params', 'state'], properties: { trialId: count, params, state: trialState } } },
+    trials: {
+      type: 'array',
+      items: { type: 'object', required: ['trialId', 'params', 'state'], properties: { trialId: count, params, state: trialState } },
+    },
     budget: { type: 'object', required: ['unit', 'limit', 'spent'], properties: { limit: number, spent: number } },
     objective,
   },
@@ -120,10 +144,18 @@ const RECORD_SCHEMAS: { [K in JournalRecord['t']]: Schema } = {
   ),
   trainer: shape<RecordOf<'trainer'>>({ t: { const: 'trainer' }, info: { type: 'object' } }, ['t', 'info'], true),
   decision: shape<RecordOf<'decision'>>({ t: { const: 'decision' }, n: count, decision: decisionSchema }, ['t', 'n', 'decision'], true),
-  trialStart: shape<RecordOf<'trialStart'>>({ t: { const: 'trialStart' }, trialId, params, seed: count, tag: true }, ['t', 'trialId', 'params', 'seed'], true),
+  trialStart: shape<RecordOf<'trialStart'>>(
+    { t: { const: 'trialStart' }, trialId, params, seed: count, tag: true },
+    ['t', 'trialId', 'params', 'seed'],
+    true,
+  ),
   segmentStart: shape<RecordOf<'segmentStart'>>({ t: { const: 'segmentStart' }, trialId, seg }, ['t', 'trialId', 'seg'], true),
   tell: shape<RecordOf<'tell'>>({ t: { const: 'tell' }, trialId, seg }, ['t', 'trialId', 'seg'], true),
-  report: shape<RecordOf<'report'>>({ t: { const: 'report' }, trialId, seg, report: reportSchema }, ['t', 'trialId', 'seg', 'report'], true),
+  report: shape<RecordOf<'report'>>(
+    { t: { const: 'report' }, trialId, seg, report: reportSchema },
+    ['t', 'trialId', 'seg', 'report'],
+    true,
+  ),
   segmentEnd: shape<RecordOf<'segmentEnd'>>(
     {
       t: { const: 'segmentEnd' },
@@ -131,14 +163,26 @@ const RECORD_SCHEMAS: { [K in JournalRecord['t']]: Schema } = {
       seg,
       request,
       result,
-      error: { type: 'object', required: ['state', 'message'], properties: { state: { enum: ['failed', 'infeasible'] }, message: text, batchSize } },
+      error: {
+        type: 'object',
+        required: ['state', 'message'],
+        properties: { state: { enum: ['failed', 'infeasible'] }, message: text, batchSize },
+      },
       placement,
     },
     ['t', 'trialId', 'seg', 'request'],
     true,
   ),
-  trialEnd: shape<RecordOf<'trialEnd'>>({ t: { const: 'trialEnd' }, trialId, state: trialState, reason: text }, ['t', 'trialId', 'state'], true),
-  pluginError: shape<RecordOf<'pluginError'>>({ t: { const: 'pluginError' }, plugin: text, hook: text, message: text, trialId }, ['t', 'plugin', 'hook', 'message'], true),
+  trialEnd: shape<RecordOf<'trialEnd'>>(
+    { t: { const: 'trialEnd' }, trialId, state: trialState, reason: text },
+    ['t', 'trialId', 'state'],
+    true,
+  ),
+  pluginError: shape<RecordOf<'pluginError'>>(
+    { t: { const: 'pluginError' }, plugin: text, hook: text, message: text, trialId },
+    ['t', 'plugin', 'hook', 'message'],
+    true,
+  ),
   searchEnd: shape<RecordOf<'searchEnd'>>({ t: { const: 'searchEnd' }, summary }, ['t', 'summary'], true),
 };
 

@@ -124,7 +124,12 @@ export function viewJournal(records: readonly JournalRecord[]): JournalView {
     if (trial && trial.state === 'paused') trial.state = 'running';
   }
   const last = records[records.length - 1];
-  if (last) view.last = { t: last.t, ...('trialId' in last && last.trialId !== undefined ? { trialId: last.trialId } : {}), ...('seg' in last ? { seg: last.seg } : {}) };
+  if (last)
+    view.last = {
+      t: last.t,
+      ...('trialId' in last && last.trialId !== undefined ? { trialId: last.trialId } : {}),
+      ...('seg' in last ? { seg: last.seg } : {}),
+    };
   return view;
 }
 
@@ -165,7 +170,11 @@ function applySegment(
     trial.value = value === undefined || score(value, 'max') === -Infinity ? null : value;
   }
   const target = end.request.target?.value;
-  trial.segments.push({ target: target ?? trial.resource, reached: trial.resource, ...(end.placement ? { sharedWith: end.placement.sharedWith } : {}) });
+  trial.segments.push({
+    target: target ?? trial.resource,
+    reached: trial.resource,
+    ...(end.placement ? { sharedWith: end.placement.sharedWith } : {}),
+  });
 }
 
 /**
@@ -177,7 +186,10 @@ export function assertResumable(view: JournalView, hash: string, path: string, d
   const header = view.header;
   if (!header) return;
   if (!SUPPORTED_JOURNAL_VERSIONS.includes(header.version)) {
-    throw new BatchtuneError('JOURNAL_MISMATCH', `${path}: journal version ${header.version} is not supported (expected ${JOURNAL_VERSION})`);
+    throw new BatchtuneError(
+      'JOURNAL_MISMATCH',
+      `${path}: journal version ${header.version} is not supported (expected ${JOURNAL_VERSION})`,
+    );
   }
   if (header.configHash !== hash) {
     throw new BatchtuneError(

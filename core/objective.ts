@@ -10,7 +10,7 @@ export function isBetter(a: number | null | undefined, b: number | null | undefi
   const fb = b !== null && b !== undefined && Number.isFinite(b);
   if (!fa) return false;
   if (!fb) return true;
-  return mode === 'max' ? (a as number) > (b as number) : (a as number) < (b as number);
+  return mode === 'max' ? a > b : a < b;
 }
 
 /** Sort key: higher is better, non-finite values last. */

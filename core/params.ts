@@ -15,7 +15,11 @@ export interface Warmup {
 
 /** A stable text key for a parameter set, used to match and de-duplicate configurations. */
 export function paramsKey(params: Record<string, ParamValue>): string {
-  return JSON.stringify(Object.keys(params).sort().map((k) => [k, params[k]]));
+  return JSON.stringify(
+    Object.keys(params)
+      .sort()
+      .map((k) => [k, params[k]]),
+  );
 }
 
 /** Equality that forgives floating-point noise in numbers (a learning rate computed by a rule). */

@@ -16,7 +16,9 @@ export async function loadPlugins(paths: readonly string[], registry: PluginRegi
     try {
       module = await import(pathToFileURL(resolve(baseDir, path)).href);
     } catch (error) {
-      throw new BatchtuneError('PLUGIN_LOAD_FAILED', `${where}: cannot load ${JSON.stringify(path)}: ${errorMessage(error)}`, { cause: error });
+      throw new BatchtuneError('PLUGIN_LOAD_FAILED', `${where}: cannot load ${JSON.stringify(path)}: ${errorMessage(error)}`, {
+        cause: error,
+      });
     }
     const definitions = Object.values(module).flat().filter(isPluginDefinition);
     if (definitions.length === 0) {

@@ -38,7 +38,10 @@ const decisionSchema = {
     },
     {
       if: { properties: { kind: { const: 'continue' } } },
-      then: { required: ['trialId', 'resource'], properties: { trialId: { type: 'integer', minimum: 0 }, resource: positive, settings, final: { type: 'boolean' } } },
+      then: {
+        required: ['trialId', 'resource'],
+        properties: { trialId: { type: 'integer', minimum: 0 }, resource: positive, settings, final: { type: 'boolean' } },
+      },
     },
     {
       if: { properties: { kind: { const: 'stop' } } },
@@ -47,7 +50,11 @@ const decisionSchema = {
   ],
 };
 
-const progressSchema = { type: 'object', required: ['examples', 'steps', 'seconds'], properties: { examples: nonNegative, steps: nonNegative, seconds: nonNegative } };
+const progressSchema = {
+  type: 'object',
+  required: ['examples', 'steps', 'seconds'],
+  properties: { examples: nonNegative, steps: nonNegative, seconds: nonNegative },
+};
 
 const reportSchema = {
   type: 'object',
@@ -64,7 +71,12 @@ const reportSchema = {
 const resultSchema = {
   type: 'object',
   required: ['progress', 'exhausted', 'stopped'],
-  properties: { progress: progressSchema, exhausted: { type: 'boolean' }, stopped: { type: 'boolean' }, endedBy: { enum: ['target', 'limits'] } },
+  properties: {
+    progress: progressSchema,
+    exhausted: { type: 'boolean' },
+    stopped: { type: 'boolean' },
+    endedBy: { enum: ['target', 'limits'] },
+  },
 };
 
 const validateDecision = ajv.compile(decisionSchema);
@@ -122,7 +134,8 @@ function checkProgress(progress: Progress, trainer: string, field: string, previ
   }
   for (const unit of ['examples', 'steps'] as const) {
     const cap = request.limits[unit];
-    if (cap !== undefined && progress[unit] > cap) throw violation(trainer, 'train', `${field}.${unit}: must stay within the budget's cap ${cap} (got ${progress[unit]})`);
+    if (cap !== undefined && progress[unit] > cap)
+      throw violation(trainer, 'train', `${field}.${unit}: must stay within the budget's cap ${cap} (got ${progress[unit]})`);
   }
   const examples = progress.examples - previous.examples;
   const steps = progress.steps - previous.steps;
@@ -130,7 +143,11 @@ function checkProgress(progress: Progress, trainer: string, field: string, previ
   // a last, smaller batch of an epoch is fine), and at least one example per step.
   const most = (steps + 1) * request.batchSize;
   if (examples > most || (steps > 0 && examples < steps)) {
-    throw violation(trainer, 'train', `${field}: ${examples} examples in ${steps} steps do not fit batch size ${request.batchSize} (at most ${most}, at least ${steps})`);
+    throw violation(
+      trainer,
+      'train',
+      `${field}: ${examples} examples in ${steps} steps do not fit batch size ${request.batchSize} (at most ${most}, at least ${steps})`,
+    );
   }
 }
 

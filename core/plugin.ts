@@ -66,7 +66,8 @@ export interface SchedulerDefinition<TOptions = any> extends BaseDefinition<TOpt
   create(options: TOptions, context: SchedulerContext): Scheduler;
 }
 
-export type PluginDefinition = StrategyDefinition | TrainerDefinition | CallbackDefinition | ExecutorDefinition | SamplerDefinition | SchedulerDefinition;
+export type PluginDefinition =
+  StrategyDefinition | TrainerDefinition | CallbackDefinition | ExecutorDefinition | SamplerDefinition | SchedulerDefinition;
 
 export type DefinitionOf<K extends PluginKind> = Extract<PluginDefinition, { kind: K }>;
 

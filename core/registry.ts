@@ -21,7 +21,14 @@ const TOKENS: Record<PluginKind, symbol> = {
 export class PluginRegistry {
   private readonly container = new Container();
   /** Named bindings are invisible to an unnamed `getAll`, so the names are kept beside them. */
-  private readonly known: Record<PluginKind, Set<string>> = { strategy: new Set(), trainer: new Set(), callback: new Set(), executor: new Set(), sampler: new Set(), scheduler: new Set() };
+  private readonly known: Record<PluginKind, Set<string>> = {
+    strategy: new Set(),
+    trainer: new Set(),
+    callback: new Set(),
+    executor: new Set(),
+    sampler: new Set(),
+    scheduler: new Set(),
+  };
 
   register(definition: PluginDefinition): this {
     const token = TOKENS[definition.kind];

@@ -66,7 +66,12 @@ export class SegmentSupervisor {
     trial.learningRate = decision.settings?.learningRate ?? trial.learningRate;
     const warmup = setup.space.warmupFor(trial.params);
     const request: TrainRequest = {
-      limits: setup.ledger.open(trialId, before, this.need(trial, decision.resource), setup.executor.instance.sequential ? 1 : setup.concurrency),
+      limits: setup.ledger.open(
+        trialId,
+        before,
+        this.need(trial, decision.resource),
+        setup.executor.instance.sequential ? 1 : setup.concurrency,
+      ),
       target: { unit: setup.resourceUnit, value: decision.resource },
       batchSize: trial.batchSize,
       learningRate: trial.learningRate,
@@ -81,7 +86,9 @@ export class SegmentSupervisor {
     let broken: Error | undefined;
     let closed = false;
     const { segmentSeconds } = setup.timeouts;
-    const heartbeat = recorded ? undefined : new Heartbeat(segmentSeconds, () => timeoutError(trainer, 'train', `no report for ${segmentSeconds} s (timeouts.segmentSeconds)`));
+    const heartbeat = recorded
+      ? undefined
+      : new Heartbeat(segmentSeconds, () => timeoutError(trainer, 'train', `no report for ${segmentSeconds} s (timeouts.segmentSeconds)`));
     const onReport: ReportHandler = async (raw) => {
       if (closed || broken) return 'stop';
       // The engine's own time on a report (callbacks, the journal) is not the trainer's silence.
@@ -143,7 +150,15 @@ export class SegmentSupervisor {
     }
     setup.ledger.close(trialId);
     if (!recorded) {
-      setup.journal({ t: 'segmentEnd', trialId, seg, request, ...(result ? { result } : {}), ...(error ? { error } : {}), ...(placement ? { placement } : {}) });
+      setup.journal({
+        t: 'segmentEnd',
+        trialId,
+        seg,
+        request,
+        ...(result ? { result } : {}),
+        ...(error ? { error } : {}),
+        ...(placement ? { placement } : {}),
+      });
       setup.store.sync();
     }
     trial.history.push({ ...request, limits: { examples: trial.progress.examples, steps: trial.progress.steps }, target: undefined });
@@ -183,13 +198,23 @@ export class SegmentSupervisor {
       return;
     }
     if (ending.blockedByBudget) {
-      return setup.endTrial(trial, 'pruned', `the budget left (${ledger.remaining} ${ledger.unit}) cannot buy one step at batch size ${trial.batchSize}`);
+      return setup.endTrial(
+        trial,
+        'pruned',
+        `the budget left (${ledger.remaining} ${ledger.unit}) cannot buy one step at batch size ${trial.batchSize}`,
+      );
     }
     // A trial that never took a step is no result, whatever else is true of it.
-    if ((trial.exhausted || decision.final) && !trained(trial)) return setup.endTrial(trial, 'failed', `trainer "${setup.trainer.name}" trained nothing (0 examples)`);
+    if ((trial.exhausted || decision.final) && !trained(trial))
+      return setup.endTrial(trial, 'failed', `trainer "${setup.trainer.name}" trained nothing (0 examples)`);
     if (trial.exhausted) return setup.endTrial(trial, 'completed');
     if (decision.final) {
-      if (trial.cutByBudget) return setup.endTrial(trial, 'pruned', `budget exhausted at ${trial.resource} of its target ${decision.resource} ${unit} (judged there)`);
+      if (trial.cutByBudget)
+        return setup.endTrial(
+          trial,
+          'pruned',
+          `budget exhausted at ${trial.resource} of its target ${decision.resource} ${unit} (judged there)`,
+        );
       return setup.endTrial(trial, 'completed');
     }
     transition(trial, 'paused', 'engine');
@@ -231,7 +256,10 @@ export class SegmentSupervisor {
     const has = Object.keys(report.metrics);
     const missing = (metric: string) => !(metric in report.metrics);
     const problem = (path: string, metric: string) =>
-      new BatchtuneError('CONFIG_INVALID', `${path}: trainer "${trainer.name}" reports no metric ${JSON.stringify(metric)}${didYouMean(metric, has)}; its reports have ${has.join(', ') || 'no metrics'}`);
+      new BatchtuneError(
+        'CONFIG_INVALID',
+        `${path}: trainer "${trainer.name}" reports no metric ${JSON.stringify(metric)}${didYouMean(metric, has)}; its reports have ${has.join(', ') || 'no metrics'}`,
+      );
     if (missing(objective.metric)) this.fatal ??= problem('objective.metric', objective.metric);
     callbacks.forEach(({ instance }, i) => {
       const watched = instance.metrics?.find(missing);

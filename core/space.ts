@@ -17,10 +17,7 @@ export interface LearningRateRule {
 export type LearningRateSpec = number | number[] | LearningRateRule;
 
 export type ParamSpec =
-  | { choice: ParamValue[] }
-  | { int: [number, number]; step?: number }
-  | { uniform: [number, number] }
-  | { loguniform: [number, number] };
+  { choice: ParamValue[] } | { int: [number, number]; step?: number } | { uniform: [number, number] } | { loguniform: [number, number] };
 
 export interface SpaceConfig {
   batchSize?: BatchSizeSpec;
@@ -131,7 +128,7 @@ export class SearchSpace {
     }
     if (!params) throw new RangeError(`grid digit ${digits[0]} is out of range`);
     Object.entries(this.config.params ?? {}).forEach(([name, spec], i) => {
-      params![name] = valueAt(spec, digits[i + 1]);
+      params[name] = valueAt(spec, digits[i + 1]);
     });
     return params;
   }

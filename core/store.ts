@@ -103,7 +103,10 @@ export class JsonlFileStore implements Store {
       const size = existsSync(this.path) ? statSync(this.path).size : 0;
       if (size !== this.readBytes) {
         this.close();
-        throw new BatchtuneError('JOURNAL_LOCKED', `${this.path}: changed since it was read (${this.readBytes} bytes then, ${size} now): another process wrote it`);
+        throw new BatchtuneError(
+          'JOURNAL_LOCKED',
+          `${this.path}: changed since it was read (${this.readBytes} bytes then, ${size} now): another process wrote it`,
+        );
       }
     }
     // A torn last line never counted: new records start on a clean line.

@@ -63,7 +63,11 @@ export interface BuiltStudy {
 }
 
 /** The study's trainer, as a search process or a worker builds it from the resolved config. */
-export function createTrainer(config: Pick<ResolvedConfig, 'trainer' | 'seed'>, registry: PluginRegistry, baseDir: string): { name: string; instance: Trainer } {
+export function createTrainer(
+  config: Pick<ResolvedConfig, 'trainer' | 'seed'>,
+  registry: PluginRegistry,
+  baseDir: string,
+): { name: string; instance: Trainer } {
   const definition = registry.get('trainer', config.trainer.type, 'trainer.type');
   return { name: definition.name, instance: definition.create(config.trainer, { baseDir, seed: config.seed }) };
 }
@@ -81,7 +85,12 @@ export async function prepareStudyTrainer(
   } = {},
 ): Promise<{ trainer: { name: string; instance: Trainer }; description: TrainerDescription; space: SearchSpace }> {
   const trainer = use.trainer ?? createTrainer(config, registry, baseDir);
-  const description = await callPlugin(trainer.name, 'prepare', use.prepare ?? (() => trainer.instance.prepare()), config.timeouts.prepareSeconds);
+  const description = await callPlugin(
+    trainer.name,
+    'prepare',
+    use.prepare ?? (() => trainer.instance.prepare()),
+    config.timeouts.prepareSeconds,
+  );
   const spaceConfig = config.space ?? description.space;
   if (!spaceConfig) {
     await trainer.instance.close?.();
@@ -107,7 +116,10 @@ export async function buildStudy(config: ResolvedConfig, options: StudyOptions &
   );
   let prepared: Awaited<ReturnType<typeof prepareStudyTrainer>>;
   try {
-    prepared = await prepareStudyTrainer(config, registry, baseDir, { trainer: local, ...(executor.describe ? { prepare: () => executor.describe!() } : {}) });
+    prepared = await prepareStudyTrainer(config, registry, baseDir, {
+      trainer: local,
+      ...(executor.describe ? { prepare: () => executor.describe!() } : {}),
+    });
   } catch (error) {
     await executor.close();
     throw error;
@@ -205,7 +217,7 @@ export async function runStudy(raw: StudyConfig | unknown, options: RunOptions):
 
 function withSeed(raw: unknown, seed: number | undefined): unknown {
   if (seed === undefined || typeof raw !== 'object' || raw === null) return raw;
-  return { ...(raw as object), seed };
+  return { ...raw, seed };
 }
 
 /** The config's objective, else the trainer's; a mode left out follows the metric's name. */
@@ -216,7 +228,10 @@ function resolveObjective(config: ResolvedConfig, description: TrainerDescriptio
     return declared;
   }
   const { metric } = config.objective;
-  return { metric, mode: declared ? modeFor(metric, declared, config.objective.mode) : modeFor(metric, { metric: '', mode: 'max' }, config.objective.mode) };
+  return {
+    metric,
+    mode: declared ? modeFor(metric, declared, config.objective.mode) : modeFor(metric, { metric: '', mode: 'max' }, config.objective.mode),
+  };
 }
 
 /**

@@ -63,7 +63,13 @@ export function buildSummary(input: {
   trials: readonly TrialView[];
   bestId: number | undefined;
   ledger: { unit: BudgetUnit; limit: number; spent: number };
-  setup: { seed: number; objective: Objective; resourceUnit: ResourceUnit; strategy: { name: string }; trainer: { name: string; info: Record<string, unknown> } };
+  setup: {
+    seed: number;
+    objective: Objective;
+    resourceUnit: ResourceUnit;
+    strategy: { name: string };
+    trainer: { name: string; info: Record<string, unknown> };
+  };
   elapsedSeconds: number;
   error?: string;
 }): SearchSummary {

@@ -23,7 +23,12 @@ export interface Target {
  * A `next` whose seconds are unknown before the step may repeat `current.seconds`; the segment then ends
  * at the first point at or past a seconds target.
  */
-export function endsBefore(start: Progress, current: Progress, next: Progress, request: Pick<TrainRequest, 'limits' | 'target'>): SegmentEnd | false {
+export function endsBefore(
+  start: Progress,
+  current: Progress,
+  next: Progress,
+  request: Pick<TrainRequest, 'limits' | 'target'>,
+): SegmentEnd | false {
   const target = request.target;
   if (target && current[target.unit] >= target.value) return 'target';
   if (!withinLimits(current, next, request.limits)) return 'limits';
@@ -40,12 +45,15 @@ export function endsBefore(start: Progress, current: Progress, next: Progress, r
  * been crossed by the next step. The engine (is a trial cut by the budget?) and `report` (was it judged
  * at its level?) both decide with this, so they agree.
  */
-export function stoppedByCap(request: Pick<TrainRequest, 'limits' | 'target' | 'batchSize'>, result: { progress: Progress; endedBy?: SegmentEnd }): boolean {
+export function stoppedByCap(
+  request: Pick<TrainRequest, 'limits' | 'target' | 'batchSize'>,
+  result: { progress: Progress; endedBy?: SegmentEnd },
+): boolean {
   if (result.endedBy) return result.endedBy === 'limits';
   const { limits, target, batchSize } = request;
   const { progress } = result;
   if (target && progress[target.unit] >= target.value) return false;
-  const binds = (unit: ResourceUnit) => limits[unit] !== undefined && (target?.unit !== unit || limits[unit]! < target.value);
+  const binds = (unit: ResourceUnit) => limits[unit] !== undefined && (target?.unit !== unit || limits[unit] < target.value);
   return (
     (binds('examples') && progress.examples + batchSize > limits.examples!) ||
     (binds('steps') && progress.steps + 1 > limits.steps!) ||

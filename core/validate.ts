@@ -30,7 +30,7 @@ export function formatAjvErrors(errors: ErrorObject[], prefix: string): Batchtun
   const ranked = [...errors].sort((a, b) => rank(b) - rank(a));
   const error = ranked[0];
   const path = toPath(prefix, error.instancePath);
-  const params = error.params as Record<string, any>;
+  const params = error.params;
   switch (error.keyword) {
     case 'additionalProperty':
     case 'additionalProperties': {
@@ -110,11 +110,15 @@ function jsonType(value: unknown): string {
 /** The branch a value means: the object form whose required keys it has, else the only one of its type; -1 if none. */
 function pickBranch(branches: any[], data: unknown): number {
   if (isPlainObject(data)) {
-    const keyed = branches.map((b, i) => [b, i] as const).filter(([b]) => Array.isArray(b?.required) && b.required.length > 0 && b.required.every((k: string) => k in data));
+    const keyed = branches
+      .map((b, i) => [b, i] as const)
+      .filter(([b]) => Array.isArray(b?.required) && b.required.length > 0 && b.required.every((k: string) => k in data));
     if (keyed.length === 1) return keyed[0][1];
   }
   const type = jsonType(data);
-  const typed = branches.map((b, i) => [b, i] as const).filter(([b]) => [b?.type].flat().some((t: string) => t === type || (t === 'number' && type === 'integer')));
+  const typed = branches
+    .map((b, i) => [b, i] as const)
+    .filter(([b]) => [b?.type].flat().some((t: string) => t === type || (t === 'number' && type === 'integer')));
   return typed.length === 1 ? typed[0][1] : -1;
 }
 
@@ -123,7 +127,7 @@ function describeForm(form: any): string {
   if (form?.type === 'object' && Array.isArray(form.required) && form.required.length) {
     const shapes = form.required.map((key: string) => {
       const item = form.properties?.[key];
-      const shape = item?.type === 'array' ? (item.minItems === 2 && item.maxItems === 2 ? '[lo, hi]' : '[...]') : item?.type ?? 'value';
+      const shape = item?.type === 'array' ? (item.minItems === 2 && item.maxItems === 2 ? '[lo, hi]' : '[...]') : (item?.type ?? 'value');
       return `${JSON.stringify(key)}: ${shape}`;
     });
     return `{ ${shapes.join(', ')} }`;
@@ -144,7 +148,11 @@ function rank(error: ErrorObject): number {
 export function validatePluginOptions(definition: PluginDefinition, ref: PluginRef, path: string): PluginRef {
   let validate = compiledOptions.get(definition);
   if (!validate) {
-    validate = ajv.compile({ ...definition.schema, additionalProperties: definition.schema.additionalProperties ?? false, properties: { type: { type: 'string' }, ...definition.schema.properties } });
+    validate = ajv.compile({
+      ...definition.schema,
+      additionalProperties: definition.schema.additionalProperties ?? false,
+      properties: { type: { type: 'string' }, ...definition.schema.properties },
+    });
     compiledOptions.set(definition, validate);
   }
   const options = structuredClone(ref);
@@ -162,7 +170,11 @@ export async function resolveConfig(raw: unknown, registry: PluginRegistry, env:
   const config = structuredClone(raw) as StudyConfig;
   const composed = config.sampler !== undefined || config.scheduler !== undefined;
   if (composed && config.strategy !== undefined) {
-    throw configError('strategy', 'cannot be given with "sampler" or "scheduler": a strategy is a preset of both; give either the preset or the pair', config.strategy);
+    throw configError(
+      'strategy',
+      'cannot be given with "sampler" or "scheduler": a strategy is a preset of both; give either the preset or the pair',
+      config.strategy,
+    );
   }
   if (!validateStudy(config)) throw formatAjvErrors(validateStudy.errors ?? [], '');
   const resolved = config as unknown as ResolvedConfig;
@@ -186,7 +198,7 @@ export async function resolveConfig(raw: unknown, registry: PluginRegistry, env:
     const definition = registry.get(kind, ref.type, typePath);
     const path = typePath.slice(0, -'.type'.length);
     const options = validatePluginOptions(definition, ref, path);
-    await definition.check?.(options as never, pluginEnv, path);
+    await definition.check?.(options, pluginEnv, path);
     validated.push(options);
   }
   resolved.strategy = validated[0];

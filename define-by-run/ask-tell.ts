@@ -73,9 +73,14 @@ export class AskTellStudy {
   private finished = false;
   private readonly summary: Promise<SearchSummary>;
 
-  constructor(config: Omit<StudyConfig, 'trainer'>, private readonly options: OpenStudyOptions = {}) {
+  constructor(
+    config: Omit<StudyConfig, 'trainer'>,
+    private readonly options: OpenStudyOptions = {},
+  ) {
     const objective = options.objective ?? { metric: 'value', mode: 'min' as const };
-    const queue = (session: DrivenSession) => this.offer(session);
+    const queue = (session: DrivenSession) => {
+      this.offer(session);
+    };
     const handles = this.handles;
     const sessions = this.sessions;
     // A registry of its own: this study's trainer feeds this study's queue, whatever else shares the caller's registry.
@@ -109,11 +114,20 @@ export class AskTellStudy {
 
   /** The next segment to train, or undefined once the search is over. */
   async ask(): Promise<AskedTrial | undefined> {
-    const session = this.ready.shift() ?? (this.finished ? undefined : await new Promise<DrivenSession | undefined>((resolve) => this.waiting.push(resolve)));
+    const session =
+      this.ready.shift() ??
+      (this.finished ? undefined : await new Promise<DrivenSession | undefined>((resolve) => this.waiting.push(resolve)));
     if (!session) return undefined;
     const handle = this.handles.get(session)!;
     const request = session.request!;
-    return { ...handle, batchSize: request.batchSize, learningRate: request.learningRate, ...(request.target ? { target: request.target } : {}), limits: { ...request.limits }, progress: { ...session.at } };
+    return {
+      ...handle,
+      batchSize: request.batchSize,
+      learningRate: request.learningRate,
+      ...(request.target ? { target: request.target } : {}),
+      limits: { ...request.limits },
+      progress: { ...session.at },
+    };
   }
 
   /**
@@ -125,7 +139,8 @@ export class AskTellStudy {
     if (!session) throw new Error(`tell(${trialId}): no such trial; ask() hands out trial ids`);
     if (session.ended) return 'stop';
     const metric = this.options.objective?.metric ?? 'value';
-    const metrics = report.metrics ?? (report.value !== undefined ? { [metric]: Number.isFinite(report.value) ? report.value : null } : undefined);
+    const metrics =
+      report.metrics ?? (report.value !== undefined ? { [metric]: Number.isFinite(report.value) ? report.value : null } : undefined);
     if (!metrics) throw new Error(`tell(${trialId}): give value or metrics`);
     return session.report(metrics, report);
   }

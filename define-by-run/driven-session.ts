@@ -4,7 +4,16 @@
  * to its report handler; the segment ends at the report nearest its target (the next report is assumed
  * to come at the same pace as the last two), at a budget cap, or when the handler says stop.
  */
-import { endsBefore, ZERO_PROGRESS, type Progress, type Report, type ReportHandler, type SegmentResult, type TrainRequest, type TrainerSession } from '../core/index.ts';
+import {
+  endsBefore,
+  ZERO_PROGRESS,
+  type Progress,
+  type Report,
+  type ReportHandler,
+  type SegmentResult,
+  type TrainRequest,
+  type TrainerSession,
+} from '../core/index.ts';
 
 /** What the driver learns from a report: train on, wait for the next segment (pause), or end the trial (stop). */
 export type DrivenVerdict = 'continue' | 'pause' | 'stop';
@@ -58,14 +67,20 @@ export class DrivenSession implements TrainerSession {
   /** Feeds one report in; the answer says whether the driver trains on. */
   async report(metrics: Record<string, number | null>, at: ReportPoint): Promise<DrivenVerdict> {
     const segment = this.segment;
-    if (!segment) throw new Error(this.ended ? 'the trial is over: report() after it was stopped or finished' : 'report() while no segment is open: await each report before training on');
+    if (!segment)
+      throw new Error(
+        this.ended
+          ? 'the trial is over: report() after it was stopped or finished'
+          : 'report() while no segment is open: await each report before training on',
+      );
     const batchSize = segment.request.batchSize;
     const progress: Progress = {
       examples: at.examples,
       steps: at.steps ?? Math.ceil(at.examples / batchSize),
       seconds: at.seconds ?? (performance.now() - this.born) / 1000,
     };
-    if (!(progress.examples >= this.progress.examples)) throw new Error(`report(): examples must be cumulative (got ${at.examples} after ${this.progress.examples})`);
+    if (!(progress.examples >= this.progress.examples))
+      throw new Error(`report(): examples must be cumulative (got ${at.examples} after ${this.progress.examples})`);
     this.previous = this.progress;
     this.progress = progress;
     const report: Report = { progress, metrics, batchSize, learningRate: segment.request.learningRate };
@@ -99,7 +114,11 @@ export class DrivenSession implements TrainerSession {
   nextSegment(): Promise<boolean> {
     if (this.segment) return Promise.resolve(true);
     if (this.ended) return Promise.resolve(false);
-    return new Promise((resolve) => this.resume.push(() => resolve(!this.ended && this.segment !== undefined)));
+    return new Promise((resolve) =>
+      this.resume.push(() => {
+        resolve(!this.ended && this.segment !== undefined);
+      }),
+    );
   }
 
   dispose(): void {

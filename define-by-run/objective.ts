@@ -48,7 +48,11 @@ export function defineObjective(fn: ObjectiveFunction, options: ObjectiveOptions
     create() {
       return {
         async prepare() {
-          return { objective, ...(options.space ? { space: options.space } : {}), ...(options.maxResource ? { maxResource: options.maxResource } : {}) };
+          return {
+            objective,
+            ...(options.space ? { space: options.space } : {}),
+            ...(options.maxResource ? { maxResource: options.maxResource } : {}),
+          };
         },
         async open(handle) {
           let started = false;
@@ -60,8 +64,12 @@ export function defineObjective(fn: ObjectiveFunction, options: ObjectiveOptions
               Promise.resolve()
                 .then(() => fn(trial))
                 .then(
-                  () => session.finish(),
-                  (error) => session.fail(error),
+                  () => {
+                    session.finish();
+                  },
+                  (error) => {
+                    session.fail(error);
+                  },
                 );
             });
           });

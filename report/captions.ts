@@ -28,9 +28,13 @@ export function captions(data: ChartData): Record<ChartId, string> {
     ? `Batch ${fastest.batchSize} is the fastest per example (${fmt(fastest.examplesPerSecond)} examples/s` +
       (fastest.speedup !== null ? `, ${fmt(fastest.speedup, 3)}× batch ${first.batchSize}` : '') +
       ')' +
-      (data.plateauFrom !== null && data.plateauFrom !== fastest.batchSize ? `; from batch ${data.plateauFrom} on, throughput is within 10% of it` : '') +
+      (data.plateauFrom !== null && data.plateauFrom !== fastest.batchSize
+        ? `; from batch ${data.plateauFrom} on, throughput is within 10% of it`
+        : '') +
       (last && last.batchSize !== fastest.batchSize ? `; batch ${last.batchSize} gives ${fmt(last.examplesPerSecond)}` : '') +
-      (data.largestFitting !== null ? `; the largest batch that fits is ${data.largestFitting} (${data.smallestInfeasible} ran out of memory)` : '') +
+      (data.largestFitting !== null
+        ? `; the largest batch that fits is ${data.largestFitting} (${data.smallestInfeasible} ran out of memory)`
+        : '') +
       '.'
     : 'No trial recorded training time.';
 
@@ -43,7 +47,9 @@ export function captions(data: ChartData): Record<ChartId, string> {
         : fit
           ? '; each doubling still nearly halved the steps'
           : '') +
-      (fit && data.fitCurve.length ? `; fit S_min ${fmt(fit.sMin)} steps, E_min ${fmt(fit.eMin)} examples, B_noise ${fit.bNoise === null ? '–' : fmt(fit.bNoise)}` : '; too few points for a fit') +
+      (fit && data.fitCurve.length
+        ? `; fit S_min ${fmt(fit.sMin)} steps, E_min ${fmt(fit.eMin)} examples, B_noise ${fit.bNoise === null ? '–' : fmt(fit.bNoise)}`
+        : '; too few points for a fit') +
       '.';
 
   const g = data.noiseGrowth;
@@ -62,4 +68,3 @@ export function captions(data: ChartData): Record<ChartId, string> {
 
   return { curves, 'at-point': atPoint, throughput, 'steps-to-target': steps, 'noise-scale': noise, gap };
 }
-

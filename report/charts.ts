@@ -21,7 +21,13 @@ const WIDTH = 400;
 const HEIGHT = 220;
 const log2 = { type: 'log', base: 2 };
 const batchAxis = { field: 'batchSize', type: 'quantitative', title: 'batch size', scale: log2, axis: { values: [] as number[] } };
-const examplesAxis = { field: 'examples', type: 'quantitative', title: 'examples seen', scale: { zero: false, nice: true }, axis: { tickCount: 6, labelOverlap: true, format: '~s' } };
+const examplesAxis = {
+  field: 'examples',
+  type: 'quantitative',
+  title: 'examples seen',
+  scale: { zero: false, nice: true },
+  axis: { tickCount: 6, labelOverlap: true, format: '~s' },
+};
 const colourByBatch = { field: 'batchSize', type: 'ordinal', title: 'batch size', scale: { scheme: 'viridis' } };
 
 function unit(values: unknown[], extra: Record<string, unknown>) {
@@ -65,7 +71,16 @@ export function charts(data: ChartData): Chart[] {
 
   const valueAxis = { field: 'value', type: 'quantitative', title: `${metric} ${judgedAt}`, scale: { zero: false } };
   const atPointLayers: unknown[] = [
-    { name: 'seeds', mark: { type: 'point', filled: true, size: 50 }, encoding: { x: withTicks(sizes), y: valueAxis, color: colourByBatch, tooltip: [...tooltip, { field: 'value', title: metric }, { field: 'examples' }] } },
+    {
+      name: 'seeds',
+      mark: { type: 'point', filled: true, size: 50 },
+      encoding: {
+        x: withTicks(sizes),
+        y: valueAxis,
+        color: colourByBatch,
+        tooltip: [...tooltip, { field: 'value', title: metric }, { field: 'examples' }],
+      },
+    },
     { mark: { type: 'line', color: '#888' }, encoding: { x: withTicks(sizes), y: { ...valueAxis, aggregate: 'mean' } } },
   ];
   // The seed spread: mean ± 1 standard deviation over a configuration's seeds.
@@ -78,15 +93,35 @@ export function charts(data: ChartData): Chart[] {
   };
 
   const throughputLayers: unknown[] = [
-    { mark: { type: 'line' }, encoding: { x: withTicks(sizes), y: { field: 'examplesPerSecond', type: 'quantitative', title: 'examples / s' } } },
-    { name: 'throughput', mark: { type: 'point', filled: true, size: 60 }, encoding: { x: withTicks(sizes), y: { field: 'examplesPerSecond', type: 'quantitative' }, tooltip: [{ field: 'batchSize', title: 'batch' }, { field: 'examplesPerSecond', title: 'examples/s', format: '.4~s' }] } },
+    {
+      mark: { type: 'line' },
+      encoding: { x: withTicks(sizes), y: { field: 'examplesPerSecond', type: 'quantitative', title: 'examples / s' } },
+    },
+    {
+      name: 'throughput',
+      mark: { type: 'point', filled: true, size: 60 },
+      encoding: {
+        x: withTicks(sizes),
+        y: { field: 'examplesPerSecond', type: 'quantitative' },
+        tooltip: [
+          { field: 'batchSize', title: 'batch' },
+          { field: 'examplesPerSecond', title: 'examples/s', format: '.4~s' },
+        ],
+      },
+    },
   ];
   if (data.largestFitting !== null) {
     throughputLayers.push({
       data: { values: [{ batchSize: data.largestFitting, label: `largest that fits: ${data.largestFitting}` }] },
       layer: [
-        { mark: { type: 'rule', strokeDash: [4, 3], color: '#c0392b' }, encoding: { x: { field: 'batchSize', type: 'quantitative', scale: log2 } } },
-        { mark: { type: 'text', align: 'right', dx: -4, dy: -4, baseline: 'top', color: '#c0392b', y: 0 }, encoding: { x: { field: 'batchSize', type: 'quantitative', scale: log2 }, text: { field: 'label' } } },
+        {
+          mark: { type: 'rule', strokeDash: [4, 3], color: '#c0392b' },
+          encoding: { x: { field: 'batchSize', type: 'quantitative', scale: log2 } },
+        },
+        {
+          mark: { type: 'text', align: 'right', dx: -4, dy: -4, baseline: 'top', color: '#c0392b', y: 0 },
+          encoding: { x: { field: 'batchSize', type: 'quantitative', scale: log2 }, text: { field: 'label' } },
+        },
       ],
     });
   }
@@ -99,14 +134,33 @@ export function charts(data: ChartData): Chart[] {
 
   const logAxis = (field: string, title: string) => ({ field, type: 'quantitative', title, scale: { type: 'log' } });
   const stepsLayers: unknown[] = [
-    { name: 'measured', data: { values: data.stepsToTarget }, mark: { type: 'point', filled: true, size: 60 }, encoding: { x: { ...logAxis('batchSize', 'batch size'), axis: { values: sizes } }, y: logAxis('steps', 'steps to target'), tooltip: [{ field: 'batchSize', title: 'batch' }, { field: 'steps', format: '.4~s' }] } },
+    {
+      name: 'measured',
+      data: { values: data.stepsToTarget },
+      mark: { type: 'point', filled: true, size: 60 },
+      encoding: {
+        x: { ...logAxis('batchSize', 'batch size'), axis: { values: sizes } },
+        y: logAxis('steps', 'steps to target'),
+        tooltip: [
+          { field: 'batchSize', title: 'batch' },
+          { field: 'steps', format: '.4~s' },
+        ],
+      },
+    },
   ];
-  if (data.fitCurve.length) stepsLayers.unshift({ data: { values: data.fitCurve }, mark: { type: 'line', color: '#888', strokeDash: [5, 3] }, encoding: { x: logAxis('batchSize', 'batch size'), y: logAxis('steps', 'steps to target') } });
+  if (data.fitCurve.length)
+    stepsLayers.unshift({
+      data: { values: data.fitCurve },
+      mark: { type: 'line', color: '#888', strokeDash: [5, 3] },
+      encoding: { x: logAxis('batchSize', 'batch size'), y: logAxis('steps', 'steps to target') },
+    });
   const target = data.report.target;
   const steps: Chart = {
     id: 'steps-to-target',
     title: `Steps to ${metric} ${target === null ? '' : `${data.report.mode === 'max' ? '≥' : '≤'} ${Number(target.toPrecision(4))}`} vs batch size (log–log)`,
-    spec: data.stepsToTarget.length ? { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', width: WIDTH, height: HEIGHT, layer: stepsLayers } : null,
+    spec: data.stepsToTarget.length
+      ? { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', width: WIDTH, height: HEIGHT, layer: stepsLayers }
+      : null,
     marks: data.stepsToTarget.length ? { name: 'measured_marks', count: data.stepsToTarget.length } : null,
   };
 
@@ -135,8 +189,20 @@ export function charts(data: ChartData): Chart[] {
     spec: data.gap.length
       ? unit(data.gap, {
           layer: [
-            { name: 'gaps', mark: { type: 'point', filled: true, size: 50 }, encoding: { x: withTicks(sizes), y: { field: 'gap', type: 'quantitative', title: `gap ${judgedAt}` }, color: colourByBatch, tooltip: [...tooltip, { field: 'gap', format: '.4f' }] } },
-            { mark: { type: 'line', color: '#888' }, encoding: { x: withTicks(sizes), y: { aggregate: 'mean', field: 'gap', type: 'quantitative' } } },
+            {
+              name: 'gaps',
+              mark: { type: 'point', filled: true, size: 50 },
+              encoding: {
+                x: withTicks(sizes),
+                y: { field: 'gap', type: 'quantitative', title: `gap ${judgedAt}` },
+                color: colourByBatch,
+                tooltip: [...tooltip, { field: 'gap', format: '.4f' }],
+              },
+            },
+            {
+              mark: { type: 'line', color: '#888' },
+              encoding: { x: withTicks(sizes), y: { aggregate: 'mean', field: 'gap', type: 'quantitative' } },
+            },
           ],
         })
       : null,

@@ -29,7 +29,9 @@ export function attachConsoleReporter(events: SearchEvents, stream: NodeJS.Write
   events.on('searchStart', (e) => {
     unit = e.budget.unit;
     objective = e.objective;
-    print(`batchtune: ${e.strategy} on ${e.trainer}, seed ${e.seed}, budget ${e.budget.limit} ${unit}${e.resumed ? ' (resumed from journal)' : ''}`);
+    print(
+      `batchtune: ${e.strategy} on ${e.trainer}, seed ${e.seed}, budget ${e.budget.limit} ${unit}${e.resumed ? ' (resumed from journal)' : ''}`,
+    );
     if (e.trainerInfo.backend) print(`backend: ${e.trainerInfo.backend} (${e.trainerInfo.backendReason ?? 'no reason given'})`);
     if (interactive) {
       bar = new cliProgress.SingleBar(
@@ -42,7 +44,9 @@ export function attachConsoleReporter(events: SearchEvents, stream: NodeJS.Write
   events.on('trialStart', () => {
     trials += 1;
   });
-  events.on('budget', (b) => bar?.update(Math.min(b.spent, b.limit), { unit, trials, best: best === undefined ? '-' : formatNumber(best) }));
+  events.on('budget', (b) =>
+    bar?.update(Math.min(b.spent, b.limit), { unit, trials, best: best === undefined ? '-' : formatNumber(best) }),
+  );
   events.on('trialEnd', ({ trial }) => {
     if (trial.state === 'completed' || trial.state === 'stopped') finished.push(trial);
     best = bestFinishedTrial(finished, objective)?.value ?? undefined;

@@ -13,7 +13,20 @@ function field(value: unknown): string {
 export function journalCsv(view: JournalView): string {
   const extras = [...new Set(view.trials.flatMap((t) => Object.keys(t.params)))].filter((k) => k !== 'batchSize' && k !== 'learningRate');
   const metrics = [...new Set(view.trials.flatMap((t) => t.reports.flatMap((r) => Object.keys(r.metrics))))];
-  const header = ['trial', 'state', 'param_batch_size', 'param_learning_rate', ...extras.map((k) => `param_${k}`), 'tag', 'examples', 'steps', 'seconds', 'batch_size', 'learning_rate', ...metrics];
+  const header = [
+    'trial',
+    'state',
+    'param_batch_size',
+    'param_learning_rate',
+    ...extras.map((k) => `param_${k}`),
+    'tag',
+    'examples',
+    'steps',
+    'seconds',
+    'batch_size',
+    'learning_rate',
+    ...metrics,
+  ];
   const lines = [header.map(field).join(',')];
   for (const t of view.trials) {
     for (const r of t.reports) {

@@ -15,7 +15,16 @@ import { score, type JournalView, type Params, type TrialState } from '../core/i
 
 const OP = { CREATE_STUDY: 0, SET_STUDY_USER_ATTR: 2, CREATE_TRIAL: 4 } as const;
 const DIRECTION = { min: 1, max: 2 } as const;
-const STATE: Record<TrialState, number> = { pending: 0, running: 0, paused: 0, completed: 1, stopped: 1, pruned: 2, failed: 3, infeasible: 3 };
+const STATE: Record<TrialState, number> = {
+  pending: 0,
+  running: 0,
+  paused: 0,
+  completed: 1,
+  stopped: 1,
+  pruned: 2,
+  failed: 3,
+  infeasible: 3,
+};
 const WORKER = 'batchtune-export';
 
 interface Distribution {
@@ -36,12 +45,15 @@ function distributions(view: JournalView): Map<string, Distribution> {
       const log = low > 0;
       const integer = numbers.every(Number.isInteger);
       const attributes = integer ? { log, step: 1, low, high } : { step: null, low, high, log };
-      out.set(name, { json: JSON.stringify({ name: integer ? 'IntDistribution' : 'FloatDistribution', attributes }), internal: (v) => v as number });
+      out.set(name, {
+        json: JSON.stringify({ name: integer ? 'IntDistribution' : 'FloatDistribution', attributes }),
+        internal: (v) => v as number,
+      });
     } else {
       const choices = [...new Set(values.map((v) => (typeof v === 'object' ? JSON.stringify(v) : v)))] as Array<string | number | boolean>;
       out.set(name, {
         json: JSON.stringify({ name: 'CategoricalDistribution', attributes: { choices } }),
-        internal: (v) => choices.indexOf((typeof v === 'object' ? JSON.stringify(v) : v) as string | number | boolean),
+        internal: (v) => choices.indexOf(typeof v === 'object' ? JSON.stringify(v) : v),
       });
     }
   }
@@ -55,9 +67,20 @@ export function optunaJournal(view: JournalView, studyName: string): string {
   const metric = header.objective.metric;
   const start = header.createdAt.replace(/Z$/, '');
   const dists = distributions(view);
-  const logs: object[] = [{ op_code: OP.CREATE_STUDY, worker_id: WORKER, study_name: studyName, directions: [DIRECTION[header.objective.mode]] }];
-  const studyAttrs = { metric, mode: header.objective.mode, strategy: header.strategy, trainer: header.trainer, seed: header.seed, resource_unit: unit, source: 'batchtune' };
-  for (const [key, value] of Object.entries(studyAttrs)) logs.push({ op_code: OP.SET_STUDY_USER_ATTR, worker_id: WORKER, study_id: 0, user_attr: { [key]: value } });
+  const logs: object[] = [
+    { op_code: OP.CREATE_STUDY, worker_id: WORKER, study_name: studyName, directions: [DIRECTION[header.objective.mode]] },
+  ];
+  const studyAttrs = {
+    metric,
+    mode: header.objective.mode,
+    strategy: header.strategy,
+    trainer: header.trainer,
+    seed: header.seed,
+    resource_unit: unit,
+    source: 'batchtune',
+  };
+  for (const [key, value] of Object.entries(studyAttrs))
+    logs.push({ op_code: OP.SET_STUDY_USER_ATTR, worker_id: WORKER, study_id: 0, user_attr: { [key]: value } });
 
   for (const trial of view.trials) {
     const state = STATE[trial.state];

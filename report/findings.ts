@@ -49,8 +49,12 @@ export function bestMetricText(report: BatchSizeReport): string {
     `${report.metric} ${fmt(best.value)}${spread} after ${fmt(best.examples)} examples (${fmt(best.steps)} steps), trial ${best.trialId}, the best of ${best.compared} batch sizes compared there`,
   ];
   if (best.runnerUp) parts.push(`next: batch ${best.runnerUp.batchSize} with ${fmt(best.runnerUp.value)}`);
-  if (best.withinNoise.length) parts.push(`within the spread of batch ${list(best.withinNoise)}, so not clearly better than ${best.withinNoise.length > 1 ? 'those' : 'that'}`);
-  if (best.aheadByMean.length) parts.push(`by the mean over seeds batch ${list(best.aheadByMean)} ${best.aheadByMean.length > 1 ? 'are' : 'is'} ahead`);
+  if (best.withinNoise.length)
+    parts.push(
+      `within the spread of batch ${list(best.withinNoise)}, so not clearly better than ${best.withinNoise.length > 1 ? 'those' : 'that'}`,
+    );
+  if (best.aheadByMean.length)
+    parts.push(`by the mean over seeds batch ${list(best.aheadByMean)} ${best.aheadByMean.length > 1 ? 'are' : 'is'} ahead`);
   const missing = report.batchSizes.filter((r) => r.notCompared);
   if (missing.length) parts.push(`not compared: ${missing.map((r) => `batch ${r.batchSize} (${notComparedText(r, report)})`).join(', ')}`);
   return `best ${report.metric}: batch ${best.batchSize}, lr ${fmt(best.learningRate)}: ${parts.join('; ')}`;
@@ -62,7 +66,10 @@ export function fastestText(report: BatchSizeReport): string {
   if (!fastest) return 'fastest to the target: none (no batch size reached it)';
   const { fit } = report;
   const goal = `${report.mode === 'max' ? '≥' : '≤'} ${fmt(fastest.target)}`;
-  const measured = fastest.measuredSeconds !== null ? `measured ${fmt(fastest.measuredSteps)} steps, ${fmt(fastest.measuredSeconds)} s` : 'not reached in the trials run';
+  const measured =
+    fastest.measuredSeconds !== null
+      ? `measured ${fmt(fastest.measuredSteps)} steps, ${fmt(fastest.measuredSeconds)} s`
+      : 'not reached in the trials run';
   const m = fastest.measuredFastest;
   const disagree = fit && m && m.batchSize !== fastest.batchSize ? `; measured fastest: batch ${m.batchSize} (${fmt(m.seconds)} s)` : '';
   const why = fit
@@ -83,16 +90,26 @@ export function scalingLines(report: BatchSizeReport): string[] {
     lines.push(`steps to target: S_min ${fmt(f.sMin)}, B_noise ${f.bNoise === null ? '-' : fmt(f.bNoise)}, E_min ${fmt(f.eMin)} examples`);
   }
   if (report.halvingStopsAt !== null) {
-    lines.push(`steps to target stopped halving at batch ${report.halvingStopsAt} (scaling efficiency below 0.75 from the batch size before it)`);
+    lines.push(
+      `steps to target stopped halving at batch ${report.halvingStopsAt} (scaling efficiency below 0.75 from the batch size before it)`,
+    );
   } else if (report.fit) {
     lines.push('steps to target kept nearly halving with each larger batch size measured (scaling efficiency ≥ 0.75)');
   }
-  if (report.noiseScale !== null) lines.push(`measured gradient noise scale B_simple: ${fmt(report.noiseScale, 3)} (mean over batch sizes)`);
+  if (report.noiseScale !== null)
+    lines.push(`measured gradient noise scale B_simple: ${fmt(report.noiseScale, 3)} (mean over batch sizes)`);
   return lines;
 }
 
 /** Every finding of a report in words: the same text for the terminal, the HTML page and `--json`. */
-export function findings(report: BatchSizeReport): { point: string; bestMetric: string; fastestToTarget: string; scaling: string[]; notCompared: Record<number, string>; excluded: string[] } {
+export function findings(report: BatchSizeReport): {
+  point: string;
+  bestMetric: string;
+  fastestToTarget: string;
+  scaling: string[];
+  notCompared: Record<number, string>;
+  excluded: string[];
+} {
   const notCompared: Record<number, string> = {};
   for (const row of report.batchSizes) {
     const text = notComparedText(row, report);

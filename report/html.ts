@@ -24,7 +24,12 @@ export function escapeHtml(text: unknown): string {
 
 /** JSON that cannot end the script element it sits in, nor open a comment. */
 export function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/&/g, '\\u0026')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 /** A script's source that cannot end its element early. */
@@ -53,12 +58,15 @@ export function pageContent(study: Study, options: RecommendOptions, source: str
   const said = findings(data.report);
   const caption = captions(data);
   const list = charts(data);
-  const name = typeof (header.config as { name?: unknown } | undefined)?.name === 'string' ? String((header.config as { name: string }).name) : source;
+  const name =
+    typeof (header.config as { name?: unknown } | undefined)?.name === 'string' ? String((header.config as { name: string }).name) : source;
   const title = `batchtune report: ${name}`;
   const state = view.summary ? (view.summary.error ? `ended early: ${view.summary.error}` : 'finished') : 'running or unfinished';
   const trials = trialsTableCells(view.trials, header.objective);
   const withTags = view.trials.some((t) => t.tag !== undefined);
-  const trialRows = trials.rows.map((row, i) => (withTags ? [...row, view.trials[i].tag === undefined ? '' : JSON.stringify(view.trials[i].tag)] : row));
+  const trialRows = trials.rows.map((row, i) =>
+    withTags ? [...row, view.trials[i].tag === undefined ? '' : JSON.stringify(view.trials[i].tag)] : row,
+  );
   const sizes = batchSizeTable(data.report);
   const parts = [
     `<header><h1>${escapeHtml(title)}</h1>`,
@@ -80,9 +88,12 @@ export function pageContent(study: Study, options: RecommendOptions, source: str
     `<section id="batch-sizes"><h2>Per batch size</h2>${table(sizes.header, sizes.rows)}</section>`,
     `<section id="trials"><h2>Trials</h2>${table(withTags ? [...trials.header, 'tag'] : trials.header, trialRows)}</section>`,
   ];
-  if (said.excluded.length) parts.push(`<section><h2>Left out</h2><ul>${said.excluded.map((e) => `<li>${escapeHtml(e)}</li>`).join('')}</ul></section>`);
+  if (said.excluded.length)
+    parts.push(`<section><h2>Left out</h2><ul>${said.excluded.map((e) => `<li>${escapeHtml(e)}</li>`).join('')}</ul></section>`);
   if (view.pluginErrors.length) {
-    parts.push(`<section id="plugin-errors"><h2>Plugin errors</h2><ul>${view.pluginErrors.map((e) => `<li>${escapeHtml(`${e.plugin} (${e.hook})${e.trialId === undefined ? '' : `, trial ${e.trialId}`}: ${e.message}`)}</li>`).join('')}</ul></section>`);
+    parts.push(
+      `<section id="plugin-errors"><h2>Plugin errors</h2><ul>${view.pluginErrors.map((e) => `<li>${escapeHtml(`${e.plugin} (${e.hook})${e.trialId === undefined ? '' : `, trial ${e.trialId}`}: ${e.message}`)}</li>`).join('')}</ul></section>`,
+    );
   }
   return { html: parts.join('\n'), charts: list.map((c) => ({ id: c.id, spec: c.spec, marks: c.marks })), title };
 }

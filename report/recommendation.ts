@@ -10,7 +10,7 @@ export function batchSizeTable(report: BatchSizeReport): { header: string[]; row
     'lr',
     'trials',
     'judged at',
-    `${metric}`,
+    metric,
     '±std',
     'steps',
     'ex/s',
@@ -35,7 +35,11 @@ export function batchSizeTable(report: BatchSizeReport): { header: string[]; row
     fmt(r.value),
     r.spread ? fmt(r.spread.std, 2) : '-',
     round(r.steps),
-    r.throughputMeasured === 'shared' && r.examplesPerSecond !== null ? `${fmt(r.examplesPerSecond, 4)}*` : r.throughputMeasured === 'shared' ? 'shared' : fmt(r.examplesPerSecond, 4),
+    r.throughputMeasured === 'shared' && r.examplesPerSecond !== null
+      ? `${fmt(r.examplesPerSecond, 4)}*`
+      : r.throughputMeasured === 'shared'
+        ? 'shared'
+        : fmt(r.examplesPerSecond, 4),
     fmt(r.secondsPerStep, 3),
     fmt(r.secondsToBest, 3),
     fmt(r.gap, 3),

@@ -6,7 +6,20 @@ import { formatNumber, renderTable } from './format.ts';
 /** A table of schedules: final settings, examples, steps, seconds, the objective and the gap. */
 export function schedulesTable(rows: readonly ScheduleRow[], objective: Objective): string {
   const extra = ['val_loss', 'train_loss'].filter((m) => m !== objective.metric && rows.some((r) => typeof r.metrics[m] === 'number'));
-  const header = ['schedule', 'trial', 'state', 'final batch', 'final lr', 'examples', 'steps', 'steps saved', 'seconds', objective.metric, ...extra, 'gap'];
+  const header = [
+    'schedule',
+    'trial',
+    'state',
+    'final batch',
+    'final lr',
+    'examples',
+    'steps',
+    'steps saved',
+    'seconds',
+    objective.metric,
+    ...extra,
+    'gap',
+  ];
   const body = rows.map((r) => [
     r.schedule,
     String(r.trialId),

@@ -26,7 +26,12 @@ export interface ServeOptions {
 }
 
 /** Serves the report of the journal at `path`; `read` reads it (again on every change). */
-export async function startReportServer(path: string, read: () => Study, options: RecommendOptions, serve: ServeOptions): Promise<ReportServer> {
+export async function startReportServer(
+  path: string,
+  read: () => Study,
+  options: RecommendOptions,
+  serve: ServeOptions,
+): Promise<ReportServer> {
   const load = (): PageContent => pageContent(read(), options, path);
   let content = load(); // a bad journal fails here, before the server starts
   let version = 0;
@@ -57,9 +62,13 @@ export async function startReportServer(path: string, read: () => Study, options
     if (request.method !== 'GET') {
       response.writeHead(405, { allow: 'GET' }).end();
     } else if (url.pathname === '/') {
-      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(renderPage(content, { live: true }));
+      response
+        .writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
+        .end(renderPage(content, { live: true }));
     } else if (url.pathname === '/data') {
-      response.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify({ ...content, version }));
+      response
+        .writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
+        .end(JSON.stringify({ ...content, version }));
     } else if (url.pathname === '/events') {
       response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
       response.write(`retry: 1000\n\n`);
@@ -71,7 +80,9 @@ export async function startReportServer(path: string, read: () => Study, options
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(serve.port, serve.host, () => resolve());
+    server.listen(serve.port, serve.host, () => {
+      resolve();
+    });
   });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -82,7 +93,11 @@ export async function startReportServer(path: string, read: () => Study, options
       for (const stream of streams) stream.end();
       streams.clear();
       server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) =>
+        server.close(() => {
+          resolve();
+        }),
+      );
     },
   };
 }

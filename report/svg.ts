@@ -11,7 +11,11 @@ export async function writeSvgCharts(list: readonly Chart[], captions: Record<st
   const written: string[] = [];
   for (const chart of list) {
     if (!chart.spec) continue;
-    const spec = { ...chart.spec, title: { text: chart.title, subtitle: wrap(captions[chart.id] ?? ''), anchor: 'start' }, background: 'white' };
+    const spec = {
+      ...chart.spec,
+      title: { text: chart.title, subtitle: wrap(captions[chart.id] ?? ''), anchor: 'start' },
+      background: 'white',
+    };
     const compiled = vegaLite.compile(spec as never).spec;
     const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
     const svg = await view.toSVG();

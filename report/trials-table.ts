@@ -19,7 +19,7 @@ export function trialsTableCells(trials: readonly TrialSummary[], objective: Obj
     String(t.trialId),
     String(t.batchSize),
     formatNumber(t.learningRate),
-    ...extras.map((k) => String(typeof t.params[k] === 'number' ? formatNumber(t.params[k] as number) : t.params[k])),
+    ...extras.map((k) => String(typeof t.params[k] === 'number' ? formatNumber(t.params[k]) : t.params[k])),
     t.state,
     formatNumber(t.progress.examples),
     formatNumber(t.progress.steps),

@@ -12,7 +12,10 @@ const require = createRequire(import.meta.url);
 const INSTALL = 'npm install vega vega-lite vega-embed';
 
 function missing(name: string, why: string): BatchtuneError {
-  return new BatchtuneError('PLUGIN_LOAD_FAILED', `${why} needs the package "${name}", which is not installed (an optional dependency): ${INSTALL}`);
+  return new BatchtuneError(
+    'PLUGIN_LOAD_FAILED',
+    `${why} needs the package "${name}", which is not installed (an optional dependency): ${INSTALL}`,
+  );
 }
 
 /** The browser bundle of a package (its built, minified UMD file next to its entry point). */

@@ -13,7 +13,7 @@ export interface PluginWarning {
 export function pluginWarningLine(e: PluginWarning): string {
   const stamp = `${e.plugin} failed in ${e.hook}`;
   let message = e.message.trim();
-  for (let before = ''; before !== message; ) {
+  for (let before = ''; before !== message;) {
     before = message;
     message = message.replace(/^(batchtune|warning|error):\s*/i, '');
     if (message.startsWith(`${stamp}: `)) message = message.slice(stamp.length + 2);

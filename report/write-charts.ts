@@ -9,7 +9,11 @@ import { charts } from './charts.ts';
 import { pageContent, renderPage } from './html.ts';
 import { writeSvgCharts } from './svg.ts';
 
-export async function writeCharts(study: Study, options: RecommendOptions, out: { source: string; html?: string; svgDir?: string }): Promise<string[]> {
+export async function writeCharts(
+  study: Study,
+  options: RecommendOptions,
+  out: { source: string; html?: string; svgDir?: string },
+): Promise<string[]> {
   const written: string[] = [];
   if (out.html !== undefined) {
     const page = renderPage(pageContent(study, options, out.source));

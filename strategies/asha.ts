@@ -23,7 +23,11 @@ export const ashaScheduler = defineScheduler<AshaOptions>({
     additionalProperties: false,
     properties: {
       ...fidelityProperties,
-      maxTrials: { type: 'integer', minimum: 1, description: 'Configurations to start at most; default: the whole space when finite, else until the budget is spent.' },
+      maxTrials: {
+        type: 'integer',
+        minimum: 1,
+        description: 'Configurations to start at most; default: the whole space when finite, else until the budget is spent.',
+      },
     },
   },
   create(options, context) {

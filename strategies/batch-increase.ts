@@ -57,7 +57,10 @@ export interface ScheduleTag {
  * - batch-increase: batch min(B₀·kⁱ, maxBatchSize) and rate η₀·batch/(B₀·kⁱ), so the noise scale
  *   η/B falls by kⁱ in both decaying schedules; past the cap the rate decays instead (their hybrid).
  */
-export function buildSchedules(o: { baseBatchSize: number; learningRate: number; milestones: number[]; factor: number; maxBatchSize?: number; totalExamples: number }, names: readonly ScheduleName[] = SCHEDULE_NAMES): Schedule[] {
+export function buildSchedules(
+  o: { baseBatchSize: number; learningRate: number; milestones: number[]; factor: number; maxBatchSize?: number; totalExamples: number },
+  names: readonly ScheduleName[] = SCHEDULE_NAMES,
+): Schedule[] {
   const ends = [...o.milestones, o.totalExamples];
   return names.map((name) => ({
     name,
@@ -112,7 +115,11 @@ function roundDown(value: number, step: number): number {
  */
 export function resolveSchedules(options: BatchIncreaseOptions, context: StrategyContext): { schedules: Schedule[]; params: Params } {
   if (context.resourceUnit !== 'examples') {
-    throw configError('resource', 'strategy "batch-increase" needs resource "examples" (its milestones count examples)', context.resourceUnit);
+    throw configError(
+      'resource',
+      'strategy "batch-increase" needs resource "examples" (its milestones count examples)',
+      context.resourceUnit,
+    );
   }
   const baseBatchSize = options.baseBatchSize ?? context.space.batchSizes[0];
   const point = context.space.finite ? context.space.firstWith(baseBatchSize) : undefined;
@@ -125,7 +132,10 @@ export function resolveSchedules(options: BatchIncreaseOptions, context: Strateg
   // Defaults are rounded down to a whole number of steps of every batch size the schedules use
   // (the sizes depend on how many milestones there are, not on where they fall).
   const count = options.milestones?.length ?? 2;
-  const probe = buildSchedules({ ...shape, milestones: Array.from({ length: count }, (_, i) => i + 1), totalExamples: count + 1 }, options.schedules);
+  const probe = buildSchedules(
+    { ...shape, milestones: Array.from({ length: count }, (_, i) => i + 1), totalExamples: count + 1 },
+    options.schedules,
+  );
   const step = lcm(probe.flatMap((s) => s.segments.map((g) => g.batchSize)));
   const totalExamples = options.totalExamples ?? roundDown(resolveMaxResource(undefined, context, 'strategy.totalExamples'), step);
   // Milestones default to 1/2 and 3/4 of the run, where a step schedule usually decays.
@@ -138,7 +148,11 @@ export function resolveSchedules(options: BatchIncreaseOptions, context: Strateg
   checkSegmentsFit(schedules, explicit);
   const needed = totalExamples * schedules.length;
   if (context.budget.unit === 'examples' && context.budget.limit < needed) {
-    throw configError('budget.limit', `is below what batch-increase needs: ${schedules.length} schedules × ${totalExamples} examples = ${needed}`, context.budget.limit);
+    throw configError(
+      'budget.limit',
+      `is below what batch-increase needs: ${schedules.length} schedules × ${totalExamples} examples = ${needed}`,
+      context.budget.limit,
+    );
   }
   return { schedules, params: { ...point, batchSize: baseBatchSize, learningRate } };
 }
@@ -156,29 +170,34 @@ interface Run {
 }
 
 const scheduleSchema: OptionsSchema = {
-    type: 'object',
-    properties: {
-      baseBatchSize: { type: 'integer', minimum: 1, description: 'Starting batch size B₀; default: the smallest of the space.' },
-      learningRate: { type: 'number', exclusiveMinimum: 0, description: 'Starting learning rate η₀; default: the space\'s rate at B₀.' },
-      milestones: {
-        type: 'array',
-        minItems: 1,
-        items: { type: 'integer', minimum: 1 },
-        description: 'Examples at which the learning rate decays or the batch grows; default: 1/2 and 3/4 of totalExamples.',
-      },
-      factor: { type: 'number', exclusiveMinimum: 1, default: 5, description: 'k: the rate is divided, or the batch multiplied, by k at each milestone.' },
-      maxBatchSize: { type: 'integer', minimum: 1, description: 'Cap on the batch; past it the rate decays instead. Default: no cap.' },
-      totalExamples: { type: 'integer', minimum: 1, description: 'Examples each schedule trains; default: the most the trainer offers.' },
-      schedules: {
-        type: 'array',
-        minItems: 1,
-        uniqueItems: true,
-        items: { enum: [...SCHEDULE_NAMES] },
-        default: [...SCHEDULE_NAMES],
-        description: 'Which schedules to run, in order.',
-      },
+  type: 'object',
+  properties: {
+    baseBatchSize: { type: 'integer', minimum: 1, description: 'Starting batch size B₀; default: the smallest of the space.' },
+    learningRate: { type: 'number', exclusiveMinimum: 0, description: "Starting learning rate η₀; default: the space's rate at B₀." },
+    milestones: {
+      type: 'array',
+      minItems: 1,
+      items: { type: 'integer', minimum: 1 },
+      description: 'Examples at which the learning rate decays or the batch grows; default: 1/2 and 3/4 of totalExamples.',
     },
-  };
+    factor: {
+      type: 'number',
+      exclusiveMinimum: 1,
+      default: 5,
+      description: 'k: the rate is divided, or the batch multiplied, by k at each milestone.',
+    },
+    maxBatchSize: { type: 'integer', minimum: 1, description: 'Cap on the batch; past it the rate decays instead. Default: no cap.' },
+    totalExamples: { type: 'integer', minimum: 1, description: 'Examples each schedule trains; default: the most the trainer offers.' },
+    schedules: {
+      type: 'array',
+      minItems: 1,
+      uniqueItems: true,
+      items: { enum: [...SCHEDULE_NAMES] },
+      default: [...SCHEDULE_NAMES],
+      description: 'Which schedules to run, in order.',
+    },
+  },
+};
 
 /**
  * The batch-increase scheduler: for each base configuration drawn from the sampler (`nConfigs` of
@@ -188,12 +207,18 @@ const scheduleSchema: OptionsSchema = {
  */
 export const batchIncreaseScheduler = defineScheduler<BatchIncreaseOptions & { nConfigs: number }>({
   name: 'batch-increase',
-  description: 'Constant vs. learning-rate decay vs. batch-size increase at equal examples (Smith et al. 2017), from each drawn configuration.',
+  description:
+    'Constant vs. learning-rate decay vs. batch-size increase at equal examples (Smith et al. 2017), from each drawn configuration.',
   schema: {
     ...scheduleSchema,
     properties: {
       ...scheduleSchema.properties,
-      nConfigs: { type: 'integer', minimum: 1, default: 1, description: 'Base configurations to draw from the sampler; each runs every schedule.' },
+      nConfigs: {
+        type: 'integer',
+        minimum: 1,
+        default: 1,
+        description: 'Base configurations to draw from the sampler; each runs every schedule.',
+      },
     },
   },
   create(options, context) {
@@ -207,7 +232,11 @@ export const batchIncreaseScheduler = defineScheduler<BatchIncreaseOptions & { n
     let rejected = 0;
     /** Opens the schedules from a drawn base; false when they cannot fit its batch size (drawn again instead). */
     const open = (params: Params): boolean => {
-      const base = { ...options, baseBatchSize: options.baseBatchSize ?? params.batchSize, learningRate: options.learningRate ?? params.learningRate };
+      const base = {
+        ...options,
+        baseBatchSize: options.baseBatchSize ?? params.batchSize,
+        learningRate: options.learningRate ?? params.learningRate,
+      };
       let schedules: Schedule[];
       try {
         schedules = resolveSchedules(base, context).schedules;
@@ -219,7 +248,15 @@ export const batchIncreaseScheduler = defineScheduler<BatchIncreaseOptions & { n
       const seed = trialSeed(context.seed, drawn);
       for (const schedule of schedules) {
         const tag: ScheduleTag = limit > 1 ? { schedule: schedule.name, config: drawn } : { schedule: schedule.name };
-        runs.push({ schedule, params: { ...params, batchSize: base.baseBatchSize, learningRate: base.learningRate }, seed, tag, next: 0, inFlight: false, done: false });
+        runs.push({
+          schedule,
+          params: { ...params, batchSize: base.baseBatchSize, learningRate: base.learningRate },
+          seed,
+          tag,
+          next: 0,
+          inFlight: false,
+          done: false,
+        });
       }
       drawn += 1;
       return true;
@@ -269,7 +306,7 @@ const MAX_MISFITS = 100;
 /** The space's own base configuration, once: what the `batch-increase` preset starts every schedule from. */
 const spaceBase = defineSampler<BatchIncreaseOptions>({
   name: 'batch-increase-base',
-  description: 'The configuration at the space\'s first batch size (internal to the batch-increase preset).',
+  description: "The configuration at the space's first batch size (internal to the batch-increase preset).",
   schema: { type: 'object', properties: {} },
   create(options, context) {
     let given = false;
@@ -301,7 +338,7 @@ export const batchIncreaseStrategy = defineStrategy<BatchIncreaseOptions>({
 /** The schedule a trial ran, from its tag. */
 export function scheduleOf(trial: { tag?: unknown }): ScheduleName | undefined {
   const tag = trial.tag as Partial<ScheduleTag> | undefined;
-  return tag && typeof tag === 'object' && SCHEDULE_NAMES.includes(tag.schedule as ScheduleName) ? (tag.schedule as ScheduleName) : undefined;
+  return tag && typeof tag === 'object' && SCHEDULE_NAMES.includes(tag.schedule as ScheduleName) ? tag.schedule : undefined;
 }
 
 /** The best objective at the last report among trials that went furthest; ties go to fewer steps. */

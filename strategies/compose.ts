@@ -20,7 +20,13 @@ import {
 } from '../core/index.ts';
 
 /** The scheduler's stream is its own, so a scheduler that draws numbers never shifts the sampler's. */
-export function composeStrategy(sampler: SamplerDefinition, samplerOptions: unknown, scheduler: SchedulerDefinition, schedulerOptions: unknown, context: StrategyContext): Strategy {
+export function composeStrategy(
+  sampler: SamplerDefinition,
+  samplerOptions: unknown,
+  scheduler: SchedulerDefinition,
+  schedulerOptions: unknown,
+  context: StrategyContext,
+): Strategy {
   const proposer = sampler.create(samplerOptions, context);
   const observations: Observation[] = [];
   let current: SearchState | undefined;
@@ -45,7 +51,15 @@ export function composeStrategy(sampler: SamplerDefinition, samplerOptions: unkn
       const target = decision.kind === 'start' || decision.kind === 'continue' ? decision.resource : undefined;
       // A level counts once the trial got there (not cut short by the budget) with a report to judge it by.
       if (reached && target !== undefined && trial.value !== undefined && (outcome.reachedTarget || outcome.exhausted)) {
-        observations.push(Object.freeze({ trialId: trial.trialId, params: trial.params, resource: target, value: trial.value, ...(trial.tag !== undefined ? { tag: trial.tag } : {}) }));
+        observations.push(
+          Object.freeze({
+            trialId: trial.trialId,
+            params: trial.params,
+            resource: target,
+            value: trial.value,
+            ...(trial.tag !== undefined ? { tag: trial.tag } : {}),
+          }),
+        );
       }
       return inner.tell(outcome, state);
     },
@@ -54,7 +68,13 @@ export function composeStrategy(sampler: SamplerDefinition, samplerOptions: unkn
 }
 
 /** A named preset: a scheduler's options with a fixed sampler (`asha` = random + asha). */
-export function presetStrategy(name: string, description: string, scheduler: SchedulerDefinition, sampler: SamplerDefinition, samplerOptions: object = {}): StrategyDefinition {
+export function presetStrategy(
+  name: string,
+  description: string,
+  scheduler: SchedulerDefinition,
+  sampler: SamplerDefinition,
+  samplerOptions: object = {},
+): StrategyDefinition {
   return defineStrategy({
     name,
     description,
@@ -68,7 +88,8 @@ export function presetStrategy(name: string, description: string, scheduler: Sch
 export function composeStrategyFor(registry: PluginRegistry): StrategyDefinition<{ sampler: PluginRef; scheduler: PluginRef }> {
   return defineStrategy({
     name: 'compose',
-    description: 'A sampler (which configurations) under a scheduler (how much resource each gets); what "sampler" + "scheduler" in a config build.',
+    description:
+      'A sampler (which configurations) under a scheduler (how much resource each gets); what "sampler" + "scheduler" in a config build.',
     schema: {
       type: 'object',
       required: ['sampler', 'scheduler'],

@@ -12,7 +12,11 @@ export const fifoScheduler = defineScheduler<FifoOptions>({
   schema: {
     type: 'object',
     properties: {
-      maxResource: { type: 'number', exclusiveMinimum: 0, description: 'How far each trial trains, in the resource unit; default: the most the trainer offers.' },
+      maxResource: {
+        type: 'number',
+        exclusiveMinimum: 0,
+        description: 'How far each trial trains, in the resource unit; default: the most the trainer offers.',
+      },
       nTrials: { type: 'integer', minimum: 1, description: 'How many trials to start; default: until the budget or the sampler runs out.' },
     },
   },

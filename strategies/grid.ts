@@ -14,7 +14,11 @@ export const gridStrategy = defineStrategy<GridOptions>({
   schema: {
     type: 'object',
     properties: {
-      maxResource: { type: 'number', exclusiveMinimum: 0, description: 'How far each trial trains, in the resource unit; default: the most the trainer offers.' },
+      maxResource: {
+        type: 'number',
+        exclusiveMinimum: 0,
+        description: 'How far each trial trains, in the resource unit; default: the most the trainer offers.',
+      },
     },
   },
   create(options, context) {

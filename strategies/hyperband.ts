@@ -47,7 +47,12 @@ export const hyperbandScheduler = defineScheduler<HyperbandOptions>({
     additionalProperties: false,
     properties: {
       ...fidelityProperties,
-      iterations: { type: 'integer', minimum: 1, default: 1, description: 'How many times to run the whole set of brackets (while the budget lasts).' },
+      iterations: {
+        type: 'integer',
+        minimum: 1,
+        default: 1,
+        description: 'How many times to run the whole set of brackets (while the budget lasts).',
+      },
     },
   },
   create(options, context) {

@@ -32,16 +32,30 @@ export function checkpoints(min: number, interval: number, max: number, unit: Pa
  */
 export const medianStoppingScheduler = defineScheduler<MedianStoppingOptions>({
   name: 'median-stopping',
-  description: 'Stops a trial whose best value so far is worse than the median of the other trials at the same resource (Golovin et al. 2017).',
+  description:
+    'Stops a trial whose best value so far is worse than the median of the other trials at the same resource (Golovin et al. 2017).',
   schema: {
     type: 'object',
     additionalProperties: false,
     properties: {
-      maxResource: { type: 'number', exclusiveMinimum: 0, description: 'How far a trial that is never stopped trains; default: the most the trainer offers.' },
-      minResource: { type: 'number', exclusiveMinimum: 0, description: 'The first checkpoint (a grace period: no trial is stopped before it); default: maxResource / 9.' },
+      maxResource: {
+        type: 'number',
+        exclusiveMinimum: 0,
+        description: 'How far a trial that is never stopped trains; default: the most the trainer offers.',
+      },
+      minResource: {
+        type: 'number',
+        exclusiveMinimum: 0,
+        description: 'The first checkpoint (a grace period: no trial is stopped before it); default: maxResource / 9.',
+      },
       interval: { type: 'number', exclusiveMinimum: 0, description: 'Resource between checkpoints; default: minResource.' },
       nTrials: { type: 'integer', minimum: 1, description: 'Trials to start at most; default: until the sampler or the budget runs out.' },
-      minTrials: { type: 'integer', minimum: 1, default: 3, description: 'Other trials that must have reached a checkpoint before the rule judges anyone there.' },
+      minTrials: {
+        type: 'integer',
+        minimum: 1,
+        default: 3,
+        description: 'Other trials that must have reached a checkpoint before the rule judges anyone there.',
+      },
     },
   },
   create(options, context) {
@@ -68,9 +82,11 @@ export const medianStoppingScheduler = defineScheduler<MedianStoppingOptions>({
       const others = [...values].filter(([id, at]) => id !== trialId && at.has(levels[k])).map(([, at]) => at.get(levels[k])!);
       if (others.length < options.minTrials) return undefined;
       const own = [...(values.get(trialId) ?? new Map()).entries()].filter(([r]) => r <= levels[k]).map(([, v]) => v);
-      const best = own.reduce((a, v) => (score(v, mode) > score(a, mode) ? v : a), null as number | null);
+      const best = own.reduce<number | null>((a, v) => (score(v, mode) > score(a, mode) ? v : a), null);
       const bar = median(others);
-      return score(best, mode) < score(bar, mode) ? `median-stopping: best so far ${best ?? 'none'} is worse than the median ${bar} of ${others.length} other trials at ${levels[k]} ${context.resourceUnit}` : undefined;
+      return score(best, mode) < score(bar, mode)
+        ? `median-stopping: best so far ${best ?? 'none'} is worse than the median ${bar} of ${others.length} other trials at ${levels[k]} ${context.resourceUnit}`
+        : undefined;
     };
 
     return {

@@ -30,9 +30,14 @@ export const fidelityProperties = {
   minResource: {
     type: 'number',
     exclusiveMinimum: 0,
-    description: 'The first rung, in the resource unit; default: maxResource / reductionFactor² (three rungs). Set it at or above the trainer\'s first report: a trial judged before it has reported has no value and is never promoted.',
+    description:
+      "The first rung, in the resource unit; default: maxResource / reductionFactor² (three rungs). Set it at or above the trainer's first report: a trial judged before it has reported has no value and is never promoted.",
   },
-  maxResource: { type: 'number', exclusiveMinimum: 0, description: 'The top rung, in the resource unit; default: the most the trainer offers.' },
+  maxResource: {
+    type: 'number',
+    exclusiveMinimum: 0,
+    description: 'The top rung, in the resource unit; default: the most the trainer offers.',
+  },
   reductionFactor: { type: 'number', minimum: 2, default: 3, description: 'η: each rung keeps the top 1/η of its trials.' },
 } as const;
 
@@ -183,7 +188,7 @@ export class Rung {
   nextPromotion(mode: Objective['mode'], quota: number, accept: (entry: RungEntry) => boolean): RungEntry | undefined {
     const { all, waiting } = this.rank(mode);
     const compare = compareEntries(mode);
-    for (let i = 0; i < waiting.length; ) {
+    for (let i = 0; i < waiting.length;) {
       const entry = waiting[i];
       if (this.promoted.has(entry.trialId)) {
         waiting.splice(i, 1);
@@ -313,7 +318,13 @@ export class HalvingBracket {
     this.members[0].push(trialId);
     this.pending.set(trialId, 0);
     const final = this.rungs.length === 1 ? { final: true } : {};
-    return { kind: 'start', params, resource: this.rungs[0].resource, ...(this.spec.tag !== undefined ? { tag: this.spec.tag } : {}), ...final };
+    return {
+      kind: 'start',
+      params,
+      resource: this.rungs[0].resource,
+      ...(this.spec.tag !== undefined ? { tag: this.spec.tag } : {}),
+      ...final,
+    };
   }
 
   tell(outcome: SegmentOutcome, state: SearchState): void {
@@ -345,7 +356,10 @@ export class HalvingBracket {
     const rung = this.rungs[k];
     const next = this.rungs[k + 1];
     const quota = Math.ceil(this.members[k].length / eta - 1e-9);
-    const keep = rung.ranked(objective.mode).filter((e) => e.alive).slice(0, quota);
+    const keep = rung
+      .ranked(objective.mode)
+      .filter((e) => e.alive)
+      .slice(0, quota);
     const kept = new Set(keep.map((e) => e.trialId));
     const entries = [...rung.entries.values()].sort((a, b) => a.trialId - b.trialId);
     for (const entry of entries) {

@@ -42,13 +42,22 @@ export function configsForBudget(budget: number, rungs: readonly number[], eta: 
 }
 
 /** n from the options, else from the budget; errors say which option to change. */
-function chooseConfigs(options: SuccessiveHalvingOptions, context: StrategyContext, rungs: number[], eta: number, poolSize: number): number {
+function chooseConfigs(
+  options: SuccessiveHalvingOptions,
+  context: StrategyContext,
+  rungs: number[],
+  eta: number,
+  poolSize: number,
+): number {
   if (options.nConfigs !== undefined) return Math.min(options.nConfigs, poolSize);
   const { budget, resourceUnit: unit } = context;
   if (budget.unit === 'trials') return Math.min(Math.floor(budget.limit), poolSize);
   if (budget.unit !== unit) {
     if (Number.isFinite(poolSize)) return poolSize;
-    throw configError('strategy.nConfigs', `is required: the budget is counted in ${budget.unit} and the rungs in ${unit}, so the budget cannot choose how many configurations to start`);
+    throw configError(
+      'strategy.nConfigs',
+      `is required: the budget is counted in ${budget.unit} and the rungs in ${unit}, so the budget cannot choose how many configurations to start`,
+    );
   }
   const smallest = Math.min(Math.ceil(eta), poolSize);
   const firstRung = smallest * rungs[0];
@@ -84,7 +93,8 @@ export const successiveHalvingScheduler = defineScheduler<SuccessiveHalvingOptio
       nConfigs: {
         type: 'integer',
         minimum: 1,
-        description: 'Configurations to start; default: the most the budget takes through every rung (when the budget is in the resource unit), capped at the size of the space.',
+        description:
+          'Configurations to start; default: the most the budget takes through every rung (when the budget is in the resource unit), capped at the size of the space.',
       },
     },
   },
@@ -119,4 +129,9 @@ export const successiveHalvingScheduler = defineScheduler<SuccessiveHalvingOptio
 });
 
 /** The `successive-halving` strategy: random configurations under the successive-halving scheduler. */
-export const successiveHalvingStrategy = presetStrategy('successive-halving', successiveHalvingScheduler.description, successiveHalvingScheduler, randomSampler);
+export const successiveHalvingStrategy = presetStrategy(
+  'successive-halving',
+  successiveHalvingScheduler.description,
+  successiveHalvingScheduler,
+  randomSampler,
+);

@@ -12,15 +12,22 @@ const FORMATS = ['csv', 'optuna'];
 
 /** A journal in another tool's format: CSV (one row per report) or Optuna's JournalFileStorage. */
 export async function exportJournal(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommand(args, { format: { type: 'string' }, out: { type: 'string' }, 'study-name': { type: 'string' } }, usage);
+  const { values, positionals } = parseCommand(
+    args,
+    { format: { type: 'string' }, out: { type: 'string' }, 'study-name': { type: 'string' } },
+    usage,
+  );
   const path = requirePositional(positionals, 'journal.jsonl', usage);
-  const format = values.format as string | undefined;
+  const format = values.format;
   if (format === undefined || !FORMATS.includes(format)) {
-    throw new BatchtuneError('USAGE', `--format: must be one of ${FORMATS.join(', ')} (got ${format === undefined ? 'nothing' : JSON.stringify(format)})`);
+    throw new BatchtuneError(
+      'USAGE',
+      `--format: must be one of ${FORMATS.join(', ')} (got ${format === undefined ? 'nothing' : JSON.stringify(format)})`,
+    );
   }
   const view = readJournalFile(path);
-  const text = format === 'csv' ? journalCsv(view) : optunaJournal(view, (values['study-name'] as string | undefined) ?? basename(path).replace(/\.jsonl$/, ''));
-  const out = values.out as string | undefined;
+  const text = format === 'csv' ? journalCsv(view) : optunaJournal(view, values['study-name'] ?? basename(path).replace(/\.jsonl$/, ''));
+  const out = values.out;
   if (out === undefined) {
     process.stdout.write(text);
   } else {

@@ -60,22 +60,24 @@ export async function noiseScale(args: string[]): Promise<number> {
     usage,
   );
   const configPath = requirePositional(positionals, 'config.json', usage);
-  const batchFlag = parseCount('batch-size', values['batch-size'] as string | undefined);
-  const examplesFlag = parseCount('examples', values.examples as string | undefined);
-  const every = parseCount('every', values.every as string | undefined);
-  const k = parseCount('micro-batches', values['micro-batches'] as string | undefined, 2);
-  const override = every !== undefined || k !== undefined ? { noiseScale: { ...(every ? { every } : {}), ...(k ? { microBatches: k } : {}) } } : {};
+  const batchFlag = parseCount('batch-size', values['batch-size']);
+  const examplesFlag = parseCount('examples', values.examples);
+  const every = parseCount('every', values.every);
+  const k = parseCount('micro-batches', values['micro-batches'], 2);
+  const override =
+    every !== undefined || k !== undefined ? { noiseScale: { ...(every ? { every } : {}), ...(k ? { microBatches: k } : {}) } } : {};
   const prepared = await prepareTrainer(
     configPath,
-    parseSeed(values.seed as string | undefined),
+    parseSeed(values.seed),
     override,
-    (trainer) => `trainer "${trainer}" cannot measure the gradient noise scale (it has no noiseScale option); use a trainer of type "tfjs" or "process"`,
+    (trainer) =>
+      `trainer "${trainer}" cannot measure the gradient noise scale (it has no noiseScale option); use a trainer of type "tfjs" or "process"`,
   );
   let result: NoiseScaleResult;
   try {
     result = await measure(prepared, {
       batchSize: batchFlag,
-      learningRate: values['learning-rate'] as string | undefined,
+      learningRate: values['learning-rate'],
       examples: examplesFlag,
       log: values.quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
     });
@@ -125,10 +127,18 @@ async function measure(
   }
   const batchSize = flags.batchSize ?? space.batchSizes[0];
   if (batchSize % options.microBatches !== 0) {
-    throw new BatchtuneError('USAGE', `--batch-size: ${batchSize} does not split into ${options.microBatches} equal micro-batches; use a multiple of ${options.microBatches}`);
+    throw new BatchtuneError(
+      'USAGE',
+      `--batch-size: ${batchSize} does not split into ${options.microBatches} equal micro-batches; use a multiple of ${options.microBatches}`,
+    );
   }
-  const examples = flags.examples ?? description.maxResource?.examples ?? (config.budget.unit === 'examples' ? config.budget.limit : undefined);
-  if (examples === undefined) throw new BatchtuneError('USAGE', '--examples: required: the trainer declares no maximum (set maxEpochs) and the budget is not in examples');
+  const examples =
+    flags.examples ?? description.maxResource?.examples ?? (config.budget.unit === 'examples' ? config.budget.limit : undefined);
+  if (examples === undefined)
+    throw new BatchtuneError(
+      'USAGE',
+      '--examples: required: the trainer declares no maximum (set maxEpochs) and the budget is not in examples',
+    );
   const params = prepared.paramsFor(batchSize);
   if (flags.learningRate !== undefined) {
     const rate = Number(flags.learningRate);

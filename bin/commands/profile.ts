@@ -27,12 +27,12 @@ export async function profile(args: string[]): Promise<number> {
   );
   const configPath = requirePositional(positionals, 'config.json', usage);
   const settings = {
-    warmupSteps: parseCount('warmup-steps', values['warmup-steps'] as string | undefined, 0) ?? 2,
-    steps: parseCount('steps', values.steps as string | undefined) ?? 5,
-    repeats: parseCount('repeats', values.repeats as string | undefined) ?? 3,
+    warmupSteps: parseCount('warmup-steps', values['warmup-steps'], 0) ?? 2,
+    steps: parseCount('steps', values.steps) ?? 5,
+    repeats: parseCount('repeats', values.repeats) ?? 3,
   };
-  const maxBatchFlag = parseCount('max-batch', values['max-batch'] as string | undefined);
-  const prepared = await prepareTrainer(configPath, parseSeed(values.seed as string | undefined));
+  const maxBatchFlag = parseCount('max-batch', values['max-batch']);
+  const prepared = await prepareTrainer(configPath, parseSeed(values.seed));
   const { trainer, space, config } = prepared;
   const maxBatch = maxBatchFlag ?? 16 * Math.max(...space.batchSizes);
   const log = (line: string) => {
@@ -42,8 +42,13 @@ export async function profile(args: string[]): Promise<number> {
     ...settings,
     seed: config.seed,
     paramsFor: prepared.paramsFor,
-    onMeasure: (m: ThroughputRow | Probe) =>
-      log('status' in m ? `batch ${m.batchSize}: ${m.status === 'ok' ? `${formatNumber(m.examplesPerSecond)} examples/s` : `${m.status} (${m.reason})`}` : `probe batch ${m.batchSize}: ${m.feasible ? 'fits' : 'does not fit'}`),
+    onMeasure: (m: ThroughputRow | Probe) => {
+      log(
+        'status' in m
+          ? `batch ${m.batchSize}: ${m.status === 'ok' ? `${formatNumber(m.examplesPerSecond)} examples/s` : `${m.status} (${m.reason})`}`
+          : `probe batch ${m.batchSize}: ${m.feasible ? 'fits' : 'does not fit'}`,
+      );
+    },
   };
   let throughput: ThroughputRow[];
   let memory: MemorySearch | null = null;
@@ -60,7 +65,13 @@ export async function profile(args: string[]): Promise<number> {
   }
 
   if (values.json) {
-    const out = { trainer: prepared.name, trainerInfo: prepared.description.info ?? {}, settings: { ...settings, maxBatch: values['no-search'] ? null : maxBatch }, throughput, memory };
+    const out = {
+      trainer: prepared.name,
+      trainerInfo: prepared.description.info ?? {},
+      settings: { ...settings, maxBatch: values['no-search'] ? null : maxBatch },
+      throughput,
+      memory,
+    };
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     return 0;
   }
@@ -87,8 +98,11 @@ function memoryLine(memory: MemorySearch | null, maxBatch: number): string {
   if (!memory) return 'largest batch that fits: not searched (--no-search)';
   const probes = memory.probes.map((p) => `${p.batchSize}${p.feasible ? '✓' : '✗'}`).join(' ');
   const tried = probes ? ` (probes: ${probes})` : '';
-  if (memory.error) return `largest batch that fits: search stopped: ${memory.error}; largest that fitted so far: ${memory.largestFeasible ?? 'none'}${tried}`;
-  if (memory.largestFeasible === null) return `largest batch that fits: none; batch ${memory.smallestInfeasible} already runs out of memory${tried}`;
-  if (memory.cappedAt !== null) return `largest batch that fits: at least ${memory.cappedAt}, the cap (--max-batch ${maxBatch}); the real limit is higher${tried}`;
+  if (memory.error)
+    return `largest batch that fits: search stopped: ${memory.error}; largest that fitted so far: ${memory.largestFeasible ?? 'none'}${tried}`;
+  if (memory.largestFeasible === null)
+    return `largest batch that fits: none; batch ${memory.smallestInfeasible} already runs out of memory${tried}`;
+  if (memory.cappedAt !== null)
+    return `largest batch that fits: at least ${memory.cappedAt}, the cap (--max-batch ${maxBatch}); the real limit is higher${tried}`;
   return `largest batch that fits: ${memory.largestFeasible} (${memory.smallestInfeasible} runs out of memory)${tried}`;
 }

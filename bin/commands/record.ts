@@ -44,7 +44,8 @@ export async function recordCurves(raw: StudyConfig, options: RecordOptions): Pr
   const first = options.seed ?? raw.seed ?? 0;
   const byConfig = new Map<string, { params: Params; curves: CurvePoint[][] }>();
   const skipped: Array<{ seed: number; params: Params; state: string; reason?: string }> = [];
-  let summaryInfo: { metric: string; mode: 'min' | 'max'; trainerInfo: Record<string, unknown>; trainer: string; resourceUnit: string } | undefined;
+  let summaryInfo:
+    { metric: string; mode: 'min' | 'max'; trainerInfo: Record<string, unknown>; trainer: string; resourceUnit: string } | undefined;
   const started = Date.now();
 
   for (let i = 0; i < options.seeds; i++) {
@@ -57,7 +58,14 @@ export async function recordCurves(raw: StudyConfig, options: RecordOptions): Pr
     const done = () => {
       if (!current) return;
       const { trial } = current;
-      options.onTrial?.({ seed, seedIndex: i, trialId: trial.trialId, params: trial.params, value: trial.value ?? null, seconds: (current.last - current.started) / 1000 });
+      options.onTrial?.({
+        seed,
+        seedIndex: i,
+        trialId: trial.trialId,
+        params: trial.params,
+        value: trial.value ?? null,
+        seconds: (current.last - current.started) / 1000,
+      });
       current = undefined;
     };
     events.on('trialStart', ({ trial }) => {
@@ -66,14 +74,25 @@ export async function recordCurves(raw: StudyConfig, options: RecordOptions): Pr
     });
     events.on('report', ({ trial, report }) => {
       const curve = curves.get(trial.trialId) ?? [];
-      curve.push({ examples: report.progress.examples, steps: report.progress.steps, seconds: report.progress.seconds, metrics: { ...report.metrics } });
+      curve.push({
+        examples: report.progress.examples,
+        steps: report.progress.steps,
+        seconds: report.progress.seconds,
+        metrics: { ...report.metrics },
+      });
       curves.set(trial.trialId, curve);
       if (current?.trial === trial) current.last = Date.now();
     });
     events.on('searchEnd', done);
     const summary = await runStudy(config, { baseDir: options.baseDir, seed, journal: new MemoryStore(), events });
     if (summary.error) throw new BatchtuneError('PLUGIN_FAILED', `recording seed ${seed} ended early: ${summary.error}`);
-    summaryInfo = { metric: summary.objective.metric, mode: summary.objective.mode, trainerInfo: summary.trainerInfo, trainer: summary.trainer, resourceUnit: summary.resourceUnit };
+    summaryInfo = {
+      metric: summary.objective.metric,
+      mode: summary.objective.mode,
+      trainerInfo: summary.trainerInfo,
+      trainer: summary.trainer,
+      resourceUnit: summary.resourceUnit,
+    };
     for (const trial of summary.trials) {
       const curve = curves.get(trial.trialId) ?? [];
       if (curve.length === 0 || (trial.state !== 'completed' && trial.state !== 'stopped')) {
@@ -100,7 +119,14 @@ export async function recordCurves(raw: StudyConfig, options: RecordOptions): Pr
       resourceUnit: summaryInfo!.resourceUnit,
       trainer: summaryInfo!.trainer,
       backend: summaryInfo!.trainerInfo,
-      machine: { platform: platform(), arch: arch(), cpus: cpu.length, cpu: cpu[0]?.model ?? 'unknown', memoryGiB: +(totalmem() / 2 ** 30).toFixed(1), node: process.version },
+      machine: {
+        platform: platform(),
+        arch: arch(),
+        cpus: cpu.length,
+        cpu: cpu[0]?.model ?? 'unknown',
+        memoryGiB: +(totalmem() / 2 ** 30).toFixed(1),
+        node: process.version,
+      },
       wallSeconds: +((Date.now() - started) / 1000).toFixed(1),
       config: raw,
       ...(skipped.length > 0 ? { skipped } : {}),
@@ -116,13 +142,13 @@ export async function record(args: string[]): Promise<number> {
     usage,
   );
   const path = requirePositional(positionals, 'config.json', usage);
-  const seeds = parseCount('seeds', values.seeds as string | undefined) ?? 3;
-  const out = (values.out as string | undefined) ?? `${basename(path, '.json')}.curves.json`;
+  const seeds = parseCount('seeds', values.seeds) ?? 3;
+  const out = values.out ?? `${basename(path, '.json')}.curves.json`;
   const { config, baseDir } = readConfigFile(path);
   const table = await recordCurves(config as StudyConfig, {
     baseDir,
     seeds,
-    seed: parseSeed(values.seed as string | undefined),
+    seed: parseSeed(values.seed),
     command: ['batchtune', 'record', ...args].join(' '),
     onTrial: values.quiet
       ? undefined

@@ -13,7 +13,8 @@ export const usage =
 function parseNumber(flag: string, text: string | undefined, check: (n: number) => boolean, rule: string): number | undefined {
   if (text === undefined) return undefined;
   const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || !check(value)) throw new BatchtuneError('USAGE', `--${flag}: must be ${rule} (got ${JSON.stringify(text)})`);
+  if (text.trim() === '' || !Number.isFinite(value) || !check(value))
+    throw new BatchtuneError('USAGE', `--${flag}: must be ${rule} (got ${JSON.stringify(text)})`);
   return value;
 }
 
@@ -36,25 +37,32 @@ export async function report(args: string[]): Promise<number> {
   );
   const path = requirePositional(positionals, 'journal.jsonl', usage);
   const options: RecommendOptions = {
-    metric: values.metric as string | undefined,
-    target: parseNumber('target', values.target as string | undefined, () => true, 'a number'),
-    examples: parseNumber('examples', values.examples as string | undefined, (n) => n > 0, 'a number > 0'),
+    metric: values.metric,
+    target: parseNumber('target', values.target, () => true, 'a number'),
+    examples: parseNumber('examples', values.examples, (n) => n > 0, 'a number > 0'),
   };
   if (values.serve) {
     const { serveReport } = await import('../../report/serve.ts');
-    const port = parseCount('port', values.port as string | undefined, 0) ?? 8470;
-    return serveReport(path, () => readStudyFile(path), options, { port, host: (values.host as string | undefined) ?? '127.0.0.1' });
+    const port = parseCount('port', values.port, 0) ?? 8470;
+    return serveReport(path, () => readStudyFile(path), options, { port, host: values.host ?? '127.0.0.1' });
   }
   const study = readStudyFile(path);
   const { view } = study;
   const metric = options.metric;
   if (metric !== undefined && !view.trials.some((t) => t.reports.some((r) => metric in r.metrics))) {
     const known = [...new Set(view.trials.flatMap((t) => t.reports.flatMap((r) => Object.keys(r.metrics))))].sort();
-    throw new BatchtuneError('USAGE', `--metric: no report of ${path} has ${JSON.stringify(metric)}; known: ${known.join(', ') || '(none)'}`);
+    throw new BatchtuneError(
+      'USAGE',
+      `--metric: no report of ${path} has ${JSON.stringify(metric)}; known: ${known.join(', ') || '(none)'}`,
+    );
   }
   if (values.html !== undefined || values.svg !== undefined) {
     const { writeCharts } = await import('../../report/write-charts.ts');
-    const written = await writeCharts(study, options, { source: path, html: values.html as string | undefined, svgDir: values.svg as string | undefined });
+    const written = await writeCharts(study, options, {
+      source: path,
+      html: values.html,
+      svgDir: values.svg,
+    });
     for (const file of written) process.stderr.write(`wrote ${file}\n`);
     return 0;
   }
@@ -65,7 +73,9 @@ export async function report(args: string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify({ journal: path, ...result, findings: findings(result), ...schedules }, null, 2)}\n`);
     return 0;
   }
-  process.stdout.write(`${path}: ${view.header.strategy} on ${view.header.trainer}, ${view.trials.length} trials${view.summary ? '' : ' (unfinished)'}\n`);
+  process.stdout.write(
+    `${path}: ${view.header.strategy} on ${view.header.trainer}, ${view.trials.length} trials${view.summary ? '' : ' (unfinished)'}\n`,
+  );
   const stopped = whereItStopped(view);
   if (stopped) process.stdout.write(`${stopped}\n`);
   if (result.batchSizes.length) process.stdout.write(`${formatBatchSizeReport(result)}\n`);

@@ -15,22 +15,35 @@ export const usage = 'batchtune run <config.json> [--journal <file>] [--resume] 
 export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseCommand(
     args,
-    { journal: { type: 'string' }, resume: { type: 'boolean' }, seed: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' } },
+    {
+      journal: { type: 'string' },
+      resume: { type: 'boolean' },
+      seed: { type: 'string' },
+      json: { type: 'boolean' },
+      quiet: { type: 'boolean' },
+    },
     usage,
   );
   const configPath = requirePositional(positionals, 'config.json', usage);
   const { config, baseDir } = readConfigFile(configPath);
-  const journal = (values.journal as string | undefined) ?? defaultJournalPath(configPath);
+  const journal = values.journal ?? defaultJournalPath(configPath);
   mkdirSync(dirname(journal), { recursive: true });
 
   const events = new SearchEvents();
   const detach = values.quiet ? () => {} : attachConsoleReporter(events);
   if (!values.quiet) process.stderr.write(`journal: ${journal}\n`);
-  const seed = values.seed as string | undefined;
+  const seed = values.seed;
   const interrupt = new Interruption();
   let summary: SearchSummary;
   try {
-    summary = await runStudy(config, { baseDir, journal, resume: Boolean(values.resume), seed: parseSeed(seed), events, signal: interrupt.signal });
+    summary = await runStudy(config, {
+      baseDir,
+      journal,
+      resume: Boolean(values.resume),
+      seed: parseSeed(seed),
+      events,
+      signal: interrupt.signal,
+    });
   } catch (error) {
     detach();
     if (!isCoded(error, 'INTERRUPTED')) throw error;
@@ -65,7 +78,9 @@ export async function run(args: string[]): Promise<number> {
   const ended = summary.trials.filter((t) => t.state === 'failed' || t.state === 'infeasible');
   if (summary.trials.length > 0 && ended.length === summary.trials.length) {
     // Said even with --quiet: a run with no result must not look like one.
-    process.stderr.write(`batchtune: every trial failed (${ended.length}); trial ${ended[0].trialId}: ${ended[0].reason ?? ended[0].state}\n`);
+    process.stderr.write(
+      `batchtune: every trial failed (${ended.length}); trial ${ended[0].trialId}: ${ended[0].reason ?? ended[0].state}\n`,
+    );
     return 1;
   }
   return 0;

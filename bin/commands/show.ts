@@ -12,12 +12,26 @@ export async function show(args: string[]): Promise<number> {
   const trials = view.trials.map(({ reports: _reports, ...trial }) => trial);
   if (values.json) {
     const { file } = view;
-    const stopped = view.summary ? {} : { stopped: { line: file.lines, last: view.last, inFlight: view.openSegments, ...(file.torn ? { torn: file.torn } : {}), ...(file.writer ? { writer: file.writer } : {}) } };
-    process.stdout.write(`${JSON.stringify({ header: view.header, trainerInfo: view.trainerInfo, trials, finished: view.summary !== undefined, ...stopped }, null, 2)}\n`);
+    const stopped = view.summary
+      ? {}
+      : {
+          stopped: {
+            line: file.lines,
+            last: view.last,
+            inFlight: view.openSegments,
+            ...(file.torn ? { torn: file.torn } : {}),
+            ...(file.writer ? { writer: file.writer } : {}),
+          },
+        };
+    process.stdout.write(
+      `${JSON.stringify({ header: view.header, trainerInfo: view.trainerInfo, trials, finished: view.summary !== undefined, ...stopped }, null, 2)}\n`,
+    );
     return 0;
   }
   const { header } = view;
-  process.stdout.write(`${path}: ${header.strategy} on ${header.trainer}, seed ${header.seed}, ${trials.length} trials${view.summary ? '' : ' (unfinished)'}\n`);
+  process.stdout.write(
+    `${path}: ${header.strategy} on ${header.trainer}, seed ${header.seed}, ${trials.length} trials${view.summary ? '' : ' (unfinished)'}\n`,
+  );
   const stopped = whereItStopped(view);
   if (stopped) process.stdout.write(`${stopped}\n`);
   process.stdout.write(`${trialsTable(trials, header.objective)}\n`);

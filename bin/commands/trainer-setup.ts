@@ -41,7 +41,8 @@ export async function prepareTrainer(
   if (typeof type === 'string' && registry.has('trainer', type)) {
     const known = Object.keys(registry.get('trainer', type, 'trainer.type').schema.properties);
     const missing = Object.keys(trainerOptions).find((key) => !known.includes(key));
-    if (missing) throw new BatchtuneError('USAGE', unsupported?.(type, missing) ?? `trainer "${type}" has no option ${JSON.stringify(missing)}`);
+    if (missing)
+      throw new BatchtuneError('USAGE', unsupported?.(type, missing) ?? `trainer "${type}" has no option ${JSON.stringify(missing)}`);
   }
   let withOptions = raw;
   if (Object.keys(trainerOptions).length && typeof raw === 'object' && raw !== null) {
@@ -52,7 +53,7 @@ export async function prepareTrainer(
       const mergeable = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
       trainer[key] = mergeable(before) && mergeable(value) ? { ...(before as object), ...(value as object) } : value;
     }
-    withOptions = { ...(raw as object), trainer };
+    withOptions = { ...raw, trainer };
   }
   // Validated as a run would (schema, options, file checks); the strategy is not built: it is not used here.
   const config = await resolveStudyConfig(withOptions, { registry, baseDir, seed });

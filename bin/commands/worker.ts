@@ -19,12 +19,14 @@ export async function worker(args: string[]): Promise<number> {
     usage,
   );
   if (positionals.length > 0) throw new BatchtuneError('USAGE', `unexpected argument ${JSON.stringify(positionals[0])}\nusage: ${usage}`);
-  const url = values.redis as string | undefined;
+  const url = values.redis;
   if (!url) throw new BatchtuneError('USAGE', `missing --redis <url>\nusage: ${usage}`);
-  if (!/^rediss?:\/\//.test(url)) throw new BatchtuneError('USAGE', `--redis: must be a redis:// or rediss:// URL (got ${JSON.stringify(url)})`);
-  const prefix = (values.prefix as string | undefined) ?? DEFAULT_PREFIX;
-  if (!/^[A-Za-z0-9_.:-]+$/.test(prefix)) throw new BatchtuneError('USAGE', `--prefix: letters, digits and _ . : - only (got ${JSON.stringify(prefix)})`);
-  const concurrency = parseCount('concurrency', values.concurrency as string | undefined) ?? 1;
+  if (!/^rediss?:\/\//.test(url))
+    throw new BatchtuneError('USAGE', `--redis: must be a redis:// or rediss:// URL (got ${JSON.stringify(url)})`);
+  const prefix = values.prefix ?? DEFAULT_PREFIX;
+  if (!/^[A-Za-z0-9_.:-]+$/.test(prefix))
+    throw new BatchtuneError('USAGE', `--prefix: letters, digits and _ . : - only (got ${JSON.stringify(prefix)})`);
+  const concurrency = parseCount('concurrency', values.concurrency) ?? 1;
 
   const log = (line: string) => process.stderr.write(`batchtune worker: ${line}\n`);
   const signal = new Promise<string>((resolve) => {
@@ -33,7 +35,10 @@ export async function worker(args: string[]): Promise<number> {
       for (const other of Object.keys(SIGNAL_EXIT)) process.removeAllListeners(other);
       resolve(name);
     };
-    for (const name of Object.keys(SIGNAL_EXIT)) process.once(name, () => onSignal(name));
+    for (const name of Object.keys(SIGNAL_EXIT))
+      process.once(name, () => {
+        onSignal(name);
+      });
   });
   // BullMQ and ioredis load here, not when the CLI starts.
   const { RedisWorkerProcess } = await import('../../plugins/executors/redis/worker.ts');
@@ -44,5 +49,5 @@ export async function worker(args: string[]): Promise<number> {
   log(`${received}: leaving; segments in flight go back to the queue`);
   await workerProcess.stop();
   log('stopped');
-  return SIGNAL_EXIT[received]!;
+  return SIGNAL_EXIT[received];
 }

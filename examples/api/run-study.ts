@@ -18,7 +18,9 @@ events.on('report', ({ trial, report }) => {
   const value = report.metrics.val_acc;
   console.log(`trial ${trial.trialId} batch ${trial.batchSize}: ${report.progress.examples} examples, val_acc ${value}`);
 });
-events.on('trialEnd', ({ trial }) => console.log(`trial ${trial.trialId} ${trial.state}${trial.reason ? ` (${trial.reason})` : ''}`));
+events.on('trialEnd', ({ trial }) => {
+  console.log(`trial ${trial.trialId} ${trial.state}${trial.reason ? ` (${trial.reason})` : ''}`);
+});
 
 const summary: SearchSummary = await runStudy(config, {
   baseDir: fileURLToPath(new URL('../tabular/', import.meta.url)),

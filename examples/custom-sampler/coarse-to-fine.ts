@@ -44,9 +44,15 @@ export const coarseToFineSampler = defineSampler({
         // The best observation so far (at the highest level any trial reached), at the nearest batch size.
         const top = Math.max(...observations.map((o) => o.resource), -Infinity);
         const atTop = observations.filter((o) => o.resource === top && o.value !== null);
-        const nearest = atTop.sort((a, b) => Math.abs(Math.log2(a.params.batchSize / batchSize)) - Math.abs(Math.log2(b.params.batchSize / batchSize)) || a.trialId - b.trialId);
+        const nearest = atTop.sort(
+          (a, b) =>
+            Math.abs(Math.log2(a.params.batchSize / batchSize)) - Math.abs(Math.log2(b.params.batchSize / batchSize)) ||
+            a.trialId - b.trialId,
+        );
         const distance = nearest.length > 0 ? Math.abs(Math.log2(nearest[0].params.batchSize / batchSize)) : undefined;
-        const best = nearest.filter((o) => Math.abs(Math.log2(o.params.batchSize / batchSize)) === distance).reduce<(typeof atTop)[number] | undefined>((a, o) => (!a || isBetter(o.value, a.value, objective.mode) ? o : a), undefined);
+        const best = nearest
+          .filter((o) => Math.abs(Math.log2(o.params.batchSize / batchSize)) === distance)
+          .reduce<(typeof atTop)[number] | undefined>((a, o) => (!a || isBetter(o.value, a.value, objective.mode) ? o : a), undefined);
         const chosen = (best && here.find((p) => p.learningRate === best.params.learningRate)) ?? here[rng.int(here.length)];
         proposed.add(paramsKey(chosen));
         return chosen;

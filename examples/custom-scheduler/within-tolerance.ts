@@ -67,7 +67,11 @@ export const withinTolerance = defineScheduler<Options>({
         if (outcome.trial.state !== 'paused' || outcome.exhausted || at >= max) return;
         const best = bestAt.get(at)!;
         if (typeof value !== 'number' || sign * (best - value) > options.tolerance) {
-          pending = { kind: 'stop', trialId: current.trialId, reason: `more than ${options.tolerance} behind the best (${best}) at ${at} examples` };
+          pending = {
+            kind: 'stop',
+            trialId: current.trialId,
+            reason: `more than ${options.tolerance} behind the best (${best}) at ${at} examples`,
+          };
           return;
         }
         const next = Math.min(at + options.interval, max);

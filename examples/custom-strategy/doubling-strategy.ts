@@ -40,7 +40,9 @@ export const doubling = defineStrategy<DoublingOptions>({
       tell({ trial }) {
         waiting = false;
         const value = trial.value;
-        const improved = best === undefined || (isBetter(value, best, context.objective.mode) && Math.abs((value ?? 0) - (best ?? 0)) >= options.minImprovement);
+        const improved =
+          best === undefined ||
+          (isBetter(value, best, context.objective.mode) && Math.abs((value ?? 0) - (best ?? 0)) >= options.minImprovement);
         if (improved) {
           best = value;
           batchSize = trial.params.batchSize * 2;

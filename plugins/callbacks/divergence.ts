@@ -24,7 +24,8 @@ export const divergence = defineCallback<DivergenceOptions>({
     return {
       onReport(report, trial) {
         for (const [name, value] of Object.entries(report.metrics)) {
-          if (value === null || !Number.isFinite(value)) return { stop: true, reason: `diverged: ${name} is ${value === null ? 'null' : value}` };
+          if (value === null || !Number.isFinite(value))
+            return { stop: true, reason: `diverged: ${name} is ${value === null ? 'null' : value}` };
         }
         const loss = report.metrics[options.loss];
         if (loss === undefined || loss === null) return;

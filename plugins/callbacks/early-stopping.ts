@@ -15,7 +15,7 @@ export const earlyStopping = defineCallback<EarlyStoppingOptions>({
     type: 'object',
     properties: {
       monitor: { type: 'string', minLength: 1, description: 'Metric to watch; default: the objective.' },
-      mode: { enum: ['min', 'max'], description: 'Direction; default: the objective\'s, or inferred from the name.' },
+      mode: { enum: ['min', 'max'], description: "Direction; default: the objective's, or inferred from the name." },
       patience: { type: 'integer', minimum: 1, default: 3 },
       minDelta: { type: 'number', minimum: 0, default: 0 },
     },
@@ -36,7 +36,10 @@ export const earlyStopping = defineCallback<EarlyStoppingOptions>({
         seen.waited += 1;
         if (seen.waited >= options.patience) {
           const best = mode === 'max' ? seen.best : -seen.best;
-          return { stop: true, reason: `no improvement in ${monitor} by more than ${options.minDelta} for ${options.patience} reports (best ${best})` };
+          return {
+            stop: true,
+            reason: `no improvement in ${monitor} by more than ${options.minDelta} for ${options.patience} reports (best ${best})`,
+          };
         }
       },
       onTrialEnd(trial) {

@@ -92,7 +92,10 @@ export function loadTabularFile(file: string, baseDir: string, path: string): Ta
         const unit = (['examples', 'steps', 'seconds'] as const).find((u) => curve[k][u] < curve[k - 1][u]);
         if (unit) {
           const at = `configs[${i}].curves[${j}][${k}].${unit}`;
-          throw configError(path, `${file}: ${at} goes backwards (${curve[k][unit]} after ${curve[k - 1][unit]}); points must be cumulative and in order`);
+          throw configError(
+            path,
+            `${file}: ${at} goes backwards (${curve[k][unit]} after ${curve[k - 1][unit]}); points must be cumulative and in order`,
+          );
         }
       }
     }

@@ -61,7 +61,10 @@ class CurveSession implements TrainerSession {
   private next = 0;
   private progress: Progress = ZERO_PROGRESS;
 
-  constructor(private readonly curve: CurvePoint[], private readonly params: Params) {}
+  constructor(
+    private readonly curve: CurvePoint[],
+    private readonly params: Params,
+  ) {}
 
   async train(request: TrainRequest, onReport: ReportHandler): Promise<SegmentResult> {
     let stopped = false;
@@ -74,7 +77,12 @@ class CurveSession implements TrainerSession {
       if (endedBy) break;
       this.next += 1;
       this.progress = pointProgress(point);
-      const verdict = await onReport({ progress: this.progress, metrics: point.metrics, batchSize: this.params.batchSize, learningRate: this.params.learningRate });
+      const verdict = await onReport({
+        progress: this.progress,
+        metrics: point.metrics,
+        batchSize: this.params.batchSize,
+        learningRate: this.params.learningRate,
+      });
       stopped = verdict === 'stop';
     }
     return { progress: this.progress, exhausted: this.next >= this.curve.length, stopped, ...(endedBy ? { endedBy } : {}) };
@@ -85,7 +93,7 @@ class CurveSession implements TrainerSession {
 
 /** Recorded points are known before they are "trained", so seconds are a hard cap here too. */
 function withinCaps(point: CurvePoint, request: TrainRequest): boolean {
-  return RESOURCE_UNITS.every((unit) => request.limits[unit] === undefined || point[unit] <= request.limits[unit]!);
+  return RESOURCE_UNITS.every((unit) => request.limits[unit] === undefined || point[unit] <= request.limits[unit]);
 }
 
 function pointProgress(point: CurvePoint): Progress {

@@ -8,7 +8,9 @@ export interface CriticalBatchOptions {
 
 /** B_simple as measured so far: the median over trials of each one's latest finite value of the metric. */
 export function measuredNoiseScale(trials: readonly TrialView[], metric: string): number | undefined {
-  const latest = trials.map((t) => [...t.reports].reverse().find((r) => Number.isFinite(r.metrics[metric]))?.metrics[metric]).filter((v): v is number => typeof v === 'number' && v > 0);
+  const latest = trials
+    .map((t) => [...t.reports].reverse().find((r) => Number.isFinite(r.metrics[metric]))?.metrics[metric])
+    .filter((v): v is number => typeof v === 'number' && v > 0);
   return latest.length > 0 ? median(latest) : undefined;
 }
 
@@ -47,7 +49,13 @@ export const criticalBatchSampler = defineSampler<CriticalBatchOptions>({
     additionalProperties: false,
     properties: {
       metric: { type: 'string', minLength: 1, default: 'noise_scale', description: 'The report metric holding B_simple.' },
-      plateau: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: 0.9, description: 'A batch size within this fraction of the fastest throughput is on the plateau.' },
+      plateau: {
+        type: 'number',
+        exclusiveMinimum: 0,
+        maximum: 1,
+        default: 0.9,
+        description: 'A batch size within this fraction of the fastest throughput is on the plateau.',
+      },
     },
   },
   create(options, context) {
@@ -62,7 +70,10 @@ export const criticalBatchSampler = defineSampler<CriticalBatchOptions>({
       return { ...space.sample(rng), batchSize, learningRate: rates[rng.int(rates.length)] };
     };
     const nearest = (center: number, pool: Params[]): Params =>
-      pool.reduce((best, p) => (Math.abs(Math.log2(p.batchSize / center)) < Math.abs(Math.log2(best.batchSize / center)) - 1e-12 ? p : best), pool[0]);
+      pool.reduce(
+        (best, p) => (Math.abs(Math.log2(p.batchSize / center)) < Math.abs(Math.log2(best.batchSize / center)) - 1e-12 ? p : best),
+        pool[0],
+      );
 
     return {
       get capacity() {
@@ -79,7 +90,10 @@ export const criticalBatchSampler = defineSampler<CriticalBatchOptions>({
         let chosen: Params;
         if (center === undefined) chosen = pool ? pool[0] : space.sample(rng);
         else if (pool) chosen = nearest(center, pool);
-        else chosen = atSize(sizes.reduce((best, b) => (Math.abs(Math.log2(b / center!)) < Math.abs(Math.log2(best / center!)) ? b : best), sizes[0]));
+        else
+          chosen = atSize(
+            sizes.reduce((best, b) => (Math.abs(Math.log2(b / center)) < Math.abs(Math.log2(best / center)) ? b : best), sizes[0]),
+          );
         proposed.add(paramsKey(chosen));
         return chosen;
       },

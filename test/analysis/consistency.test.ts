@@ -23,7 +23,7 @@ const strategies: Record<string, Record<string, unknown>> = {
 async function journalOf(strategy: Record<string, unknown>, limit = 1_500_000): Promise<JournalRecord[]> {
   const store = new MemoryStore();
   const config = { seed: 3, budget: { unit: 'examples', limit }, strategy, trainer: { type: 'tabular', file } };
-  await runStudy(config as never, { journal: store, ...(strategy.type === 'asha' ? {} : {}) });
+  await runStudy(config, { journal: store, ...(strategy.type === 'asha' ? {} : {}) });
   return store.read() as JournalRecord[];
 }
 
@@ -61,7 +61,11 @@ describe('report agrees with the run summary on the best configuration', () => {
     }
     for (const row of report.batchSizes.filter((r) => compared.has(r.batchSize))) expect(row.examples).toBeGreaterThanOrEqual(36864);
     const said = findings(report);
-    expect(said.point).toMatch(new RegExp(`^judged at 40960 examples, the level of the run summary's best trial .*; ${compared.size} of ${report.batchSizes.length} batch sizes trained that far, the others are not compared there$`));
+    expect(said.point).toMatch(
+      new RegExp(
+        `^judged at 40960 examples, the level of the run summary's best trial .*; ${compared.size} of ${report.batchSizes.length} batch sizes trained that far, the others are not compared there$`,
+      ),
+    );
     expect(said.bestMetric).toMatch(/not compared: batch \d+ \(trained only to \d+ examples \(pruned\)\)/);
     expect(said.point).not.toMatch(/every batch size/);
   });

@@ -30,7 +30,11 @@ function regressionProblem(d: number, sigma: number, deltaNorm: number, seed: nu
     }
     return g;
   };
-  const expected = { bSimple: d + 1 + (sigma * sigma * d) / (deltaNorm * deltaNorm), gradSqNorm: 4 * deltaNorm ** 2, traceSigma: 4 * ((d + 1) * deltaNorm ** 2 + sigma ** 2 * d) };
+  const expected = {
+    bSimple: d + 1 + (sigma * sigma * d) / (deltaNorm * deltaNorm),
+    gradSqNorm: 4 * deltaNorm ** 2,
+    traceSigma: 4 * ((d + 1) * deltaNorm ** 2 + sigma ** 2 * d),
+  };
   return { microBatchGradient, expected };
 }
 
@@ -54,7 +58,10 @@ describe('gradient noise scale estimator', () => {
   });
 
   test('gradientNorms gives the squared norms of each gradient and of their mean', () => {
-    const { microSqNorms, meanSqNorm } = gradientNorms([[1, 2], [3, 0]]);
+    const { microSqNorms, meanSqNorm } = gradientNorms([
+      [1, 2],
+      [3, 0],
+    ]);
     expect(microSqNorms).toEqual([5, 9]);
     expect(meanSqNorm).toBeCloseTo(4 + 1);
   });

@@ -18,7 +18,11 @@ describe('profile: throughput per batch size', () => {
   test('warm-up steps, then timed repeats; examples/s from the trainer seconds; infeasible sizes are marked', async () => {
     const { fake, instance } = trainer(300);
     const rows = await profileThroughput(instance, [32, 256, 512], { paramsFor, warmupSteps: 2, steps: 4, repeats: 3 });
-    expect(rows.map((r) => [r.batchSize, r.status])).toEqual([[32, 'ok'], [256, 'ok'], [512, 'infeasible']]);
+    expect(rows.map((r) => [r.batchSize, r.status])).toEqual([
+      [32, 'ok'],
+      [256, 'ok'],
+      [512, 'infeasible'],
+    ]);
     expect(rows[0].examplesPerSecond).toBeCloseTo(32 / secondsPerStep(32), 6);
     expect(rows[1].secondsPerStep).toBeCloseTo(secondsPerStep(256), 9);
     expect(rows[0].repeats).toHaveLength(3);
@@ -29,9 +33,16 @@ describe('profile: throughput per batch size', () => {
 
   test('a trainer error other than out-of-memory marks the size failed, and the next is still measured', async () => {
     const { instance } = trainer();
-    const broken = { ...instance, open: async (t: Parameters<typeof instance.open>[0]) => (t.params.batchSize === 64 ? Promise.reject(new Error('boom')) : instance.open(t)) };
+    const broken = {
+      ...instance,
+      open: async (t: Parameters<typeof instance.open>[0]) =>
+        t.params.batchSize === 64 ? Promise.reject(new Error('boom')) : instance.open(t),
+    };
     const rows = await profileThroughput(broken, [64, 128], { paramsFor, steps: 1, repeats: 1 });
-    expect(rows.map((r) => [r.batchSize, r.status, r.reason])).toEqual([[64, 'failed', 'boom'], [128, 'ok', undefined]]);
+    expect(rows.map((r) => [r.batchSize, r.status, r.reason])).toEqual([
+      [64, 'failed', 'boom'],
+      [128, 'ok', undefined],
+    ]);
   });
 });
 
@@ -42,7 +53,9 @@ describe('profile: largest batch that fits (doubling, then bisection)', () => {
     expect(search.largestFeasible).toBe(300);
     expect(search.smallestInfeasible).toBe(301);
     expect(search.cappedAt).toBeNull();
-    expect(search.probes.map((p) => `${p.batchSize}${p.feasible ? '+' : '-'}`).join(' ')).toBe('64+ 128+ 256+ 512- 384- 320- 288+ 304- 296+ 300+ 302- 301-');
+    expect(search.probes.map((p) => `${p.batchSize}${p.feasible ? '+' : '-'}`).join(' ')).toBe(
+      '64+ 128+ 256+ 512- 384- 320- 288+ 304- 296+ 300+ 302- 301-',
+    );
   });
 
   test('stops at the cap when it still fits', async () => {
@@ -69,7 +82,11 @@ describe('profile: largest batch that fits (doubling, then bisection)', () => {
 
   test('a probe that fails for another reason stops the search and says why', async () => {
     const { instance } = trainer();
-    const broken = { ...instance, open: async (t: Parameters<typeof instance.open>[0]) => (t.params.batchSize > 100 ? Promise.reject(new Error('disk full')) : instance.open(t)) };
+    const broken = {
+      ...instance,
+      open: async (t: Parameters<typeof instance.open>[0]) =>
+        t.params.batchSize > 100 ? Promise.reject(new Error('disk full')) : instance.open(t),
+    };
     const search = await findMaxBatchSize(broken, 64, 4096, { paramsFor });
     expect(search).toMatchObject({ largestFeasible: 64, error: 'disk full' });
   });

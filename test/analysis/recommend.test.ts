@@ -57,7 +57,13 @@ function journal(specs: TrialSpec[]): JournalRecord[] {
     records.push({ t: 'segmentStart', trialId, seg: 0 });
     const request = { limits: { examples: E }, batchSize: spec.batchSize, learningRate: spec.learningRate };
     if (spec.infeasible) {
-      records.push({ t: 'segmentEnd', trialId, seg: 0, request, error: { state: 'infeasible', message: 'batch size 512 is infeasible: out of memory' } });
+      records.push({
+        t: 'segmentEnd',
+        trialId,
+        seg: 0,
+        request,
+        error: { state: 'infeasible', message: 'batch size 512 is infeasible: out of memory' },
+      });
       records.push({ t: 'trialEnd', trialId, state: 'infeasible', reason: 'out of memory' });
       return;
     }
@@ -74,7 +80,14 @@ function journal(specs: TrialSpec[]): JournalRecord[] {
       records.push({ t: 'report', trialId, seg: 0, report: last });
     }
     const placement = spec.sharedWith === undefined ? {} : { placement: { host: 'h', worker: 'w', sharedWith: spec.sharedWith } };
-    records.push({ t: 'segmentEnd', trialId, seg: 0, request, result: { progress: last!.progress, exhausted: false, stopped: false }, ...placement });
+    records.push({
+      t: 'segmentEnd',
+      trialId,
+      seg: 0,
+      request,
+      result: { progress: last!.progress, exhausted: false, stopped: false },
+      ...placement,
+    });
     records.push({ t: 'trialEnd', trialId, state: 'completed' });
   });
   return records;
@@ -124,13 +137,29 @@ describe('report: recommendation from a journal', () => {
   test('best metric: the best trial at the judging point, with the batch sizes inside its noise and ahead by the mean', () => {
     const report = recommend(view, { target: 0.9 });
     const best = report.recommendations.bestMetric!;
-    expect(best).toMatchObject({ trialId: 5, batchSize: 32, learningRate: 0.032, metric: 'val_acc', examples: E, steps: 1600, withinNoise: [16], aheadByMean: [16], compared: 5 });
+    expect(best).toMatchObject({
+      trialId: 5,
+      batchSize: 32,
+      learningRate: 0.032,
+      metric: 'val_acc',
+      examples: E,
+      steps: 1600,
+      withinNoise: [16],
+      aheadByMean: [16],
+      compared: 5,
+    });
     expect(best.value).toBeCloseTo(0.9488, 6);
     expect(best.runnerUp!.batchSize).toBe(16);
     const said = findings(report);
-    expect(said.bestMetric).toMatch(/^best val_acc: batch 32, lr 0\.032: val_acc 0\.9488 \(its configuration: 0\.9478 ± 0\.001414 over 2 trials\) after 51200 examples \(1600 steps\), trial 5, the best of 5 batch sizes compared there; next: batch 16 with 0\.9484; within the spread of batch 16/);
-    expect(said.bestMetric).toMatch(/by the mean over seeds batch 16 is ahead; not compared: batch 512 \(did not fit in memory \(infeasible\)\)$/);
-    expect(said.point).toBe('judged at 51200 examples, the highest level any trial reached (E = 51200 examples for the best trial); 5 of 6 batch sizes trained that far, the others are not compared there');
+    expect(said.bestMetric).toMatch(
+      /^best val_acc: batch 32, lr 0\.032: val_acc 0\.9488 \(its configuration: 0\.9478 ± 0\.001414 over 2 trials\) after 51200 examples \(1600 steps\), trial 5, the best of 5 batch sizes compared there; next: batch 16 with 0\.9484; within the spread of batch 16/,
+    );
+    expect(said.bestMetric).toMatch(
+      /by the mean over seeds batch 16 is ahead; not compared: batch 512 \(did not fit in memory \(infeasible\)\)$/,
+    );
+    expect(said.point).toBe(
+      'judged at 51200 examples, the highest level any trial reached (E = 51200 examples for the best trial); 5 of 6 batch sizes trained that far, the others are not compared there',
+    );
   });
 
   test('fastest to the target: the fit recovers S_min and B_noise, and batch 64 wins on predicted time', () => {
@@ -144,13 +173,27 @@ describe('report: recommendation from a journal', () => {
     expect(report.fit!.points).toBe(5);
     expect(report.fit!.meanRelativeError).toBeLessThan(1e-9);
     const fastest = report.recommendations.fastestToTarget!;
-    expect(fastest).toMatchObject({ batchSize: 64, learningRate: 0.064, basis: 'fit', target: 0.9, measuredFastest: { batchSize: 64, learningRate: 0.064 } });
+    expect(fastest).toMatchObject({
+      batchSize: 64,
+      learningRate: 0.064,
+      basis: 'fit',
+      target: 0.9,
+      measuredFastest: { batchSize: 64, learningRate: 0.064 },
+    });
     // Doubling efficiency (S(B/2)/S(B))/2: 500/300/2, 300/200/2, 200/150/2, 150/125/2; below 0.75 from 128 on.
-    expect(sizes.map((b) => row(b).scalingEfficiency)).toEqual([null, expect.closeTo(5 / 6, 9), expect.closeTo(0.75, 9), expect.closeTo(2 / 3, 9), expect.closeTo(0.6, 9)]);
+    expect(sizes.map((b) => row(b).scalingEfficiency)).toEqual([
+      null,
+      expect.closeTo(5 / 6, 9),
+      expect.closeTo(0.75, 9),
+      expect.closeTo(2 / 3, 9),
+      expect.closeTo(0.6, 9),
+    ]);
     expect(report.halvingStopsAt).toBe(128);
     expect(fastest.predictedSeconds).toBeCloseTo(200 * secondsPerStep(64), 6);
     expect(fastest.measuredSeconds).toBeCloseTo(200 * secondsPerStep(64), 6);
-    expect(findings(report).fastestToTarget).toMatch(/predicted 200 steps × 0\.0164 s\/step = 3\.28 s to ≥ 0\.9 \(measured 200 steps, 3\.28 s\); fit S\(B\) = 100·\(1 \+ 64\/B\) over 5 batch sizes, mean relative error 0\.0%/);
+    expect(findings(report).fastestToTarget).toMatch(
+      /predicted 200 steps × 0\.0164 s\/step = 3\.28 s to ≥ 0\.9 \(measured 200 steps, 3\.28 s\); fit S\(B\) = 100·\(1 \+ 64\/B\) over 5 batch sizes, mean relative error 0\.0%/,
+    );
   });
 
   test('the default target is within 1% of the best value; --examples moves the comparison point', () => {
@@ -166,11 +209,19 @@ describe('report: recommendation from a journal', () => {
 
   test('fitSteps: too few points, and a negative term held at zero', () => {
     expect(fitSteps([{ batchSize: 32, steps: 100 }])).toBeNull();
-    const perfect = fitSteps([{ batchSize: 16, steps: 800 }, { batchSize: 32, steps: 390 }, { batchSize: 64, steps: 190 }])!;
+    const perfect = fitSteps([
+      { batchSize: 16, steps: 800 },
+      { batchSize: 32, steps: 390 },
+      { batchSize: 64, steps: 190 },
+    ])!;
     expect(perfect.sMin).toBe(0);
     expect(perfect.bNoise).toBeNull();
     expect(perfect.note).toMatch(/no critical batch size in this range/);
-    const flat = fitSteps([{ batchSize: 16, steps: 100 }, { batchSize: 32, steps: 110 }, { batchSize: 64, steps: 120 }])!;
+    const flat = fitSteps([
+      { batchSize: 16, steps: 100 },
+      { batchSize: 32, steps: 110 },
+      { batchSize: 64, steps: 120 },
+    ])!;
     expect(flat.eMin).toBe(0);
     expect(flat.sMin).toBeGreaterThan(100);
     expect(flat.note).toMatch(/did not fall with larger batches/);
@@ -179,7 +230,12 @@ describe('report: recommendation from a journal', () => {
   test('batchtune report prints the table and both recommendations, or JSON', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bt-report-'));
     const file = join(dir, 'j.jsonl');
-    writeFileSync(file, journal(specs).map((r) => JSON.stringify(r)).join('\n') + '\n');
+    writeFileSync(
+      file,
+      journal(specs)
+        .map((r) => JSON.stringify(r))
+        .join('\n') + '\n',
+    );
     const out: string[] = [];
     const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => (out.push(String(chunk)), true));
     try {
@@ -207,7 +263,12 @@ describe('report: recommendation from a journal', () => {
       expect(await main(['report', '/nonexistent.jsonl'])).toBe(2);
       const dir = mkdtempSync(join(tmpdir(), 'bt-report-'));
       const file = join(dir, 'j.jsonl');
-      writeFileSync(file, journal(specs.slice(0, 2)).map((r) => JSON.stringify(r)).join('\n') + '\n');
+      writeFileSync(
+        file,
+        journal(specs.slice(0, 2))
+          .map((r) => JSON.stringify(r))
+          .join('\n') + '\n',
+      );
       expect(await main(['report', file, '--target', 'abc'])).toBe(2);
       expect(await main(['report', file, '--metric', 'nope'])).toBe(2);
       expect(err.mock.calls.map((c) => String(c[0])).join('')).toMatch(/--metric: no report of .* has "nope"; known: train_acc, val_acc/);

@@ -27,11 +27,11 @@ async function inProcess(args: string[], cwd: string): Promise<{ code: number; s
   const write = { out: process.stdout.write, err: process.stderr.write };
   const cwdBefore = process.cwd();
   let stderr = '';
-  process.stdout.write = (() => true) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => {
+  process.stdout.write = () => true;
+  process.stderr.write = (chunk: string | Uint8Array) => {
     stderr += chunk.toString();
     return true;
-  }) as typeof process.stderr.write;
+  };
   process.chdir(cwd);
   try {
     return { code: await main(args), stderr };
@@ -71,11 +71,17 @@ describe.each([...new Set(cases.map((c) => c.area))])('%s', (area) => {
 });
 
 describe('through a real process', () => {
-  const sample = ['csv data', 'idx data', 'space', 'tabular file', 'usage'].map((area) => cases.find((c) => c.area === area && c.args[0] !== 'run')!);
+  const sample = ['csv data', 'idx data', 'space', 'tabular file', 'usage'].map((area) =>
+    cases.find((c) => c.area === area && c.args[0] !== 'run')!,
+  );
   test.each(sample.map((c) => [`${c.area}: ${c.name}`, c] as const))('%s', (_name, c) => {
     const at = caseDir();
     const args = writeCase(c, at);
-    const result = spawnSync(process.execPath, [join(root, 'bin/batchtune.js'), ...args], { cwd: at, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+    const result = spawnSync(process.execPath, [join(root, 'bin/batchtune.js'), ...args], {
+      cwd: at,
+      encoding: 'utf8',
+      env: { ...process.env, CI: 'true' },
+    });
     const passed = result.status === 2 && result.stderr.endsWith(`batchtune: ${expectedLine(c, at)}\n`);
     tally(`bad input: ${c.area}`, passed);
     expect(result.status).toBe(2);

@@ -49,7 +49,9 @@ beforeAll(async () => {
   original = readFileSync(journal);
   console.log(`chaos seed ${seed}${long ? ' (long)' : ''}`);
 });
-afterAll(() => tally.report());
+afterAll(() => {
+  tally.report();
+});
 
 /**
  * What a journal says, as the one reducer reads it: its trials with every report, the decisions and
@@ -59,7 +61,14 @@ afterAll(() => tally.report());
 function settled(journal: string): string {
   const view = viewJournal(journalRecords(journal));
   const { header, trials, decisions, events, pluginErrors, summary } = view;
-  return JSON.stringify({ header: { ...header, createdAt: undefined }, trials, decisions, events, pluginErrors, summary: summary && comparable(summary) });
+  return JSON.stringify({
+    header: { ...header, createdAt: undefined },
+    trials,
+    decisions,
+    events,
+    pluginErrors,
+    summary: summary && comparable(summary),
+  });
 }
 
 /** Where each line starts, and the line (1-based) a byte offset falls on; a newline belongs to the line it ends. */
@@ -98,7 +107,11 @@ test('truncation at every record boundary, with and without a torn line, resumes
       const got = await outcome(path);
       const same = settled(path) === settled(full);
       const passed = got.summary === expected && same;
-      tally.record('truncation', passed, `cut after ${k} lines${torn ? ` + ${torn} torn bytes` : ''}: ${got.message ?? (same ? 'different summary' : 'different journal')}`);
+      tally.record(
+        'truncation',
+        passed,
+        `cut after ${k} lines${torn ? ` + ${torn} torn bytes` : ''}: ${got.message ?? (same ? 'different summary' : 'different journal')}`,
+      );
     }
   }
   expect(tally.failures('truncation')).toEqual([]);
@@ -134,7 +147,11 @@ test('random byte flips are refused at the damaged line, or (in the torn last li
       ? got.summary === expected
       : got.code === 'JOURNAL_CORRUPT' && got.message!.startsWith(`${path}:${line}: damaged journal: `);
     const what = `flip ${i} at byte ${offset} (line ${line}${inTornTail ? ', torn tail' : ''})`;
-    tally.record('byte flips', passed, `${what}: ${got.message ?? (got.summary === expected ? 'resumed (should be refused)' : 'a different result')}`);
+    tally.record(
+      'byte flips',
+      passed,
+      `${what}: ${got.message ?? (got.summary === expected ? 'resumed (should be refused)' : 'a different result')}`,
+    );
   }
   console.log(`byte flips: ${flips + tailFlips - inTail} before the torn last line (refused), ${inTail} in it (resumed)`);
   expect(tally.failures('byte flips')).toEqual([]);
@@ -157,9 +174,13 @@ describe('two writers', () => {
   const start = (args: string[]) => {
     const child = spawn(process.execPath, [bin, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     const output = { stdout: '', stderr: '' };
-    child.stdout!.on('data', (c) => (output.stdout += c));
-    child.stderr!.on('data', (c) => (output.stderr += c));
-    const exit = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    child.stdout.on('data', (c) => (output.stdout += c));
+    child.stderr.on('data', (c) => (output.stderr += c));
+    const exit = new Promise<number | null>((done) =>
+      child.on('exit', (code) => {
+        done(code);
+      }),
+    );
     return { child, output, exit };
   };
   const until = async (condition: () => boolean, child: ChildProcess) => {
@@ -169,48 +190,76 @@ describe('two writers', () => {
     }
   };
 
-  test.concurrent('a second run on a journal whose first run is still preparing is refused at once; the journal holds one study', async () => {
-    const prepared = join(dir, 'prepared');
-    const slow = slowConfig('race', { prepareUntil: prepared });
-    const journal = join(dir, 'race.jsonl');
-    const first = start(['run', slow, '--journal', journal, '--quiet', '--json']);
-    await until(() => existsSync(lockPathOf(journal)), first.child);
-    const second = start(['run', slow, '--journal', journal, '--quiet', '--json']);
-    const secondCode = await second.exit;
-    const firstStillPreparing = first.child.exitCode === null && !existsSync(journal);
-    writeFileSync(prepared, '');
-    const firstCode = await first.exit;
-    const records = journalRecords(journal);
-    const message = new RegExp(`^batchtune: ${journal}: in use by another batchtune search \\(PID ${first.child.pid} on ${hostname()}, since [0-9T:.-]+Z\\); wait for it to end, or use another --journal\\n$`);
-    const cases = [
-      tally.record('two writers', secondCode === 2 && message.test(second.output.stderr) && second.output.stdout === '', `second writer: exit ${secondCode}, ${second.output.stderr}`),
-      tally.record('two writers', firstStillPreparing, 'the second writer was not refused before the first finished preparing'),
-      tally.record('two writers', firstCode === 0 && records.filter((r) => r.t === 'header').length === 1 && records.filter((r) => r.t === 'searchEnd').length === 1, `first writer: exit ${firstCode}, ${first.output.stderr}`),
-      tally.record('two writers', results(JSON.parse(first.output.stdout)) === expectedResults, 'the first writer found another result'),
-      tally.record('two writers', !existsSync(lockPathOf(journal)), 'the lock outlived its writer'),
-    ];
-    expect(tally.failures('two writers')).toEqual([]);
-    expect(cases.every(Boolean)).toBe(true);
-  }, 60_000);
+  test.concurrent(
+    'a second run on a journal whose first run is still preparing is refused at once; the journal holds one study',
+    async () => {
+      const prepared = join(dir, 'prepared');
+      const slow = slowConfig('race', { prepareUntil: prepared });
+      const journal = join(dir, 'race.jsonl');
+      const first = start(['run', slow, '--journal', journal, '--quiet', '--json']);
+      await until(() => existsSync(lockPathOf(journal)), first.child);
+      const second = start(['run', slow, '--journal', journal, '--quiet', '--json']);
+      const secondCode = await second.exit;
+      const firstStillPreparing = first.child.exitCode === null && !existsSync(journal);
+      writeFileSync(prepared, '');
+      const firstCode = await first.exit;
+      const records = journalRecords(journal);
+      const message = new RegExp(
+        `^batchtune: ${journal}: in use by another batchtune search \\(PID ${first.child.pid} on ${hostname()}, since [0-9T:.-]+Z\\); wait for it to end, or use another --journal\\n$`,
+      );
+      const cases = [
+        tally.record(
+          'two writers',
+          secondCode === 2 && message.test(second.output.stderr) && second.output.stdout === '',
+          `second writer: exit ${secondCode}, ${second.output.stderr}`,
+        ),
+        tally.record('two writers', firstStillPreparing, 'the second writer was not refused before the first finished preparing'),
+        tally.record(
+          'two writers',
+          firstCode === 0 &&
+            records.filter((r) => r.t === 'header').length === 1 &&
+            records.filter((r) => r.t === 'searchEnd').length === 1,
+          `first writer: exit ${firstCode}, ${first.output.stderr}`,
+        ),
+        tally.record('two writers', results(JSON.parse(first.output.stdout)) === expectedResults, 'the first writer found another result'),
+        tally.record('two writers', !existsSync(lockPathOf(journal)), 'the lock outlived its writer'),
+      ];
+      expect(tally.failures('two writers')).toEqual([]);
+      expect(cases.every(Boolean)).toBe(true);
+    },
+    60_000,
+  );
 
-  test.concurrent('a SIGKILLed writer leaves a stale lock; --resume takes it over with a warning and ends with the undisturbed result', async () => {
-    const slow = slowConfig('killed', { reportMs: 15 });
-    const journal = join(dir, 'killed.jsonl');
-    const first = start(['run', slow, '--journal', journal, '--quiet', '--json']);
-    await until(() => existsSync(journal) && readFileSync(journal, 'utf8').split('\n').length > 25, first.child);
-    first.child.kill('SIGKILL');
-    await first.exit;
-    const stale = JSON.parse(readFileSync(lockPathOf(journal), 'utf8'));
-    const resumed = start(['run', slow, '--journal', journal, '--resume', '--quiet', '--json']);
-    const code = await resumed.exit;
-    const warning = `batchtune: warning: ${journal}: took over the lock of PID ${first.child.pid} on ${hostname()} (since ${stale.startedAt}), which is no longer running\n`;
-    const cases = [
-      tally.record('stale lock', stale.pid === first.child.pid, `the lock names PID ${stale.pid}, not the killed writer ${first.child.pid}`),
-      tally.record('stale lock', code === 0 && resumed.output.stderr === warning, `resume: exit ${code}, ${resumed.output.stderr}`),
-      tally.record('stale lock', code === 0 && results(JSON.parse(resumed.output.stdout)) === expectedResults, 'the resumed search found another result'),
-      tally.record('stale lock', !existsSync(lockPathOf(journal)), 'the lock outlived the resumed writer'),
-    ];
-    expect(tally.failures('stale lock')).toEqual([]);
-    expect(cases.every(Boolean)).toBe(true);
-  }, 60_000);
+  test.concurrent(
+    'a SIGKILLed writer leaves a stale lock; --resume takes it over with a warning and ends with the undisturbed result',
+    async () => {
+      const slow = slowConfig('killed', { reportMs: 15 });
+      const journal = join(dir, 'killed.jsonl');
+      const first = start(['run', slow, '--journal', journal, '--quiet', '--json']);
+      await until(() => existsSync(journal) && readFileSync(journal, 'utf8').split('\n').length > 25, first.child);
+      first.child.kill('SIGKILL');
+      await first.exit;
+      const stale = JSON.parse(readFileSync(lockPathOf(journal), 'utf8'));
+      const resumed = start(['run', slow, '--journal', journal, '--resume', '--quiet', '--json']);
+      const code = await resumed.exit;
+      const warning = `batchtune: warning: ${journal}: took over the lock of PID ${first.child.pid} on ${hostname()} (since ${stale.startedAt}), which is no longer running\n`;
+      const cases = [
+        tally.record(
+          'stale lock',
+          stale.pid === first.child.pid,
+          `the lock names PID ${stale.pid}, not the killed writer ${first.child.pid}`,
+        ),
+        tally.record('stale lock', code === 0 && resumed.output.stderr === warning, `resume: exit ${code}, ${resumed.output.stderr}`),
+        tally.record(
+          'stale lock',
+          code === 0 && results(JSON.parse(resumed.output.stdout)) === expectedResults,
+          'the resumed search found another result',
+        ),
+        tally.record('stale lock', !existsSync(lockPathOf(journal)), 'the lock outlived the resumed writer'),
+      ];
+      expect(tally.failures('stale lock')).toEqual([]);
+      expect(cases.every(Boolean)).toBe(true);
+    },
+    60_000,
+  );
 });

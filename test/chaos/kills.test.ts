@@ -43,7 +43,9 @@ async function killAndResume(config: string, journal: string, after: number): Pr
   const killed = !exited;
   child.kill('SIGKILL');
   await new Promise((r) => (exited ? r(undefined) : child.once('exit', r)));
-  const resumed = spawnSync(process.execPath, [bin, 'run', config, '--json', '--quiet', '--journal', journal, '--resume'], { encoding: 'utf8' });
+  const resumed = spawnSync(process.execPath, [bin, 'run', config, '--json', '--quiet', '--journal', journal, '--resume'], {
+    encoding: 'utf8',
+  });
   // The killed run left its lock; the resume takes it over, and says so (and nothing else).
   expect(resumed.stderr).toMatch(/^(batchtune: warning: [^\n]*: took over the lock of PID \d+ on [^\n]*, which is no longer running\n)?$/);
   return { summary: summaryOf(resumed.stdout), killed };
@@ -60,7 +62,9 @@ const tabular = write('asha.json', {
 });
 
 test(`${KILLS} SIGKILLs at random moments of an ASHA search on recorded curves, each resumed to the same result`, async () => {
-  const whole = spawnSync(process.execPath, [bin, 'run', tabular, '--json', '--quiet', '--journal', join(dir, 'whole.jsonl')], { encoding: 'utf8' });
+  const whole = spawnSync(process.execPath, [bin, 'run', tabular, '--json', '--quiet', '--journal', join(dir, 'whole.jsonl')], {
+    encoding: 'utf8',
+  });
   expect(whole.status).toBe(0);
   const expected = summaryOf(whole.stdout);
   const total = records(join(dir, 'whole.jsonl'));
@@ -80,9 +84,17 @@ test('SIGKILL in the middle of real TensorFlow.js training, then --resume: the s
     budget: { limit: 1e6 },
     space: { batchSize: [32, 128], learningRate: 0.1 },
     strategy: { type: 'successive-halving', minResource: 1024, maxResource: 4096, reductionFactor: 2 },
-    trainer: { type: 'tfjs', backend: 'wasm', model: { type: 'mlp', hidden: [32] }, data: { type: 'mnist', train: 1000, validation: 300 }, evalEvery: 512 },
+    trainer: {
+      type: 'tfjs',
+      backend: 'wasm',
+      model: { type: 'mlp', hidden: [32] },
+      data: { type: 'mnist', train: 1000, validation: 300 },
+      evalEvery: 512,
+    },
   });
-  const whole = spawnSync(process.execPath, [bin, 'run', tfjs, '--json', '--quiet', '--journal', join(dir, 'tfjs-whole.jsonl')], { encoding: 'utf8' });
+  const whole = spawnSync(process.execPath, [bin, 'run', tfjs, '--json', '--quiet', '--journal', join(dir, 'tfjs-whole.jsonl')], {
+    encoding: 'utf8',
+  });
   expect(whole.status).toBe(0);
   const { summary } = await killAndResume(tfjs, join(dir, 'tfjs-killed.jsonl'), Math.floor(records(join(dir, 'tfjs-whole.jsonl')) / 2));
   const metrics = (s: { trials: Array<{ state: string; metrics: Record<string, unknown>; progress: unknown }> }) =>

@@ -18,7 +18,10 @@ const jest = spawnSync(process.execPath, ['--experimental-vm-modules', join(root
   env: { ...process.env, BATCHTUNE_CHAOS_TALLY: tallyFile, ...(fast ? {} : { CHAOS_LONG: '1' }) },
 });
 const cases = existsSync(tallyFile)
-  ? readFileSync(tallyFile, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as { area: string; passed: boolean | number; tried?: number })
+  ? readFileSync(tallyFile, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { area: string; passed: boolean | number; tried?: number })
   : [];
 // A line is one case ({ area, passed }) or an area's counts ({ suite, area, tried, passed }).
 const areas = new Map<string, { tried: number; passed: number }>();
@@ -34,7 +37,10 @@ const percent = (r: { tried: number; passed: number }) => `${((100 * r.passed) /
 console.log(
   `\n${renderTable(
     ['area', 'tried', 'passed', 'correct'],
-    [...rows.map(([area, r]) => [area, String(r.tried), String(r.passed), percent(r)]), ['all', String(total.tried), String(total.passed), percent(total)]],
+    [
+      ...rows.map(([area, r]) => [area, String(r.tried), String(r.passed), percent(r)]),
+      ['all', String(total.tried), String(total.passed), percent(total)],
+    ],
   )}`,
 );
 process.exit(jest.status ?? 1);

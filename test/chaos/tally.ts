@@ -42,7 +42,10 @@ export class ChaosTally {
   report(): void {
     const rows = this.rows();
     const width = Math.max(4, ...rows.map((r) => r.area.length));
-    const lines = [`${'area'.padEnd(width)}  tried  passed`, ...rows.map((r) => `${r.area.padEnd(width)}  ${String(r.tried).padStart(5)}  ${String(r.passed).padStart(6)}`)];
+    const lines = [
+      `${'area'.padEnd(width)}  tried  passed`,
+      ...rows.map((r) => `${r.area.padEnd(width)}  ${String(r.tried).padStart(5)}  ${String(r.passed).padStart(6)}`),
+    ];
     console.log(`chaos: ${this.suite}\n${lines.join('\n')}`);
     const file = process.env.BATCHTUNE_CHAOS_TALLY;
     if (file) appendFileSync(file, rows.map((r) => `${JSON.stringify(r)}\n`).join(''));

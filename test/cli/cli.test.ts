@@ -18,18 +18,35 @@ function writeConfig(name: string, config: object): string {
   writeFileSync(path, JSON.stringify(config));
   return path;
 }
-const grid = writeConfig('grid.json', { seed: 2, budget: { limit: 1e6 }, strategy: { type: 'grid' }, trainer: { type: 'tabular', file: 'curves.json' } });
+const grid = writeConfig('grid.json', {
+  seed: 2,
+  budget: { limit: 1e6 },
+  strategy: { type: 'grid' },
+  trainer: { type: 'tabular', file: 'curves.json' },
+});
 
 describe('batchtune CLI', () => {
   test('run --json prints the documented summary on stdout', () => {
     const { code, stdout, stderr } = cli(['run', grid, '--json', '--journal', join(dir, 'run.jsonl')]);
     expect(code).toBe(0);
     const summary = JSON.parse(stdout);
-    expect(summary.best).toEqual({ trialId: 1, params: { batchSize: 32, learningRate: 0.1 }, metric: 'val_acc', value: 0.95, resource: 10000 });
+    expect(summary.best).toEqual({
+      trialId: 1,
+      params: { batchSize: 32, learningRate: 0.1 },
+      metric: 'val_acc',
+      value: 0.95,
+      resource: 10000,
+    });
     expect(summary.budget).toEqual({ unit: 'examples', limit: 1e6, spent: 40000 });
     expect(summary.seed).toBe(2);
     expect(summary.strategy).toBe('grid');
-    expect(summary.trials[0]).toMatchObject({ trialId: 0, params: { batchSize: 8, learningRate: 0.1 }, state: 'completed', value: 0.9, resource: 10000 });
+    expect(summary.trials[0]).toMatchObject({
+      trialId: 0,
+      params: { batchSize: 8, learningRate: 0.1 },
+      state: 'completed',
+      value: 0.9,
+      resource: 10000,
+    });
     expect(Object.keys(summary.trials[0].metrics)).toEqual(['val_acc', 'val_loss']);
     expect(stderr).toContain('trial 3 (batchSize=512 learningRate=0.1) completed at 10000: 0.7');
   });
@@ -42,7 +59,11 @@ describe('batchtune CLI', () => {
   });
 
   test('validate reports a bad config on one line with exit code 2', () => {
-    const bad = writeConfig('bad.json', { budget: { limit: 10 }, strategy: { type: 'sha' }, trainer: { type: 'tabular', file: 'curves.json' } });
+    const bad = writeConfig('bad.json', {
+      budget: { limit: 10 },
+      strategy: { type: 'sha' },
+      trainer: { type: 'tabular', file: 'curves.json' },
+    });
     const { code, stderr, stdout } = cli(['validate', bad]);
     expect(code).toBe(2);
     expect(stdout).toBe('');

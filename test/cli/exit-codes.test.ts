@@ -20,21 +20,37 @@ function config(name: string, body: object): string {
   writeFileSync(path, JSON.stringify(body));
   return path;
 }
-const grid = config('grid.json', { seed: 2, budget: { limit: 1e6 }, strategy: { type: 'grid' }, trainer: { type: 'tabular', file: 'curves.json' } });
+const grid = config('grid.json', {
+  seed: 2,
+  budget: { limit: 1e6 },
+  strategy: { type: 'grid' },
+  trainer: { type: 'tabular', file: 'curves.json' },
+});
 
 function cli(args: string[]) {
-  const result = spawnSync(process.execPath, [bin, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, CI: 'true' }, timeout: 60_000 });
+  const result = spawnSync(process.execPath, [bin, ...args], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, CI: 'true' },
+    timeout: 60_000,
+  });
   return { code: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
 }
 
 /** Runs the CLI with its stdout closed by the reader before anything is written (what `| head -1` does, at the worst moment). */
 function withClosedStdout(args: string[]): Promise<{ code: number | null; stderr: string }> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: dir, env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, ...args], {
+      cwd: dir,
+      env: { ...process.env, CI: 'true' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout.destroy();
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('close', (code) => done({ code, stderr }));
+    child.on('close', (code) => {
+      done({ code, stderr });
+    });
   });
 }
 
@@ -49,14 +65,21 @@ describe('exit codes', () => {
     ['validate with a seed that is not a number', ['validate', config('broken.json', { seed: 'x' }).replace('broken', 'broken')], 2],
     ['a journal that does not exist', ['show', 'missing.jsonl'], 2],
   ])('%s exits with its documented code, one line and no stack trace', (_name, args, expected) => {
-    const { code, signal, stderr } = cli(args as string[]);
+    const { code, signal, stderr } = cli(args);
     expect(signal).toBeNull();
     expect(code).toBe(expected);
     expect(stderr).not.toMatch(STACK);
   });
 
   test('a strategy whose ask never settles exits 1 with a message, not 13', () => {
-    const path = config('never.json', { seed: 1, plugins: ['./escape-hatches.mjs'], budget: { limit: 1e6 }, strategy: { type: 'never-settles' }, trainer: { type: 'tabular', file: 'curves.json' }, timeouts: { hookSeconds: 1 } });
+    const path = config('never.json', {
+      seed: 1,
+      plugins: ['./escape-hatches.mjs'],
+      budget: { limit: 1e6 },
+      strategy: { type: 'never-settles' },
+      trainer: { type: 'tabular', file: 'curves.json' },
+      timeouts: { hookSeconds: 1 },
+    });
     const { code, stderr } = cli(['run', path, '--journal', join(dir, 'never.jsonl')]);
     expect(code).toBe(1);
     expect(stderr).toContain('batchtune: search ended early: never-settles failed in ask: no answer within 1 s\n');
@@ -64,7 +87,14 @@ describe('exit codes', () => {
   });
 
   test('a callback that leaves a rejection unhandled exits 1 with one line, not a stack trace', () => {
-    const path = config('stray.json', { seed: 1, plugins: ['./escape-hatches.mjs'], budget: { limit: 1e6 }, strategy: { type: 'grid' }, trainer: { type: 'tabular', file: 'curves.json' }, callbacks: [{ type: 'stray-rejection' }] });
+    const path = config('stray.json', {
+      seed: 1,
+      plugins: ['./escape-hatches.mjs'],
+      budget: { limit: 1e6 },
+      strategy: { type: 'grid' },
+      trainer: { type: 'tabular', file: 'curves.json' },
+      callbacks: [{ type: 'stray-rejection' }],
+    });
     const { code, stderr } = cli(['run', path, '--journal', join(dir, 'stray.jsonl')]);
     expect(code).toBe(1);
     expect(stderr).toContain('batchtune: internal error (unhandled rejection): stray rejection from a callback\n');

@@ -10,7 +10,12 @@ const trace = join(root, 'test/fixtures/module-trace/register.mjs');
 /** Runs node with a hook that prints each import of @tensorflow/* to stderr. */
 function traced(args: string[], cwd = root) {
   const result = spawnSync(process.execPath, ['--import', trace, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr, tfjs: result.stderr.split('\n').filter((l) => l.startsWith('loads @tensorflow/')) };
+  return {
+    code: result.status,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    tfjs: result.stderr.split('\n').filter((l) => l.startsWith('loads @tensorflow/')),
+  };
 }
 
 describe('start-up', () => {
@@ -26,7 +31,10 @@ describe('start-up', () => {
     const dir = tempDir();
     writeTabular(dir, knownTable());
     const config = join(dir, 'grid.json');
-    writeFileSync(config, JSON.stringify({ seed: 1, budget: { limit: 1e6 }, strategy: { type: 'asha' }, trainer: { type: 'tabular', file: 'curves.json' } }));
+    writeFileSync(
+      config,
+      JSON.stringify({ seed: 1, budget: { limit: 1e6 }, strategy: { type: 'asha' }, trainer: { type: 'tabular', file: 'curves.json' } }),
+    );
     for (const args of [['--help'], ['validate', config], ['run', config, '--quiet', '--journal', join(dir, 'run.jsonl')]]) {
       const run = traced([bin, ...args]);
       expect({ args, code: run.code, tfjs: run.tfjs }).toEqual({ args, code: 0, tfjs: [] });

@@ -50,8 +50,8 @@ describe('batchtune record', () => {
     const out = join(dir, 'out.json');
     const write = process.stdout.write;
     const err = process.stderr.write;
-    process.stdout.write = (() => true) as typeof process.stdout.write;
-    process.stderr.write = (() => true) as typeof process.stderr.write;
+    process.stdout.write = () => true;
+    process.stderr.write = () => true;
     let code: number;
     try {
       code = await main(['record', cfg, '--seeds', '2', '--out', out]);
@@ -72,7 +72,7 @@ describe('batchtune record', () => {
 
   test('bad --seeds is a usage error', async () => {
     const err = process.stderr.write;
-    process.stderr.write = (() => true) as typeof process.stderr.write;
+    process.stderr.write = () => true;
     try {
       expect(await main(['record', join(dir, 'record.json'), '--seeds', '0'])).toBe(2);
     } finally {

@@ -22,10 +22,17 @@ describe('budget ledger', () => {
     expect(summary.budget.spent).toBe(24000);
     expect(summary.trials.map((t) => t.resource)).toEqual([10000, 10000, 4000, 0]);
     // The cap cut the third trial's only segment: it is judged where it stopped, and not compared as if complete.
-    expect(summary.trials[2]).toMatchObject({ state: 'pruned', reason: 'budget exhausted at 4000 of its target 10000 examples (judged there)' });
+    expect(summary.trials[2]).toMatchObject({
+      state: 'pruned',
+      reason: 'budget exhausted at 4000 of its target 10000 examples (judged there)',
+    });
     expect(summary.trials[2].segments).toEqual([{ target: 10000, reached: 4000, sharedWith: 0 }]);
     // The fourth could not buy one recorded point with what was left: it is skipped, and the search ends.
-    expect(summary.trials[3]).toMatchObject({ state: 'pruned', resource: 0, reason: 'the budget left (1000 examples) cannot buy one step at batch size 512' });
+    expect(summary.trials[3]).toMatchObject({
+      state: 'pruned',
+      resource: 0,
+      reason: 'the budget left (1000 examples) cannot buy one step at batch size 512',
+    });
   });
 
   test('a trial that cannot buy one point is skipped, not overspent, and does not end the search for the others', async () => {

@@ -6,7 +6,7 @@ import { countingTrainer, segment } from '../helpers/counting-trainer.ts';
 import { tempDir } from '../helpers/tabular.ts';
 
 describe('checkpoints in a folder (FileCheckpointStore)', () => {
-  test('two hosts sharing a folder: a moved trial restores from the other host\'s checkpoint; release removes the file', async () => {
+  test("two hosts sharing a folder: a moved trial restores from the other host's checkpoint; release removes the file", async () => {
     const dir = join(tempDir(), 'checkpoints');
     const events: string[] = [];
     const first = new TrialHost({ name: 'counting', instance: countingTrainer(events) }, dir);
@@ -21,7 +21,7 @@ describe('checkpoints in a folder (FileCheckpointStore)', () => {
     await first.close();
   });
 
-  test('without a checkpoint for the segment asked, the host re-trains the trial\'s history', async () => {
+  test("without a checkpoint for the segment asked, the host re-trains the trial's history", async () => {
     const events: string[] = [];
     const host = new TrialHost({ name: 'counting', instance: countingTrainer(events) });
     expect((await host.run(segment(2), () => 'continue')).progress.examples).toBe(300);

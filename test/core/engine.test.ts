@@ -26,7 +26,11 @@ function countingTrainer() {
     create() {
       return {
         async prepare() {
-          return { objective: { metric: 'score', mode: 'max' as const }, maxResource: { examples: 1000 }, space: { batchSize: [10, 20, 50, 100] } };
+          return {
+            objective: { metric: 'score', mode: 'max' as const },
+            maxResource: { examples: 1000 },
+            space: { batchSize: [10, 20, 50, 100] },
+          };
         },
         async open({ trialId, params }) {
           live.add(trialId);
@@ -34,10 +38,22 @@ function countingTrainer() {
           return {
             async train(request, onReport) {
               const start = progress;
-              const next = () => ({ examples: progress.examples + params.batchSize, steps: progress.steps + 1, seconds: progress.seconds + 0.01 });
+              const next = () => ({
+                examples: progress.examples + params.batchSize,
+                steps: progress.steps + 1,
+                seconds: progress.seconds + 0.01,
+              });
               while (!endsBefore(start, progress, next(), request)) {
                 progress = next();
-                if (progress.examples % 100 === 0 && (await onReport({ progress, metrics: { score: progress.examples / params.batchSize }, batchSize: params.batchSize, learningRate: 0.1 })) === 'stop') {
+                if (
+                  progress.examples % 100 === 0 &&
+                  (await onReport({
+                    progress,
+                    metrics: { score: progress.examples / params.batchSize },
+                    batchSize: params.batchSize,
+                    learningRate: 0.1,
+                  })) === 'stop'
+                ) {
                   return { progress, exhausted: false, stopped: true };
                 }
               }
@@ -66,8 +82,20 @@ test('a grid trial ends, frees its session and is reported the moment its last s
     order.push(`end ${trial.trialId} ${trial.state}`);
     liveAtEnd.push(live.size);
   });
-  await runStudy({ ...base, strategy: { type: 'grid', maxResource: 500 } }, { registry: createRegistry().register(definition), journal: new MemoryStore(), events });
-  expect(order).toEqual(['start 0', 'end 0 completed', 'start 1', 'end 1 completed', 'start 2', 'end 2 completed', 'start 3', 'end 3 completed']);
+  await runStudy(
+    { ...base, strategy: { type: 'grid', maxResource: 500 } },
+    { registry: createRegistry().register(definition), journal: new MemoryStore(), events },
+  );
+  expect(order).toEqual([
+    'start 0',
+    'end 0 completed',
+    'start 1',
+    'end 1 completed',
+    'start 2',
+    'end 2 completed',
+    'start 3',
+    'end 3 completed',
+  ]);
   expect(liveAtEnd).toEqual([0, 0, 0, 0]);
 });
 
@@ -172,7 +200,10 @@ test('continuing a trial that has ended is an error naming the strategy, and the
       };
     },
   });
-  const summary = await runStudy({ ...base, strategy: { type: 'confused' } }, { registry: createRegistry().register(definition).register(confused), journal: new MemoryStore() });
+  const summary = await runStudy(
+    { ...base, strategy: { type: 'confused' } },
+    { registry: createRegistry().register(definition).register(confused), journal: new MemoryStore() },
+  );
   expect(summary.error).toBe('strategy "confused": cannot continue trial 0: it is completed');
   expect(summary.trials[0].state).toBe('completed');
 });
@@ -196,7 +227,10 @@ test('a trial that trained nothing is never completed and never best', async () 
       },
     }),
   });
-  const summary = await runStudy({ ...base, trainer: { type: 'idle' }, strategy: { type: 'grid' } }, { registry: createRegistry().register(idle), journal: new MemoryStore() });
+  const summary = await runStudy(
+    { ...base, trainer: { type: 'idle' }, strategy: { type: 'grid' } },
+    { registry: createRegistry().register(idle), journal: new MemoryStore() },
+  );
   expect(summary.trials.map((t) => [t.state, t.reason])).toEqual([
     ['failed', 'trainer "idle" trained nothing (0 examples)'],
     ['failed', 'trainer "idle" trained nothing (0 examples)'],

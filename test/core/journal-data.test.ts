@@ -43,7 +43,11 @@ describe('data file hashes', () => {
     const journal = join(tempDir(), 'j.jsonl');
     await runStudy(config, { baseDir: dir, journal });
     expect(header(journal).data).toEqual([
-      { file: 'slow-callback.mjs', sha256: sha256sum(join(dir, 'slow-callback.mjs')), bytes: readFileSync(join(dir, 'slow-callback.mjs')).length },
+      {
+        file: 'slow-callback.mjs',
+        sha256: sha256sum(join(dir, 'slow-callback.mjs')),
+        bytes: readFileSync(join(dir, 'slow-callback.mjs')).length,
+      },
       { file: 'curves.json', sha256: sha256sum(join(dir, 'curves.json')), bytes: readFileSync(join(dir, 'curves.json')).length },
     ]);
   });
@@ -84,7 +88,9 @@ describe('data file hashes', () => {
     const original = readFileSync(module, 'utf8');
     writeFileSync(module, `${original}\n// edited\n`);
     try {
-      await expect(runStudy(config, { baseDir: dir, journal, resume: true })).rejects.toThrow(/data file slow-callback\.mjs changed since this journal was started/);
+      await expect(runStudy(config, { baseDir: dir, journal, resume: true })).rejects.toThrow(
+        /data file slow-callback\.mjs changed since this journal was started/,
+      );
     } finally {
       writeFileSync(module, original);
     }
@@ -108,7 +114,10 @@ describe('data file hashes', () => {
       },
     };
     const registry = createRegistry();
-    const resolved = await resolveStudyConfig({ budget: { limit: 1000 }, space: { batchSize: [32], learningRate: 0.1 }, trainer: tfjs }, { registry, baseDir: dir });
+    const resolved = await resolveStudyConfig(
+      { budget: { limit: 1000 }, space: { batchSize: [32], learningRate: 0.1 }, trainer: tfjs },
+      { registry, baseDir: dir },
+    );
     const files = configDataFiles(resolved, registry, dir);
     expect(files).toEqual([tfjs.data.images, tfjs.data.labels, tfjs.data.test.images, tfjs.data.test.labels, tfjs.model.path]);
     const hashes = await hashDataFiles(files, dir);

@@ -52,12 +52,37 @@ function lineOf(t: JournalRecord['t']): number {
 
 describe('journal records are checked against their schema', () => {
   const wrong: Array<[string, JournalRecord['t'], (record: any) => void, string]> = [
-    ['a mistyped record type', 'report', set('t', 'rep0rt'), 'unknown record type "rep0rt" (did you mean "report"?); known: header, trainer, decision'],
+    [
+      'a mistyped record type',
+      'report',
+      set('t', 'rep0rt'),
+      'unknown record type "rep0rt" (did you mean "report"?); known: header, trainer, decision',
+    ],
     ['a report without metrics', 'report', set('report.metrics', undefined), 'report record: report.metrics: is required'],
-    ['a non-numeric progress', 'report', set('report.progress.examples', '5000'), 'report record: report.progress.examples: must be number (got "5000")'],
-    ['a NaN progress (JSON writes null)', 'report', set('report.progress.steps', null), 'report record: report.progress.steps: must be number (got null)'],
-    ['a non-numeric metric', 'report', set('report.metrics.val_acc', 'high'), 'report record: report.metrics.val_acc: must be number or null (got "high")'],
-    ['a decision of no known kind', 'decision', set('decision.kind', 'restart'), 'decision record: decision.kind: must be one of "start", "continue", "stop", "wait", "done" (got "restart")'],
+    [
+      'a non-numeric progress',
+      'report',
+      set('report.progress.examples', '5000'),
+      'report record: report.progress.examples: must be number (got "5000")',
+    ],
+    [
+      'a NaN progress (JSON writes null)',
+      'report',
+      set('report.progress.steps', null),
+      'report record: report.progress.steps: must be number (got null)',
+    ],
+    [
+      'a non-numeric metric',
+      'report',
+      set('report.metrics.val_acc', 'high'),
+      'report record: report.metrics.val_acc: must be number or null (got "high")',
+    ],
+    [
+      'a decision of no known kind',
+      'decision',
+      set('decision.kind', 'restart'),
+      'decision record: decision.kind: must be one of "start", "continue", "stop", "wait", "done" (got "restart")',
+    ],
     ['a start without params', 'decision', set('decision.params', undefined), 'decision record: decision.params: is required'],
     ['a trial end in no known state', 'trialEnd', set('state', 'finished'), 'trialEnd record: state: must be one of "pending"'],
     ['an unknown field on a record', 'segmentEnd', set('extra', 1), 'segmentEnd record: extra: unknown key'],
@@ -82,11 +107,12 @@ describe('journal records are checked against their schema', () => {
   });
 
   test('every record of real searches (every strategy, failures, placements) passes its schema', () => {
-    for (const file of ['v1.jsonl', 'v2.jsonl']) for (const record of journalRecords(join(fixtures, file))) expect(recordProblem(record)).toBeUndefined();
+    for (const file of ['v1.jsonl', 'v2.jsonl'])
+      for (const record of journalRecords(join(fixtures, file))) expect(recordProblem(record)).toBeUndefined();
     for (const record of journalRecords(journal)) expect(recordProblem(record)).toBeUndefined();
   });
 
-  test('a store of the user\'s is checked too, naming the record', async () => {
+  test("a store of the user's is checked too, naming the record", async () => {
     const store = new MemoryStore();
     store.records.push(...journalRecords(journal).slice(0, 5));
     (store.records[3] as any).t = 'decisoin';
@@ -105,7 +131,9 @@ describe('journal structure', () => {
   test('a journal that does not start with a header is refused', () => {
     const path = join(tempDir(), 'headless.jsonl');
     writeJournal(path, journalRecords(journal).slice(1, 5));
-    expect(() => new JsonlFileStore(path)).toThrow(`${path}:1: damaged journal: the first record is a trainer record, not a header; not a batchtune journal; start a new --journal`);
+    expect(() => new JsonlFileStore(path)).toThrow(
+      `${path}:1: damaged journal: the first record is a trainer record, not a header; not a batchtune journal; start a new --journal`,
+    );
   });
 
   test('a version 3 header without checksums, or checksums under a version 2 header, is refused', () => {
@@ -115,7 +143,9 @@ describe('journal structure', () => {
     expect(() => new JsonlFileStore(plain)).toThrow(`${plain}:1: damaged journal: a version 3 header without a checksum ("c" field)`);
     const older = join(tempDir(), 'older.jsonl');
     writeJournal(older, [{ ...records[0], version: 2 }, ...records.slice(1)], { checksums: true });
-    expect(() => new JsonlFileStore(older)).toThrow(`${older}:1: damaged journal: a version 2 header with a checksum: versions before 3 have none`);
+    expect(() => new JsonlFileStore(older)).toThrow(
+      `${older}:1: damaged journal: a version 2 header with a checksum: versions before 3 have none`,
+    );
   });
 });
 
@@ -127,7 +157,11 @@ describe('checksums', () => {
   });
 
   test.each([
-    ['a changed digit', (lines: string[], i: number) => (lines[i] = lines[i].replace(/"val_acc":0\.(\d)/, (_m, d) => `"val_acc":0.${(Number(d) + 1) % 10}`)), 0],
+    [
+      'a changed digit',
+      (lines: string[], i: number) => (lines[i] = lines[i].replace(/"val_acc":0\.(\d)/, (_m, d) => `"val_acc":0.${(Number(d) + 1) % 10}`)),
+      0,
+    ],
     ['a lost line', (lines: string[], i: number) => lines.splice(i, 1), 0],
     ['a repeated line', (lines: string[], i: number) => lines.splice(i, 0, lines[i]), 1],
     ['two lines swapped', (lines: string[], i: number) => lines.splice(i, 2, lines[i + 1], lines[i]), 0],
@@ -138,7 +172,9 @@ describe('checksums', () => {
     damage(lines, index);
     const path = join(tempDir(), 'damaged.jsonl');
     writeFileSync(path, `${lines.join('\n')}\n`);
-    expect(() => new JsonlFileStore(path)).toThrow(new RegExp(`^${path}:${index + 1 + offset}: damaged journal: (checksum mismatch|no checksum)`));
+    expect(() => new JsonlFileStore(path)).toThrow(
+      new RegExp(`^${path}:${index + 1 + offset}: damaged journal: (checksum mismatch|no checksum)`),
+    );
   });
 
   test('a torn last line is dropped, cut off on the next append, and the chain goes on from the last intact line', async () => {

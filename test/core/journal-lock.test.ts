@@ -47,7 +47,9 @@ describe('journal lock', () => {
   test('a run on a journal another run holds is refused before it resolves its config or trains', async () => {
     const journal = join(tempDir(), 'j.jsonl');
     const holder = new JsonlFileStore(journal, { lock: true });
-    await expect(runStudy({ budget: 'not even a config' }, { baseDir: dir, journal })).rejects.toThrow(/in use by another batchtune search \(PID \d+/);
+    await expect(runStudy({ budget: 'not even a config' }, { baseDir: dir, journal })).rejects.toThrow(
+      /in use by another batchtune search \(PID \d+/,
+    );
     holder.close();
     await runStudy(config, { baseDir: dir, journal });
     expect(existsSync(lockPathOf(journal))).toBe(false);
@@ -59,7 +61,9 @@ describe('journal lock', () => {
     writeLock(journal, { pid, host: hostname() });
     const warnings: string[] = [];
     const store = new JsonlFileStore(journal, { lock: true, warn: (m) => warnings.push(m) });
-    expect(warnings).toEqual([`${journal}: took over the lock of PID ${pid} on ${hostname()} (since 2026-01-01T00:00:00.000Z), which is no longer running`]);
+    expect(warnings).toEqual([
+      `${journal}: took over the lock of PID ${pid} on ${hostname()} (since 2026-01-01T00:00:00.000Z), which is no longer running`,
+    ]);
     expect(journalLockHolder(journal)).toMatchObject({ pid: process.pid, state: 'running' });
     store.close();
   });
@@ -100,7 +104,9 @@ describe('journal lock', () => {
     const journal = join(tempDir(), 'j.jsonl');
     writeLock(journal, { pid: deadPid(), host: 'gpu-node-7' });
     expect(() => new JsonlFileStore(journal, { lock: true })).toThrow(
-      new RegExp(`locked by a search on another machine \\(PID \\d+ on gpu-node-7, since .*\\); this machine cannot check it: if no search runs there any more, delete ${lockPathOf(journal)}$`),
+      new RegExp(
+        `locked by a search on another machine \\(PID \\d+ on gpu-node-7, since .*\\); this machine cannot check it: if no search runs there any more, delete ${lockPathOf(journal)}$`,
+      ),
     );
     expect(JSON.parse(readFileSync(lockPathOf(journal), 'utf8')).host).toBe('gpu-node-7');
   });
@@ -108,7 +114,9 @@ describe('journal lock', () => {
   test('an unreadable lock is refused with the same advice', () => {
     const journal = join(tempDir(), 'j.jsonl');
     writeFileSync(lockPathOf(journal), '');
-    expect(() => new JsonlFileStore(journal, { lock: true })).toThrow(`${journal}: locked (${lockPathOf(journal)} is unreadable); if no batchtune search uses this journal, delete ${lockPathOf(journal)}`);
+    expect(() => new JsonlFileStore(journal, { lock: true })).toThrow(
+      `${journal}: locked (${lockPathOf(journal)} is unreadable); if no batchtune search uses this journal, delete ${lockPathOf(journal)}`,
+    );
   });
 
   test('a store opened to read takes the lock at its first append, and refuses if another process wrote the journal since', () => {
@@ -117,7 +125,9 @@ describe('journal lock', () => {
     writeJournal(journal, records.slice(0, 2));
     const reader = new JsonlFileStore(journal);
     writeJournal(journal, records);
-    expect(() => reader.append({ t: 'tell', trialId: 0, seg: 0 })).toThrow(/changed since it was read \(\d+ bytes then, \d+ now\): another process wrote it/);
+    expect(() => {
+      reader.append({ t: 'tell', trialId: 0, seg: 0 });
+    }).toThrow(/changed since it was read \(\d+ bytes then, \d+ now\): another process wrote it/);
     expect(existsSync(lockPathOf(journal))).toBe(false);
   });
 
@@ -135,7 +145,11 @@ describe('journal lock', () => {
     child.stderr.on('data', (chunk) => (stderr += chunk));
     await new Promise<void>((done) => child.stdout.on('data', (chunk) => String(chunk).includes('locked') && done()));
     if (signal) child.kill(signal);
-    const exit = await new Promise<number | null>((done) => child.on('exit', (c) => done(c)));
+    const exit = await new Promise<number | null>((done) =>
+      child.on('exit', (c) => {
+        done(c);
+      }),
+    );
     expect({ exit, stderr: mode === 'throw' ? '' : stderr }).toEqual({ exit: code, stderr: '' });
     expect(existsSync(lockPathOf(journal))).toBe(false);
     if (mode === 'graceful') expect(readFileSync(journal, 'utf8')).toContain('stopped by SIGTERM');

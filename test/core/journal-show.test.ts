@@ -46,7 +46,12 @@ describe('where an unfinished journal stops', () => {
     const json = JSON.parse((await cli(['show', path, '--json'])).out);
     expect(json).toMatchObject({
       finished: false,
-      stopped: { line: keep, last: { t: 'report', trialId: last.trialId, seg: last.seg }, inFlight: [{ trialId: last.trialId, seg: last.seg }], torn: { line: keep + 1, bytes: 40 } },
+      stopped: {
+        line: keep,
+        last: { t: 'report', trialId: last.trialId, seg: last.seg },
+        inFlight: [{ trialId: last.trialId, seg: last.seg }],
+        torn: { line: keep + 1, bytes: 40 },
+      },
     });
   });
 
@@ -54,7 +59,9 @@ describe('where an unfinished journal stops', () => {
     const records = journalRecords(journal);
     const keep = records.findIndex((r, i) => i > 20 && r.t === 'trialEnd') + 1;
     const { out } = await cli(['show', crashed(keep)]);
-    expect(out).toContain(`unfinished: last record at line ${keep} (trial end of trial ${(records[keep - 1] as { trialId: number }).trialId}), no segment in flight; a torn line`);
+    expect(out).toContain(
+      `unfinished: last record at line ${keep} (trial end of trial ${(records[keep - 1] as { trialId: number }).trialId}), no segment in flight; a torn line`,
+    );
   });
 
   test('a journal a search is writing now says who writes it', async () => {
@@ -63,7 +70,9 @@ describe('where an unfinished journal stops', () => {
     try {
       const { code, out } = await cli(['show', path]);
       expect(code).toBe(0);
-      expect(out).toMatch(new RegExp(`\\nrunning: PID ${process.pid} on ${hostname()} is writing it \\(since [0-9T:.-]+Z\\); last record at line 30 \\(`));
+      expect(out).toMatch(
+        new RegExp(`\\nrunning: PID ${process.pid} on ${hostname()} is writing it \\(since [0-9T:.-]+Z\\); last record at line 30 \\(`),
+      );
     } finally {
       writer.close();
     }
@@ -83,7 +92,11 @@ describe('where an unfinished journal stops', () => {
     for (const command of ['show', 'report']) {
       const { code, out, err } = await cli([command, path]);
       expect({ code, out }).toEqual({ code: 2, out: '' });
-      expect(err).toMatch(new RegExp(`^batchtune: ${path}:41: damaged journal: checksum mismatch [^\\n]*; keep its first 40 lines \\(head -n 40\\) and --resume to redo the rest, or start a new --journal\\n$`));
+      expect(err).toMatch(
+        new RegExp(
+          `^batchtune: ${path}:41: damaged journal: checksum mismatch [^\\n]*; keep its first 40 lines \\(head -n 40\\) and --resume to redo the rest, or start a new --journal\\n$`,
+        ),
+      );
     }
   });
 });

@@ -77,19 +77,29 @@ describe('journal', () => {
   test('an existing journal is not overwritten without resume', async () => {
     const path = join(tempDir(), 'j.jsonl');
     await runStudy(config, { baseDir: dir, journal: path });
-    await expect(runStudy(config, { baseDir: dir, journal: path })).rejects.toThrow('journal already has records; pass --resume to continue it');
+    await expect(runStudy(config, { baseDir: dir, journal: path })).rejects.toThrow(
+      'journal already has records; pass --resume to continue it',
+    );
   });
 
   test('a resume whose decisions differ from the journal stops with an error and leaves the journal as it was', async () => {
     const path = join(tempDir(), 'j.jsonl');
     await runStudy(config, { baseDir: dir, journal: path });
     const records = journalRecords(path);
-    const cut = records.slice(0, records.findIndex((r) => r.t === 'decision' && r.n === 2));
+    const cut = records.slice(
+      0,
+      records.findIndex((r) => r.t === 'decision' && r.n === 2),
+    );
     // Pretend another strategy wrote the second decision (with valid checksums: this is no damage).
     const second = cut.find((r) => r.t === 'decision' && r.n === 1) as Extract<JournalRecord, { t: 'decision' }>;
-    second.decision = { ...second.decision, params: { ...(second.decision as { params: Params }).params, batchSize: 3 } } as typeof second.decision;
+    second.decision = {
+      ...second.decision,
+      params: { ...(second.decision as { params: Params }).params, batchSize: 3 },
+    } as typeof second.decision;
     const text = writeJournal(path, cut);
-    await expect(runStudy(config, { baseDir: dir, journal: path, resume: true })).rejects.toThrow(/decision 1 differs from the journal \(recorded .*"batchSize":3.*\); the strategy is not deterministic or the plugins changed/);
+    await expect(runStudy(config, { baseDir: dir, journal: path, resume: true })).rejects.toThrow(
+      /decision 1 differs from the journal \(recorded .*"batchSize":3.*\); the strategy is not deterministic or the plugins changed/,
+    );
     expect(readFileSync(path, 'utf8')).toBe(text);
   });
 
@@ -97,6 +107,8 @@ describe('journal', () => {
     const path = join(tempDir(), 'bad.jsonl');
     const [header, trainer] = journalRecords(join(fixtures, 'v2.jsonl'));
     writeFileSync(path, `${JSON.stringify(header)}\nnot json\n${JSON.stringify(trainer)}\n`);
-    expect(() => new JsonlFileStore(path)).toThrow(`${path}:2: damaged journal: not a JSON record; keep its first 1 lines (head -n 1) and --resume to redo the rest, or start a new --journal`);
+    expect(() => new JsonlFileStore(path)).toThrow(
+      `${path}:2: damaged journal: not a JSON record; keep its first 1 lines (head -n 1) and --resume to redo the rest, or start a new --journal`,
+    );
   });
 });

@@ -22,7 +22,10 @@ describe('search space', () => {
   });
 
   test('a rule gives one learning rate per batch size, and warmup ramps from the base', () => {
-    const space = new SearchSpace({ batchSize: [32, 256], learningRate: { base: 0.05, baseBatchSize: 32, scale: 'linear', warmup: { examples: 5000 } } });
+    const space = new SearchSpace({
+      batchSize: [32, 256],
+      learningRate: { base: 0.05, baseBatchSize: 32, scale: 'linear', warmup: { examples: 5000 } },
+    });
     expect(space.grid().map((p) => p.learningRate)).toEqual([0.05, 0.4]);
     expect(space.warmupFor({ batchSize: 256, learningRate: 0.4 })).toEqual({ examples: 5000, from: 0.05 });
   });
@@ -33,8 +36,20 @@ describe('search space', () => {
       learningRate: 0.1,
       params: { decay: { loguniform: [1e-5, 1e-2] }, layers: { int: [1, 4] }, drop: { uniform: [0, 0.5] } },
     });
-    const a = Array.from({ length: 20 }, ((rng) => () => space.sample(rng))(createRng(7, 'x')));
-    const b = Array.from({ length: 20 }, ((rng) => () => space.sample(rng))(createRng(7, 'x')));
+    const a = Array.from(
+      { length: 20 },
+      (
+        (rng) => () =>
+          space.sample(rng)
+      )(createRng(7, 'x')),
+    );
+    const b = Array.from(
+      { length: 20 },
+      (
+        (rng) => () =>
+          space.sample(rng)
+      )(createRng(7, 'x')),
+    );
     expect(a).toEqual(b);
     for (const p of a) {
       expect([8, 16, 32]).toContain(p.batchSize);

@@ -4,19 +4,36 @@
  * configuration must be evaluated at the bottom rung, at the report nearest the target.
  */
 import { fileURLToPath } from 'node:url';
-import { createRegistry, defineTrainer, endsBefore, MemoryStore, runStudy, type Progress, type SearchSummary, type TrainerSession } from '../../index.ts';
+import {
+  createRegistry,
+  defineTrainer,
+  endsBefore,
+  MemoryStore,
+  runStudy,
+  type Progress,
+  type SearchSummary,
+  type TrainerSession,
+} from '../../index.ts';
 
 const digits = fileURLToPath(new URL('../fixtures/tabular/digits-steps.json', import.meta.url));
 const BATCHES = [4, 8, 16, 32, 64, 128, 256, 512];
 const fidelity = { minResource: 2500, maxResource: 22500, reductionFactor: 3 };
 
-function study(strategy: object, budget: object = { unit: 'examples', limit: 5_000_000 }, trainer: object = { type: 'tabular', file: digits }) {
+function study(
+  strategy: object,
+  budget: object = { unit: 'examples', limit: 5_000_000 },
+  trainer: object = { type: 'tabular', file: digits },
+) {
   return { seed: 4, budget, strategy, trainer };
 }
 
 /** The first segment of every trial, and the resource it reached. */
 function bottomRung(summary: SearchSummary) {
-  return summary.trials.map((t) => ({ batchSize: t.params.batchSize, target: t.segments[0]?.target, reached: t.segments[0]?.reached ?? 0 }));
+  return summary.trials.map((t) => ({
+    batchSize: t.params.batchSize,
+    target: t.segments[0]?.target,
+    reached: t.segments[0]?.reached ?? 0,
+  }));
 }
 
 describe.each([
@@ -42,13 +59,17 @@ describe.each([
 });
 
 test('a trials budget of N starts N trials even when some cannot reach their target', async () => {
-  const summary = await runStudy(study({ type: 'random', maxResource: 10000 }, { unit: 'trials', limit: 12 }), { journal: new MemoryStore() });
+  const summary = await runStudy(study({ type: 'random', maxResource: 10000 }, { unit: 'trials', limit: 12 }), {
+    journal: new MemoryStore(),
+  });
   expect(summary.trials).toHaveLength(12);
   expect(summary.trials.every((t) => t.state === 'completed' && t.resource > 0)).toBe(true);
 });
 
 test('a trials budget larger than the space starts every configuration once', async () => {
-  const summary = await runStudy(study({ type: 'grid', maxResource: 5000 }, { unit: 'trials', limit: 1000 }), { journal: new MemoryStore() });
+  const summary = await runStudy(study({ type: 'grid', maxResource: 5000 }, { unit: 'trials', limit: 1000 }), {
+    journal: new MemoryStore(),
+  });
   expect(summary.trials).toHaveLength(40);
 });
 
@@ -61,7 +82,11 @@ const epochTrainer = defineTrainer<Record<string, never>>({
     const rows = 1400;
     return {
       async prepare() {
-        return { objective: { metric: 'val_acc', mode: 'max' as const }, maxResource: { examples: rows * 20 }, space: { batchSize: [32, 64, 128, 256, 512, 1024], learningRate: 0.1 } };
+        return {
+          objective: { metric: 'val_acc', mode: 'max' as const },
+          maxResource: { examples: rows * 20 },
+          space: { batchSize: [32, 64, 128, 256, 512, 1024], learningRate: 0.1 },
+        };
       },
       async open({ params }): Promise<TrainerSession> {
         let progress: Progress = { examples: 0, steps: 0, seconds: 0 };
@@ -69,12 +94,24 @@ const epochTrainer = defineTrainer<Record<string, never>>({
         return {
           async train(request, onReport) {
             const start = progress;
-            const nextEpoch = (): Progress => ({ examples: progress.examples + rows, steps: progress.steps + stepsPerEpoch, seconds: progress.seconds + 0.1 });
+            const nextEpoch = (): Progress => ({
+              examples: progress.examples + rows,
+              steps: progress.steps + stepsPerEpoch,
+              seconds: progress.seconds + 0.1,
+            });
             let endedBy;
             while (!(endedBy = endsBefore(start, progress, nextEpoch(), request)) && progress.examples < rows * 20) {
               progress = nextEpoch();
               const acc = 1 - 1 / (1 + progress.examples / 5000) - params.batchSize / 100000;
-              if ((await onReport({ progress, metrics: { val_acc: acc }, batchSize: params.batchSize, learningRate: params.learningRate })) === 'stop') break;
+              if (
+                (await onReport({
+                  progress,
+                  metrics: { val_acc: acc },
+                  batchSize: params.batchSize,
+                  learningRate: params.learningRate,
+                })) === 'stop'
+              )
+                break;
             }
             return { progress, exhausted: progress.examples >= rows * 20, stopped: false, ...(endedBy ? { endedBy } : {}) };
           },
@@ -88,7 +125,12 @@ const epochTrainer = defineTrainer<Record<string, never>>({
 test('a trainer that reports only at epoch ends is evaluated at the epoch nearest each rung', async () => {
   const registry = createRegistry().register(epochTrainer);
   const summary = await runStudy(
-    { seed: 1, budget: { limit: 1e7 }, strategy: { type: 'successive-halving', minResource: 2000, maxResource: 18000, reductionFactor: 3 }, trainer: { type: 'epochs' } },
+    {
+      seed: 1,
+      budget: { limit: 1e7 },
+      strategy: { type: 'successive-halving', minResource: 2000, maxResource: 18000, reductionFactor: 3 },
+      trainer: { type: 'epochs' },
+    },
     { registry, journal: new MemoryStore() },
   );
   // Rungs 2,000 → 6,000 → 18,000 fall nearest epochs 1,400 → 5,600 → 18,200.

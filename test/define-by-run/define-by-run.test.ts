@@ -36,7 +36,14 @@ describe('defineObjective', () => {
     const registry = createRegistry().register(objective);
     const journal = new MemoryStore();
     const summary = await runStudy(
-      { seed: 3, budget: { limit: 1e9 }, space, trainer: { type: 'bowl' }, sampler: { type: 'random' }, scheduler: { type: 'asha', minResource: 1000 } },
+      {
+        seed: 3,
+        budget: { limit: 1e9 },
+        space,
+        trainer: { type: 'bowl' },
+        sampler: { type: 'random' },
+        scheduler: { type: 'asha', minResource: 1000 },
+      },
       { registry, journal },
     );
     expect(summary.error).toBeUndefined();
@@ -79,7 +86,14 @@ describe('ask/tell study', () => {
   test('an outside loop trains every segment ask() hands out; the journal records the search', async () => {
     const journal = new MemoryStore();
     const study = await openStudy(
-      { seed: 5, budget: { limit: 1e9 }, space, sampler: { type: 'tpe' }, scheduler: { type: 'successive-halving', minResource: 1000, nConfigs: 9 }, concurrency: 3 },
+      {
+        seed: 5,
+        budget: { limit: 1e9 },
+        space,
+        sampler: { type: 'tpe' },
+        scheduler: { type: 'successive-halving', minResource: 1000, nConfigs: 9 },
+        concurrency: 3,
+      },
       { journal, maxResource: { examples: MAX } },
     );
     const progress = new Map<number, number>();
@@ -118,7 +132,7 @@ describe('ask/tell study', () => {
       for (let asked = await study.ask(); asked; asked = await study.ask()) {
         // A trial handed out again after the cut starts over: this loop kept nothing (as after a crash).
         let examples = asked.progress.examples;
-        for (let verdict = 'continue'; verdict === 'continue'; ) {
+        for (let verdict = 'continue'; verdict === 'continue';) {
           examples += 500;
           verdict = await study.tell(asked.trialId, { value: loss(asked.params, examples), examples });
         }
@@ -127,7 +141,9 @@ describe('ask/tell study', () => {
     };
     const full = join(dir, 'full.jsonl');
     const whole = await drive(full, false);
-    const lines = readFileSync(full, 'utf8').split('\n').filter((l) => l !== '');
+    const lines = readFileSync(full, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '');
     const cut = join(dir, 'cut.jsonl');
     writeFileSync(cut, `${lines.slice(0, Math.floor(lines.length / 2)).join('\n')}\n`);
     const resumed = await drive(cut, true);
@@ -139,12 +155,16 @@ describe('ask/tell study', () => {
 
   test('two studies on one registry at once keep their trials apart', async () => {
     const registry = createRegistry();
-    const open = (seed: number) => openStudy({ seed, budget: { limit: 1e9 }, space, sampler: { type: 'random' }, scheduler: { type: 'fifo', nTrials: 4 } }, { registry, maxResource: { examples: 2000 } });
+    const open = (seed: number) =>
+      openStudy(
+        { seed, budget: { limit: 1e9 }, space, sampler: { type: 'random' }, scheduler: { type: 'fifo', nTrials: 4 } },
+        { registry, maxResource: { examples: 2000 } },
+      );
     const [a, b] = await Promise.all([open(1), open(2)]);
     const drive = async (study: Awaited<ReturnType<typeof open>>, offset: number) => {
       for (let asked = await study.ask(); asked; asked = await study.ask()) {
         let examples = asked.progress.examples;
-        for (let verdict = 'continue'; verdict === 'continue'; ) {
+        for (let verdict = 'continue'; verdict === 'continue';) {
           examples += 500;
           verdict = await study.tell(asked.trialId, { value: offset + loss(asked.params, examples), examples });
         }

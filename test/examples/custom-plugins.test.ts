@@ -26,13 +26,17 @@ describe('examples: plugins of the new kinds, loaded from a config', () => {
     const firsts = [...new Set(summary.trials.map((t: any) => t.params.batchSize))];
     expect(firsts).toEqual([16, 512, 64, 32, 128, 256]);
     // Cut the journal halfway, as a kill would, and resume: the same trials, the same best.
-    const lines = readFileSync(journal, 'utf8').split('\n').filter((l) => l !== '');
+    const lines = readFileSync(journal, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '');
     const cut = join(dir, 'sampler-cut.jsonl');
     writeFileSync(cut, `${lines.slice(0, Math.floor(lines.length / 2)).join('\n')}\n`);
     const resumed = cli(['run', config, '--json', '--journal', cut, '--resume']);
     expect(resumed.code).toBe(0);
     const again = JSON.parse(resumed.stdout);
-    expect(again.trials.map((t: any) => [t.params, t.state, t.resource])).toEqual(summary.trials.map((t: any) => [t.params, t.state, t.resource]));
+    expect(again.trials.map((t: any) => [t.params, t.state, t.resource])).toEqual(
+      summary.trials.map((t: any) => [t.params, t.state, t.resource]),
+    );
     expect(again.best.trialId).toBe(summary.best.trialId);
   });
 

@@ -25,4 +25,10 @@ export function countingTrainer(events: string[]): Trainer {
 
 export const request: TrainRequest = { limits: {}, batchSize: 10, learningRate: 0.1 };
 /** Segment `seg` of trial 7, each asking for 100 more examples. */
-export const segment = (seg: number): SegmentJob => ({ trial: { trialId: 7, params: { batchSize: 10, learningRate: 0.1 }, seed: 1 }, seg, request, history: Array(seg).fill(request), final: false });
+export const segment = (seg: number): SegmentJob => ({
+  trial: { trialId: 7, params: { batchSize: 10, learningRate: 0.1 }, seed: 1 },
+  seg,
+  request,
+  history: Array(seg).fill(request),
+  final: false,
+});

@@ -18,7 +18,9 @@ function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
+      server.close(() => {
+        resolve(port);
+      });
     });
   });
 }
@@ -27,7 +29,9 @@ function freePort(): Promise<number> {
 export function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs = 30_000): Promise<void> {
   return new Promise((resolve, reject) => {
     let seen = '';
-    const timer = setTimeout(() => reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms; output:\n${seen}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms; output:\n${seen}`));
+    }, timeoutMs);
     const onData = (chunk: Buffer) => {
       seen += chunk.toString();
       if (pattern.test(seen)) {
@@ -47,7 +51,9 @@ export function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs = 30
 /** A throwaway redis-server on a free port of 127.0.0.1, without persistence. */
 export async function startRedis(): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   await waitForLine(child, /Ready to accept connections/);
   return { url: `redis://127.0.0.1:${port}`, pid: child.pid!, stop: () => stopChild(child) };
 }
@@ -69,7 +75,9 @@ export async function startWorker(url: string, prefix: string, concurrency = 1):
 export function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
-    child.once('exit', () => resolve());
+    child.once('exit', () => {
+      resolve();
+    });
     child.kill(signal);
   });
 }

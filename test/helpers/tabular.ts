@@ -20,7 +20,12 @@ export function curve(
 ): CurvePoint[] {
   return Array.from({ length: points }, (_, i) => {
     const e = (examples * (i + 1)) / points;
-    return { examples: e, steps: Math.ceil(e / batchSize), seconds: +(e * secondsPerExample).toFixed(6), metrics: metric((i + 1) / points) };
+    return {
+      examples: e,
+      steps: Math.ceil(e / batchSize),
+      seconds: +(e * secondsPerExample).toFixed(6),
+      metrics: metric((i + 1) / points),
+    };
   });
 }
 

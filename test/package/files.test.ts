@@ -10,7 +10,9 @@ import { dirname, join, normalize, resolve } from 'node:path';
 const root = resolve(import.meta.dirname, '../..');
 
 test('every relative import of a packed module resolves to a packed file', () => {
-  const [pack] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' })) as Array<{ files: Array<{ path: string }> }>;
+  const [pack] = JSON.parse(
+    execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' }),
+  ) as Array<{ files: Array<{ path: string }> }>;
   const packed = new Set(pack.files.map((f) => normalize(f.path)));
   const missing: string[] = [];
   for (const file of packed) {

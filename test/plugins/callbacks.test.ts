@@ -8,7 +8,12 @@ import { curve, tempDir, writeTabular } from '../helpers/tabular.ts';
 
 const objective = { metric: 'val_loss', mode: 'min' as const };
 const trial = { trialId: 1 } as TrialView;
-const report = (metrics: Record<string, number | null>, seconds = 1): Report => ({ progress: { examples: 100, steps: 10, seconds }, metrics, batchSize: 10, learningRate: 0.1 });
+const report = (metrics: Record<string, number | null>, seconds = 1): Report => ({
+  progress: { examples: 100, steps: 10, seconds },
+  metrics,
+  batchSize: 10,
+  learningRate: 0.1,
+});
 
 describe('callbacks', () => {
   test('early stopping waits `patience` reports without an improvement larger than minDelta', () => {
@@ -40,7 +45,10 @@ describe('callbacks', () => {
     expect(cb.onReport(report({ train_loss: 2 }), trial)).toBeUndefined();
     expect(cb.onReport(report({ train_loss: 19 }), trial)).toBeUndefined();
     expect(cb.onReport(report({ train_loss: 21 }), trial)).toEqual({ stop: true, reason: 'diverged: train_loss 21 > 10 × first value 2' });
-    expect(cb.onReport(report({ train_loss: null }), { trialId: 2 } as TrialView)).toEqual({ stop: true, reason: 'diverged: train_loss is null' });
+    expect(cb.onReport(report({ train_loss: null }), { trialId: 2 } as TrialView)).toEqual({
+      stop: true,
+      reason: 'diverged: train_loss is null',
+    });
   });
 
   test('time limit stops after the trial trained that long', () => {
@@ -67,7 +75,12 @@ describe('callbacks in a search', () => {
       { budget: { limit: 1e6 }, strategy: { type: 'grid' }, trainer: { type: 'tabular', file }, callbacks: [{ type: 'divergence' }] },
       { journal: new MemoryStore() },
     );
-    expect(summary.trials[0]).toMatchObject({ state: 'stopped', reason: 'divergence: diverged: val_acc is null', value: null, resource: 600 });
+    expect(summary.trials[0]).toMatchObject({
+      state: 'stopped',
+      reason: 'divergence: diverged: val_acc is null',
+      value: null,
+      resource: 600,
+    });
     expect(summary.best).toMatchObject({ trialId: 1, value: 0.5 });
   });
 
@@ -90,6 +103,12 @@ describe('callbacks in a search', () => {
       { journal: store, registry },
     );
     expect(summary.trials.map((t) => t.state)).toEqual(['completed', 'completed']);
-    expect(store.records).toContainEqual({ t: 'pluginError', plugin: 'broken', hook: 'onReport', message: 'broken failed in onReport: boom', trialId: 0 });
+    expect(store.records).toContainEqual({
+      t: 'pluginError',
+      plugin: 'broken',
+      hook: 'onReport',
+      message: 'broken failed in onReport: boom',
+      trialId: 0,
+    });
   });
 });

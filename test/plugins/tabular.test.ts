@@ -44,7 +44,10 @@ describe('tabular trainer', () => {
   });
 
   test('a trial charges the recorded seconds, so a time budget replays', async () => {
-    const summary = await runStudy({ seed: 1, budget: { unit: 'seconds', limit: 100 }, trainer: { type: 'tabular', file } }, { journal: new MemoryStore() });
+    const summary = await runStudy(
+      { seed: 1, budget: { unit: 'seconds', limit: 100 }, trainer: { type: 'tabular', file } },
+      { journal: new MemoryStore() },
+    );
     expect(summary.budget.spent).toBe(summary.trials[0].progress.seconds);
     expect([2, 3]).toContain(summary.budget.spent);
     expect(summary.elapsedSeconds).toBe(summary.budget.spent);
@@ -57,7 +60,9 @@ describe('tabular trainer', () => {
       { journal: store, baseDir: writeDir() },
     );
     expect(summary.trials.map((t) => t.state)).toEqual(['failed', 'completed']);
-    expect(summary.trials[0].reason).toBe('tabular failed in open: no configuration in curves.json has params {"batchSize":8,"learningRate":0.1}');
+    expect(summary.trials[0].reason).toBe(
+      'tabular failed in open: no configuration in curves.json has params {"batchSize":8,"learningRate":0.1}',
+    );
     expect((store.records as JournalRecord[]).some((r) => r.t === 'pluginError' && r.hook === 'open')).toBe(true);
   });
 
@@ -65,7 +70,10 @@ describe('tabular trainer', () => {
     const table = knownTable();
     const knownDir = tempDir();
     writeTabular(knownDir, table);
-    const summary = await runStudy({ budget: { limit: 1e9 }, trainer: { type: 'tabular', file: 'curves.json' } }, { journal: new MemoryStore(), baseDir: knownDir });
+    const summary = await runStudy(
+      { budget: { limit: 1e9 }, trainer: { type: 'tabular', file: 'curves.json' } },
+      { journal: new MemoryStore(), baseDir: knownDir },
+    );
     const finals = table.configs.map((c) => c.curves[0][c.curves[0].length - 1].metrics.val_acc as number);
     const bestConfig = table.configs[finals.indexOf(Math.max(...finals))].params;
     expect(summary.best?.params).toEqual(bestConfig);

@@ -19,7 +19,10 @@ const root = resolve(import.meta.dirname, '../..');
 const artifacts = join(root, 'test-artifacts');
 const dir = tempDir('batchtune-browser-');
 const executablePath = ['/usr/bin/chromium-headless-shell', '/usr/bin/chromium'].find(existsSync);
-if (!executablePath) console.warn('SKIPPED: the browser tests need Debian chromium-headless-shell or chromium (apt-get install -y chromium-headless-shell); .ci/run installs it');
+if (!executablePath)
+  console.warn(
+    'SKIPPED: the browser tests need Debian chromium-headless-shell or chromium (apt-get install -y chromium-headless-shell); .ci/run installs it',
+  );
 const maybe = executablePath ? describe : describe.skip;
 
 /** A tiny real study: an MLP on 600 MNIST digits, 4 batch sizes, noise scale measured. */
@@ -29,7 +32,14 @@ const config = {
   budget: { unit: 'examples', limit: 20000 },
   space: { batchSize: [16, 32, 64, 128], learningRate: { base: 0.05, baseBatchSize: 32, scale: 'sqrt' } },
   strategy: { type: 'grid', maxResource: 3072 },
-  trainer: { type: 'tfjs', backend: 'wasm', model: { type: 'mlp', hidden: [16] }, data: { type: 'mnist', train: 600, validation: 200 }, evalEvery: 512, noiseScale: { every: 4, microBatches: 2 } },
+  trainer: {
+    type: 'tfjs',
+    backend: 'wasm',
+    model: { type: 'mlp', hidden: [16] },
+    data: { type: 'mnist', train: 600, validation: 200 },
+    evalEvery: 512,
+    noiseScale: { every: 4, microBatches: 2 },
+  },
 };
 
 const lines = (file: string) => readFileSync(file, 'utf8').trimEnd().split('\n');
@@ -57,7 +67,9 @@ maybe('the HTML report in headless Chromium', () => {
     const file = join(dir, 'study.json');
     writeFileSync(file, JSON.stringify(config));
     journal = join(dir, 'study.jsonl');
-    const run = spawnSync(process.execPath, [join(root, 'bin/batchtune.js'), 'run', file, '--journal', journal, '--quiet'], { encoding: 'utf8' });
+    const run = spawnSync(process.execPath, [join(root, 'bin/batchtune.js'), 'run', file, '--journal', journal, '--quiet'], {
+      encoding: 'utf8',
+    });
     expect(run.status).toBe(0);
   }, 180000);
 
@@ -94,7 +106,8 @@ maybe('the HTML report in headless Chromium', () => {
     const script = '<script>window.__pwned = 1</script>';
     const img = '"><img src=x onerror="window.__pwned = 2">';
     const records = lines(journal).map((l) => JSON.parse(l)) as JournalRecord[];
-    const rename = (metrics: Record<string, number | null>) => Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k === 'val_acc' ? `val_acc${script}` : k, v]));
+    const rename = (metrics: Record<string, number | null>) =>
+      Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k === 'val_acc' ? `val_acc${script}` : k, v]));
     for (const r of records as Array<Record<string, any>>) {
       if (r.t === 'header') {
         r.config = { ...r.config, name: `study ${script}` };
@@ -117,7 +130,8 @@ maybe('the HTML report in headless Chromium', () => {
     expect(await page.locator('#content img').count()).toBe(0);
     expect(await page.locator('#content script').count()).toBe(0);
     const text = (await page.locator('#content').textContent()) ?? '';
-    for (const s of [`study ${script}`, `grid${img}`, `tfjs${script}`, `adam${script}`, `evil${img}`, `val_acc${script}`]) expect(text).toContain(s);
+    for (const s of [`study ${script}`, `grid${img}`, `tfjs${script}`, `adam${script}`, `evil${img}`, `val_acc${script}`])
+      expect(text).toContain(s);
     expect(await page.title()).toBe(`batchtune report: study ${script}`);
     expect(await count(page, 'curves', 'curves_marks')).toBe(4);
     expect(errors).toEqual([]);
@@ -147,7 +161,9 @@ maybe('the HTML report in headless Chromium', () => {
   });
 
   test('report --serve listens on 127.0.0.1 and stops cleanly on SIGINT', async () => {
-    const child = spawn(process.execPath, [join(root, 'bin/batchtune.js'), 'report', journal, '--serve', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(root, 'bin/batchtune.js'), 'report', journal, '--serve', '--port', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let err = '';
     const url = await new Promise<string>((resolve, reject) => {
       child.stderr.on('data', (chunk) => {
@@ -155,12 +171,18 @@ maybe('the HTML report in headless Chromium', () => {
         const m = /at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(err);
         if (m) resolve(m[1]);
       });
-      child.on('exit', () => reject(new Error(`exited early: ${err}`)));
+      child.on('exit', () => {
+        reject(new Error(`exited early: ${err}`));
+      });
     });
     const response = await fetch(url);
     expect(response.status).toBe(200);
     expect(await response.text()).toContain('batchtune report: browser-test');
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const exited = new Promise<number | null>((resolve) =>
+      child.on('exit', (code) => {
+        resolve(code);
+      }),
+    );
     child.kill('SIGINT');
     expect(await exited).toBe(0);
     expect(err).toMatch(/stopped\n$/);

@@ -15,7 +15,10 @@ import { tempDir } from '../helpers/tabular.ts';
 const dir = tempDir('batchtune-charts-');
 
 async function cli(args: string[]): Promise<number> {
-  const quiet = [jest.spyOn(process.stdout, 'write').mockImplementation(() => true), jest.spyOn(process.stderr, 'write').mockImplementation(() => true)];
+  const quiet = [
+    jest.spyOn(process.stdout, 'write').mockImplementation(() => true),
+    jest.spyOn(process.stderr, 'write').mockImplementation(() => true),
+  ];
   try {
     return await main(args);
   } finally {
@@ -30,7 +33,16 @@ describe('report --html and --svg', () => {
     const file = new URL('../../bench/data/mnist-mlp.json', import.meta.url).pathname;
     // Each configuration three times (three trial seeds, three recorded curves): the seed spread shows.
     const configs = [16, 64, 256].flatMap((batchSize) => Array.from({ length: 3 }, () => ({ batchSize, learningRate: 0.1 })));
-    writeFileSync(config, JSON.stringify({ seed: 1, budget: { unit: 'examples', limit: 10_000_000 }, space: { configs }, strategy: { type: 'grid', maxResource: 40960 }, trainer: { type: 'tabular', file } }));
+    writeFileSync(
+      config,
+      JSON.stringify({
+        seed: 1,
+        budget: { unit: 'examples', limit: 10_000_000 },
+        space: { configs },
+        strategy: { type: 'grid', maxResource: 40960 },
+        trainer: { type: 'tabular', file },
+      }),
+    );
     expect(await cli(['run', config, '--journal', journal, '--quiet'])).toBe(0);
   });
 
@@ -56,7 +68,13 @@ describe('report --html and --svg', () => {
     // One line (its own group) per trial.
     expect(svg('curves').match(/class="mark-line role-mark curves_marks"/g)).toHaveLength(trials);
     // One point per batch size in the throughput chart and per judged trial in the others.
-    const points = (name: string, mark: string) => (svg(name).split(`class="mark-symbol role-mark ${mark}"`)[1]?.split('</g>')[0].match(/<path /g) ?? []).length;
+    const points = (name: string, mark: string) =>
+      (
+        svg(name)
+          .split(`class="mark-symbol role-mark ${mark}"`)[1]
+          ?.split('</g>')[0]
+          .match(/<path /g) ?? []
+      ).length;
     expect(points('throughput', 'throughput_marks')).toBe(3);
     const data = chartData(study);
     expect(points('at-point', 'seeds_marks')).toBe(data.atPoint.length);

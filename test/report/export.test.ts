@@ -13,13 +13,22 @@ import { tempDir } from '../helpers/tabular.ts';
 const dir = tempDir('batchtune-export-');
 const python = '/usr/bin/python3';
 const hasOptuna = spawnSync(python, ['-c', 'import optuna.storages'], { encoding: 'utf8' }).status === 0;
-if (!hasOptuna) console.warn('SKIPPED: the Optuna export check needs Debian python3-optuna (apt-get install -y python3-optuna); .ci/run installs it');
+if (!hasOptuna)
+  console.warn('SKIPPED: the Optuna export check needs Debian python3-optuna (apt-get install -y python3-optuna); .ci/run installs it');
 
 /** Successive halving on curves recorded from real MNIST training (some trials pruned, some complete). */
 async function studyJournal(): Promise<string> {
   const config = join(dir, 'sh.json');
   const file = new URL('../../bench/data/mnist-mlp.json', import.meta.url).pathname;
-  writeFileSync(config, JSON.stringify({ seed: 3, budget: { unit: 'examples', limit: 1500000 }, strategy: { type: 'successive-halving', minResource: 8192, maxResource: 40960, reductionFactor: 2 }, trainer: { type: 'tabular', file } }));
+  writeFileSync(
+    config,
+    JSON.stringify({
+      seed: 3,
+      budget: { unit: 'examples', limit: 1500000 },
+      strategy: { type: 'successive-halving', minResource: 8192, maxResource: 40960, reductionFactor: 2 },
+      trainer: { type: 'tabular', file },
+    }),
+  );
   const journal = join(dir, 'sh.jsonl');
   expect((await cli(['run', config, '--journal', journal, '--quiet'])).code).toBe(0);
   return journal;
@@ -61,10 +70,12 @@ describe('batchtune export', () => {
     expect(err).toBe('batchtune: --format: must be one of csv, optuna (got "xlsx")\n');
   });
 
-  (hasOptuna ? test : test.skip)('optuna: load_study reads it; trials, params, intermediate values and the best trial match the journal', async () => {
-    const out = join(dir, 'optuna.log');
-    expect((await cli(['export', journal, '--format', 'optuna', '--out', out])).code).toBe(0);
-    const script = `
+  (hasOptuna ? test : test.skip)(
+    'optuna: load_study reads it; trials, params, intermediate values and the best trial match the journal',
+    async () => {
+      const out = join(dir, 'optuna.log');
+      expect((await cli(['export', journal, '--format', 'optuna', '--out', out])).code).toBe(0);
+      const script = `
 import json, sys, warnings
 warnings.simplefilter("ignore")
 import optuna
@@ -77,22 +88,27 @@ print(json.dumps({
               "intermediate": {str(k): v for k, v in t.intermediate_values.items()}} for t in study.trials],
   "best": {"number": study.best_trial.number, "value": study.best_value, "params": study.best_params},
 }))`;
-    const run = spawnSync(python, ['-c', script, out], { encoding: 'utf8' });
-    expect(run.stderr).toBe('');
-    const got = JSON.parse(run.stdout);
-    const view = readJournalFile(journal);
-    expect(got.name).toBe('sh');
-    expect(got.direction).toBe('MAXIMIZE');
-    expect(got.attrs).toMatchObject({ strategy: 'successive-halving', metric: 'val_acc', resource_unit: 'examples' });
-    expect(got.trials).toHaveLength(view.trials.length);
-    for (const [i, trial] of view.trials.entries()) {
-      const t = got.trials[i];
-      expect(t.params).toEqual(trial.params);
-      expect(t.state).toBe(trial.state === 'pruned' ? 'PRUNED' : 'COMPLETE');
-      expect(t.intermediate).toEqual(Object.fromEntries(trial.reports.map((r) => [String(r.progress.examples), r.metrics.val_acc])));
-      if (t.state === 'COMPLETE') expect(t.value).toBe(trial.value);
-    }
-    expect(got.trials.some((t: { state: string }) => t.state === 'PRUNED')).toBe(true);
-    expect(got.best).toEqual({ number: view.summary!.best!.trialId, value: view.summary!.best!.value, params: view.summary!.best!.params });
-  });
+      const run = spawnSync(python, ['-c', script, out], { encoding: 'utf8' });
+      expect(run.stderr).toBe('');
+      const got = JSON.parse(run.stdout);
+      const view = readJournalFile(journal);
+      expect(got.name).toBe('sh');
+      expect(got.direction).toBe('MAXIMIZE');
+      expect(got.attrs).toMatchObject({ strategy: 'successive-halving', metric: 'val_acc', resource_unit: 'examples' });
+      expect(got.trials).toHaveLength(view.trials.length);
+      for (const [i, trial] of view.trials.entries()) {
+        const t = got.trials[i];
+        expect(t.params).toEqual(trial.params);
+        expect(t.state).toBe(trial.state === 'pruned' ? 'PRUNED' : 'COMPLETE');
+        expect(t.intermediate).toEqual(Object.fromEntries(trial.reports.map((r) => [String(r.progress.examples), r.metrics.val_acc])));
+        if (t.state === 'COMPLETE') expect(t.value).toBe(trial.value);
+      }
+      expect(got.trials.some((t: { state: string }) => t.state === 'PRUNED')).toBe(true);
+      expect(got.best).toEqual({
+        number: view.summary!.best!.trialId,
+        value: view.summary!.best!.value,
+        params: view.summary!.best!.params,
+      });
+    },
+  );
 });

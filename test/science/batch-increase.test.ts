@@ -20,23 +20,58 @@ const threeSegments = { milestones: [400, 800], factor: 2, maxBatchSize: 16, tot
 
 describe('batch-increase strategy', () => {
   test('buildSchedules: constant, lr-decay and batch-increase with the hybrid past the cap', () => {
-    const schedules = buildSchedules({ baseBatchSize: 32, learningRate: 0.5, milestones: [100, 200, 300], factor: 5, maxBatchSize: 1000, totalExamples: 400 });
+    const schedules = buildSchedules({
+      baseBatchSize: 32,
+      learningRate: 0.5,
+      milestones: [100, 200, 300],
+      factor: 5,
+      maxBatchSize: 1000,
+      totalExamples: 400,
+    });
     const show = (i: number) => schedules[i].segments.map((s) => [s.batchSize, Number(s.learningRate.toPrecision(6))]);
     expect(schedules.map((s) => s.name)).toEqual(['constant', 'lr-decay', 'batch-increase']);
-    expect(show(0)).toEqual([[32, 0.5], [32, 0.5], [32, 0.5], [32, 0.5]]);
-    expect(show(1)).toEqual([[32, 0.5], [32, 0.1], [32, 0.02], [32, 0.004]]);
+    expect(show(0)).toEqual([
+      [32, 0.5],
+      [32, 0.5],
+      [32, 0.5],
+      [32, 0.5],
+    ]);
+    expect(show(1)).toEqual([
+      [32, 0.5],
+      [32, 0.1],
+      [32, 0.02],
+      [32, 0.004],
+    ]);
     // 32·5 = 160, 32·25 = 800, then the cap 1000 instead of 4000: the rate falls by 4000/1000.
-    expect(show(2)).toEqual([[32, 0.5], [160, 0.5], [800, 0.5], [1000, 0.125]]);
+    expect(show(2)).toEqual([
+      [32, 0.5],
+      [160, 0.5],
+      [800, 0.5],
+      [1000, 0.125],
+    ]);
     expect(schedules[2].segments.map((s) => s.until)).toEqual([100, 200, 300, 400]);
   });
 
   test('asks the trainer for each schedule segment by segment, tagged, to the same examples', async () => {
     const { fake, run } = setup(threeSegments);
     const summary = await run();
-    const asked = (trialId: number) => fake.calls.filter((c) => c.trialId === trialId).map((c) => [c.request.target?.value, c.request.batchSize, c.request.learningRate]);
-    expect(asked(0)).toEqual([[400, 8, 0.1], [800, 8, 0.1], [1200, 8, 0.1]]);
-    expect(asked(1)).toEqual([[400, 8, 0.1], [800, 8, 0.05], [1200, 8, 0.025]]);
-    expect(asked(2)).toEqual([[400, 8, 0.1], [800, 16, 0.1], [1200, 16, 0.05]]);
+    const asked = (trialId: number) =>
+      fake.calls.filter((c) => c.trialId === trialId).map((c) => [c.request.target?.value, c.request.batchSize, c.request.learningRate]);
+    expect(asked(0)).toEqual([
+      [400, 8, 0.1],
+      [800, 8, 0.1],
+      [1200, 8, 0.1],
+    ]);
+    expect(asked(1)).toEqual([
+      [400, 8, 0.1],
+      [800, 8, 0.05],
+      [1200, 8, 0.025],
+    ]);
+    expect(asked(2)).toEqual([
+      [400, 8, 0.1],
+      [800, 16, 0.1],
+      [1200, 16, 0.05],
+    ]);
     expect(summary.trials.map((t) => [t.tag, t.state, t.progress.examples, t.progress.steps, t.batchSize])).toEqual([
       [{ schedule: 'constant' }, 'completed', 1200, 150, 8],
       [{ schedule: 'lr-decay' }, 'completed', 1200, 150, 8],
@@ -79,14 +114,22 @@ describe('batch-increase strategy', () => {
   });
 
   test('learning-rate warmup from the space rule reaches the trainer in every segment', async () => {
-    const { fake, run } = setup(threeSegments, { space: { batchSize: [8], learningRate: { base: 0.05, baseBatchSize: 4, scale: 'linear', warmup: { examples: 200 } } } });
+    const { fake, run } = setup(threeSegments, {
+      space: { batchSize: [8], learningRate: { base: 0.05, baseBatchSize: 4, scale: 'linear', warmup: { examples: 200 } } },
+    });
     await run();
     expect(fake.calls[0].request).toMatchObject({ learningRate: 0.1, warmup: { examples: 200, from: 0.05 } });
   });
 
   test.each([
-    [{ ...threeSegments, milestones: [404, 800] }, /strategy\.milestones\[0\]: 404 leaves 404 examples for the "constant" segment at batch 8, not a whole number of steps; use multiples of 16/],
-    [{ ...threeSegments, totalExamples: 1208 }, /strategy\.totalExamples: 1208 leaves 408 examples for the "batch-increase" segment at batch 16/],
+    [
+      { ...threeSegments, milestones: [404, 800] },
+      /strategy\.milestones\[0\]: 404 leaves 404 examples for the "constant" segment at batch 8, not a whole number of steps; use multiples of 16/,
+    ],
+    [
+      { ...threeSegments, totalExamples: 1208 },
+      /strategy\.totalExamples: 1208 leaves 408 examples for the "batch-increase" segment at batch 16/,
+    ],
     [{ ...threeSegments, milestones: [800, 400] }, /strategy\.milestones\[1\]: must be > 0 and increasing \(got 400\)/],
     [{ ...threeSegments, milestones: [1200] }, /strategy\.milestones\[0\]: must be below totalExamples 1200/],
     [{ ...threeSegments, maxBatchSize: 4 }, /strategy\.maxBatchSize: must be >= baseBatchSize 8 \(got 4\)/],
@@ -100,14 +143,22 @@ describe('batch-increase strategy', () => {
     await expect(setup(threeSegments, { budget: { unit: 'examples', limit: 3000 } }).run()).rejects.toThrow(
       /budget\.limit: is below what batch-increase needs: 3 schedules × 1200 examples = 3600 \(got 3000\)/,
     );
-    await expect(setup(threeSegments, { resource: 'steps' }).run()).rejects.toThrow(/resource: strategy "batch-increase" needs resource "examples"/);
+    await expect(setup(threeSegments, { resource: 'steps' }).run()).rejects.toThrow(
+      /resource: strategy "batch-increase" needs resource "examples"/,
+    );
   });
 
   test('the schedules are paired: every trial starts from the same seed', async () => {
     const fake = fakeTrainer({ maxExamples: 2000 });
     const store = new MemoryStore();
     await runStudy(
-      { seed: 4, budget: { limit: 3600 }, space: { batchSize: [8], learningRate: 0.1 }, strategy: { type: 'batch-increase', ...threeSegments }, trainer: { type: 'fake' } },
+      {
+        seed: 4,
+        budget: { limit: 3600 },
+        space: { batchSize: [8], learningRate: 0.1 },
+        strategy: { type: 'batch-increase', ...threeSegments },
+        trainer: { type: 'fake' },
+      },
       { registry: createRegistry().register(fake.definition), journal: store },
     );
     const seeds = (store.records as JournalRecord[]).flatMap((r) => (r.t === 'trialStart' ? [r.seed] : []));

@@ -1,4 +1,14 @@
-import { defineTrainer, endsBefore, InfeasibleError, type Progress, type Report, type ReportHandler, type SegmentResult, type TrainRequest, type TrainerSession } from '../../core/index.ts';
+import {
+  defineTrainer,
+  endsBefore,
+  InfeasibleError,
+  type Progress,
+  type Report,
+  type ReportHandler,
+  type SegmentResult,
+  type TrainRequest,
+  type TrainerSession,
+} from '../../core/index.ts';
 
 export interface FakeOptions {
   /** Batch sizes above this throw InfeasibleError (out of memory). */
@@ -29,7 +39,11 @@ export function fakeTrainer(options: FakeOptions = {}) {
     create() {
       return {
         async prepare() {
-          return { objective: { metric: 'val_acc', mode: 'max' as const }, maxResource: { examples: options.maxExamples ?? 1e9 }, space: { batchSize: [8] } };
+          return {
+            objective: { metric: 'val_acc', mode: 'max' as const },
+            maxResource: { examples: options.maxExamples ?? 1e9 },
+            space: { batchSize: [8] },
+          };
         },
         async open({ trialId, params }) {
           opened.push(params.batchSize);
@@ -44,12 +58,17 @@ export function fakeTrainer(options: FakeOptions = {}) {
 class FakeSession implements TrainerSession {
   private progress: Progress = { examples: 0, steps: 0, seconds: 0 };
   private learned = 0;
-  constructor(private readonly trialId: number, private readonly calls: FakeCall[], private readonly options: FakeOptions) {}
+  constructor(
+    private readonly trialId: number,
+    private readonly calls: FakeCall[],
+    private readonly options: FakeOptions,
+  ) {}
 
   async train(request: TrainRequest, onReport: ReportHandler): Promise<SegmentResult> {
     this.calls.push({ trialId: this.trialId, request: structuredClone(request) });
     const { batchSize } = request;
-    if (this.options.maxFeasible !== undefined && batchSize > this.options.maxFeasible) throw new InfeasibleError(batchSize, 'fake out of memory');
+    if (this.options.maxFeasible !== undefined && batchSize > this.options.maxFeasible)
+      throw new InfeasibleError(batchSize, 'fake out of memory');
     const every = this.options.reportEvery ?? Infinity;
     const start = this.progress.examples;
     let lr = request.learningRate;
@@ -60,20 +79,35 @@ class FakeSession implements TrainerSession {
       learningRate: lr,
     });
     const begin = this.progress;
-    const nextStep = (): Progress => ({ examples: this.progress.examples + batchSize, steps: this.progress.steps + 1, seconds: this.progress.seconds });
-    while (!endsBefore(begin, this.progress, nextStep(), request) && this.progress.examples + batchSize <= (this.options.maxExamples ?? Infinity)) {
+    const nextStep = (): Progress => ({
+      examples: this.progress.examples + batchSize,
+      steps: this.progress.steps + 1,
+      seconds: this.progress.seconds,
+    });
+    while (
+      !endsBefore(begin, this.progress, nextStep(), request) &&
+      this.progress.examples + batchSize <= (this.options.maxExamples ?? Infinity)
+    ) {
       const w = request.warmup;
-      lr = w && this.progress.examples < w.examples ? w.from + ((request.learningRate - w.from) * this.progress.examples) / w.examples : request.learningRate;
+      lr =
+        w && this.progress.examples < w.examples
+          ? w.from + ((request.learningRate - w.from) * this.progress.examples) / w.examples
+          : request.learningRate;
       this.learned += lr * 0.01;
       this.progress = {
         examples: this.progress.examples + batchSize,
         steps: this.progress.steps + 1,
         seconds: this.progress.seconds + (this.options.secondsPerStep?.(batchSize) ?? 0.001),
       };
-      if (this.progress.examples % every === 0 && (await onReport(report())) === 'stop') return { progress: this.progress, exhausted: false, stopped: true };
+      if (this.progress.examples % every === 0 && (await onReport(report())) === 'stop')
+        return { progress: this.progress, exhausted: false, stopped: true };
     }
     if (this.progress.examples > start && this.progress.examples % every !== 0) await onReport(report());
-    return { progress: this.progress, exhausted: this.progress.examples + batchSize > (this.options.maxExamples ?? Infinity), stopped: false };
+    return {
+      progress: this.progress,
+      exhausted: this.progress.examples + batchSize > (this.options.maxExamples ?? Infinity),
+      stopped: false,
+    };
   }
 
   dispose(): void {}

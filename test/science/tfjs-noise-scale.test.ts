@@ -42,9 +42,18 @@ describe('tfjs trainer: gradient noise scale', () => {
     const measured = await run({ evalEvery: 64 * 4, noiseScale: { every: 3, microBatches: 4 } }, request);
     const plain = await run({ evalEvery: 64 * 4 }, request);
     expect(measured.map((r) => r.progress.examples)).toEqual(plain.map((r) => r.progress.examples));
-    measured.forEach((r, i) => expect(r.metrics.val_loss).toBeCloseTo(plain[i].metrics.val_loss!, 3));
+    measured.forEach((r, i) => {
+      expect(r.metrics.val_loss).toBeCloseTo(plain[i].metrics.val_loss!, 3);
+    });
     expect(plain.every((r) => !('noise_scale' in r.metrics))).toBe(true);
-    expect(measured.every((r) => typeof r.metrics.noise_scale === 'number' && typeof r.metrics.grad_sq_norm === 'number' && typeof r.metrics.trace_sigma === 'number')).toBe(true);
+    expect(
+      measured.every(
+        (r) =>
+          typeof r.metrics.noise_scale === 'number' &&
+          typeof r.metrics.grad_sq_norm === 'number' &&
+          typeof r.metrics.trace_sigma === 'number',
+      ),
+    ).toBe(true);
   });
 
   test('measuring leaks no tensor: the count stays flat across steps and returns to the baseline on dispose', async () => {
@@ -61,10 +70,12 @@ describe('tfjs trainer: gradient noise scale', () => {
   });
 
   test('a batch size that does not split into equal micro-batches is refused, naming the option', async () => {
-    await expect(run({ evalEvery: 64, noiseScale: { every: 1, microBatches: 3 } }, { limits: { steps: 1 }, batchSize: 64, learningRate: 0.01 })).rejects.toThrow(
-      /noiseScale\.microBatches: batch size 64 does not split into 3 equal micro-batches/,
+    await expect(
+      run({ evalEvery: 64, noiseScale: { every: 1, microBatches: 3 } }, { limits: { steps: 1 }, batchSize: 64, learningRate: 0.01 }),
+    ).rejects.toThrow(/noiseScale\.microBatches: batch size 64 does not split into 3 equal micro-batches/);
+    expect(() => validatePluginOptions(tfjsTrainer, { ...base, noiseScale: { every: 1, microBatches: 1 } }, 'trainer')).toThrow(
+      /trainer\.noiseScale\.microBatches/,
     );
-    expect(() => validatePluginOptions(tfjsTrainer, { ...base, noiseScale: { every: 1, microBatches: 1 } }, 'trainer')).toThrow(/trainer\.noiseScale\.microBatches/);
   });
 
   test('batchtune noise-scale trains one configuration and prints B_simple, or JSON', async () => {
@@ -75,7 +86,12 @@ describe('tfjs trainer: gradient noise scale', () => {
       JSON.stringify({
         budget: { unit: 'examples', limit: 128 * 300 },
         space: { batchSize: [128], learningRate: 0.002 },
-        trainer: { ...base, data: { ...base.data, path: join(fixtures, 'linear-regression.mjs') }, evalEvery: 128 * 100, noiseScale: { every: 1, microBatches: 4, beta: 0.99 } },
+        trainer: {
+          ...base,
+          data: { ...base.data, path: join(fixtures, 'linear-regression.mjs') },
+          evalEvery: 128 * 100,
+          noiseScale: { every: 1, microBatches: 4, beta: 0.99 },
+        },
       }),
     );
     const out: string[] = [];

@@ -31,6 +31,8 @@ describe('tfjs trainer: learning-rate warmup', () => {
     const slow = await run({ limits: { steps: 1 }, batchSize: 64, learningRate: 0.001 });
     const fast = await run({ limits: { steps: 1 }, batchSize: 64, learningRate: 0.01 });
     expect(warm.at(-1)!.metrics.val_loss).toBeCloseTo(slow.at(-1)!.metrics.val_loss!, 4);
-    expect(Math.abs(warm.at(-1)!.metrics.val_loss! - fast.at(-1)!.metrics.val_loss!)).toBeGreaterThan(1e-3 * slow.at(-1)!.metrics.val_loss!);
+    expect(Math.abs(warm.at(-1)!.metrics.val_loss! - fast.at(-1)!.metrics.val_loss!)).toBeGreaterThan(
+      1e-3 * slow.at(-1)!.metrics.val_loss!,
+    );
   });
 });

@@ -8,9 +8,14 @@ const RUNGS = [1000, 3000, 9000];
 /** 12 configurations whose rankings cross between rungs (distinct values at each rung). */
 const values: Record<string, Record<number, number | null>> = {};
 for (let j = 0; j < 12; j++) {
-  values[`c${String(j).padStart(2, '0')}`] = { 1000: 0.3 + ((j * 7) % 12) / 100, 3000: 0.5 + ((j * 5) % 12) / 100, 9000: 0.7 + ((j * 11) % 12) / 100 };
+  values[`c${String(j).padStart(2, '0')}`] = {
+    1000: 0.3 + ((j * 7) % 12) / 100,
+    3000: 0.5 + ((j * 5) % 12) / 100,
+    9000: 0.7 + ((j * 11) % 12) / 100,
+  };
 }
-const curves = (v: typeof values): Record<string, ConfigSpec> => Object.fromEntries(Object.entries(v).map(([n, s]) => [n, { shapes: [s] }]));
+const curves = (v: typeof values): Record<string, ConfigSpec> =>
+  Object.fromEntries(Object.entries(v).map(([n, s]) => [n, { shapes: [s] }]));
 
 /**
  * An independent model of ASHA (Li et al. 2018, Algorithm 2) for concurrency 1, where each decision's
@@ -19,7 +24,13 @@ const curves = (v: typeof values): Record<string, ConfigSpec> => Object.fromEntr
  * configuration; else done. It checks every decision of
  * the journal and says which trials reached which rung.
  */
-function checkAgainstModel(trace: Trace, vals: typeof values, mode: 'max' | 'min' = 'max', poolSize = Object.keys(vals).length, failing = new Set<string>()) {
+function checkAgainstModel(
+  trace: Trace,
+  vals: typeof values,
+  mode: 'max' | 'min' = 'max',
+  poolSize = Object.keys(vals).length,
+  failing = new Set<string>(),
+) {
   const rungs: Array<Array<{ id: number; value: number | null }>> = RUNGS.map(() => []);
   const promoted = RUNGS.map(() => new Set<number>());
   const sign = mode === 'max' ? 1 : -1;
@@ -29,7 +40,10 @@ function checkAgainstModel(trace: Trace, vals: typeof values, mode: 'max' | 'min
     for (let k = RUNGS.length - 2; k >= 0; k--) {
       // Once every configuration has started the rungs stop growing: the quota rounds up.
       const quota = started >= poolSize ? Math.ceil(rungs[k].length / 3) : Math.floor(rungs[k].length / 3);
-      const top = [...rungs[k]].filter((e) => e.value !== null).sort((a, b) => good(b.value) - good(a.value) || a.id - b.id).slice(0, quota);
+      const top = [...rungs[k]]
+        .filter((e) => e.value !== null)
+        .sort((a, b) => good(b.value) - good(a.value) || a.id - b.id)
+        .slice(0, quota);
       const next = top.find((e) => !promoted[k].has(e.id));
       if (next) {
         promoted[k].add(next.id);
@@ -101,7 +115,11 @@ describe('asha', () => {
   test('best is the best trial at the highest rung, not a better one at a lower rung', async () => {
     // c11 is poor at 1000 (never promoted) but its curve is stopped early by target-reached at 2000 with 0.99.
     const v = { ...values, c11: { 1000: 0.01, 2000: 0.99 } };
-    const { summary } = await study(writeTable(dir, table(curves(v))), { ...ASHA, maxTrials: 12 }, { callbacks: [{ type: 'target-reached', target: 0.98, metric: 'val_acc' }] });
+    const { summary } = await study(
+      writeTable(dir, table(curves(v))),
+      { ...ASHA, maxTrials: 12 },
+      { callbacks: [{ type: 'target-reached', target: 0.98, metric: 'val_acc' }] },
+    );
     expect(summary.best!.resource).toBe(9000);
     expect(summary.best!.params.name).not.toBe('c11');
   });
@@ -137,12 +155,16 @@ describe('asha', () => {
 
   test('invalid options', async () => {
     await expect(study(file, { type: 'asha', reductionFactor: 1 })).rejects.toThrow('strategy.reductionFactor: must be >= 2 (got 1)');
-    await expect(study(file, { type: 'asha', minResource: 100000, maxResource: 50000 })).rejects.toThrow('strategy.minResource: must be < maxResource (got 100000 >= 50000)');
+    await expect(study(file, { type: 'asha', minResource: 100000, maxResource: 50000 })).rejects.toThrow(
+      'strategy.minResource: must be < maxResource (got 100000 >= 50000)',
+    );
     await expect(study(file, { type: 'asha', maxTrials: 0 })).rejects.toThrow('strategy.maxTrials: must be >= 1 (got 0)');
   });
 
   test('resume after a kill, with concurrency 4: same decisions, same best', async () => {
-    const { whole, resumed } = await resumeRuns(dir, file, ASHA, { concurrency: 4 }, (n) => Array.from({ length: Math.floor((n - 3) / 5) }, (_, i) => 3 + 5 * i));
+    const { whole, resumed } = await resumeRuns(dir, file, ASHA, { concurrency: 4 }, (n) =>
+      Array.from({ length: Math.floor((n - 3) / 5) }, (_, i) => 3 + 5 * i),
+    );
     expect(resumed.length).toBeGreaterThan(10);
     for (const run of resumed) {
       expect({ cut: run.cut, steps: run.trace.steps }).toEqual({ cut: run.cut, steps: whole.trace.steps });

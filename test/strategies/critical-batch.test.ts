@@ -17,7 +17,12 @@ function recording(noiseScale: number | null, saturation: number): string {
       curves: [
         [1, 2, 3, 4].map((k) => {
           const examples = 2048 * k;
-          return { examples, steps: examples / b, seconds: examples / (Math.min(b, saturation) * 100), metrics: { val_acc: 0.9 - 0.01 * Math.abs(Math.log2(b / 128)), noise_scale: noiseScale } };
+          return {
+            examples,
+            steps: examples / b,
+            seconds: examples / (Math.min(b, saturation) * 100),
+            metrics: { val_acc: 0.9 - 0.01 * Math.abs(Math.log2(b / 128)), noise_scale: noiseScale },
+          };
         }),
       ],
     })),
@@ -27,7 +32,16 @@ function recording(noiseScale: number | null, saturation: number): string {
 
 async function proposals(file: string, nTrials: number): Promise<number[]> {
   const journal = new MemoryStore();
-  const summary = await runStudy({ seed: 4, budget: { limit: 1e9 }, trainer: { type: 'tabular', file }, sampler: { type: 'critical-batch' }, scheduler: { type: 'fifo', nTrials } }, { journal });
+  const summary = await runStudy(
+    {
+      seed: 4,
+      budget: { limit: 1e9 },
+      trainer: { type: 'tabular', file },
+      sampler: { type: 'critical-batch' },
+      scheduler: { type: 'fifo', nTrials },
+    },
+    { journal },
+  );
   expect(summary.error).toBeUndefined();
   return (journal.read() as JournalRecord[]).flatMap((r) => (r.t === 'trialStart' ? [r.params.batchSize] : []));
 }

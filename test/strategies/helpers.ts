@@ -1,6 +1,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { JsonlFileStore, MemoryStore, type Decision, type JournalRecord, type Params, type SearchSummary, type Store } from '../../core/index.ts';
+import {
+  JsonlFileStore,
+  MemoryStore,
+  type Decision,
+  type JournalRecord,
+  type Params,
+  type SearchSummary,
+  type Store,
+} from '../../core/index.ts';
 import { runStudy } from '../../index.ts';
 import type { CurvePoint, TabularFile } from '../../plugins/trainers/tabular-file.ts';
 import { writeTabular } from '../helpers/tabular.ts';
@@ -24,7 +32,9 @@ export interface ConfigSpec {
 
 function valueOf(shape: Shape, examples: number): number | null {
   if (Array.isArray(shape)) return shape[examples / STEP - 1] ?? null;
-  const keys = Object.keys(shape).map(Number).sort((a, b) => a - b);
+  const keys = Object.keys(shape)
+    .map(Number)
+    .sort((a, b) => a - b);
   if (examples in shape) return shape[examples];
   const hi = keys.find((k) => k > examples);
   const lo = [...keys].reverse().find((k) => k < examples);
@@ -52,7 +62,12 @@ export function table(configs: Record<string, ConfigSpec>, options: { metric?: s
       const curves = spec.shapes.map((shape): CurvePoint[] => {
         const points: CurvePoint[] = [];
         for (let e = STEP; e <= MAX; e += STEP) {
-          points.push({ examples: e, steps: Math.ceil(e / batchSize), seconds: +((e / 1000) * (4 / Math.sqrt(batchSize))).toFixed(6), metrics: { [metric]: valueOf(shape, e) } });
+          points.push({
+            examples: e,
+            steps: Math.ceil(e / batchSize),
+            seconds: +((e / 1000) * (4 / Math.sqrt(batchSize))).toFixed(6),
+            metrics: { [metric]: valueOf(shape, e) },
+          });
         }
         return points;
       });
@@ -131,7 +146,8 @@ export function traceOf(records: readonly JournalRecord[]): Trace {
     names,
     tags,
     decisions,
-    reached: (resource) => steps.filter((s) => s.endsWith(`@${resource}`) && !s.startsWith('stop')).map((s) => s.split(' ')[1].split('@')[0]),
+    reached: (resource) =>
+      steps.filter((s) => s.endsWith(`@${resource}`) && !s.startsWith('stop')).map((s) => s.split(' ')[1].split('@')[0]),
     stopped: () => steps.filter((s) => s.startsWith('stop ')).map((s) => s.slice(5)),
   };
 }
@@ -152,10 +168,18 @@ export function sorted(names: string[]): string[] {
  * Proof of resume: runs the study into a journal file, then for each cut keeps the first K lines
  * (plus half of the next, as a SIGKILL mid-write leaves it), resumes, and returns both runs.
  */
-export async function resumeRuns(dir: string, file: string, strategy: object, extra: Record<string, unknown>, cuts: (lines: number) => number[]) {
+export async function resumeRuns(
+  dir: string,
+  file: string,
+  strategy: object,
+  extra: Record<string, unknown>,
+  cuts: (lines: number) => number[],
+) {
   const full = join(dir, `full-${fileCount++}.jsonl`);
   const whole = await study(file, strategy, extra, { journal: new JsonlFileStore(full) });
-  const lines = readFileSync(full, 'utf8').split('\n').filter((l) => l !== '');
+  const lines = readFileSync(full, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '');
   const resumed: Array<{ cut: number; summary: SearchSummary; trace: Trace }> = [];
   for (const cut of cuts(lines.length)) {
     const path = join(dir, `cut-${fileCount++}.jsonl`);

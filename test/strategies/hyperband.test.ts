@@ -20,14 +20,18 @@ for (let j = 0; j < 18; j++) {
  * by their value there (given by the table) continue to rung k + 1, best first.
  */
 function expectHalving(trace: Trace, bracket: number, resources: number[], mode: 'max' | 'min' = 'max') {
-  const members = new Set([...trace.tags].filter(([, tag]) => (tag as { bracket: number }).bracket === bracket).map(([id]) => trace.names.get(id)!));
+  const members = new Set(
+    [...trace.tags].filter(([, tag]) => (tag as { bracket: number }).bracket === bracket).map(([id]) => trace.names.get(id)!),
+  );
   const idOf = (name: string) => [...trace.names].find(([, n]) => n === name)![0];
   let current = trace.reached(resources[0]).filter((n) => members.has(n));
   const rungs = [current];
   for (let k = 0; k + 1 < resources.length; k++) {
     const quota = Math.ceil(current.length / 3);
     const sign = mode === 'max' ? 1 : -1;
-    const expected = [...current].sort((a, b) => sign * (values[b][resources[k]] - values[a][resources[k]]) || idOf(a) - idOf(b)).slice(0, quota);
+    const expected = [...current]
+      .sort((a, b) => sign * (values[b][resources[k]] - values[a][resources[k]]) || idOf(a) - idOf(b))
+      .slice(0, quota);
     current = trace.reached(resources[k + 1]).filter((n) => members.has(n));
     expect({ bracket, rung: k + 1, promoted: current }).toEqual({ bracket, rung: k + 1, promoted: expected });
     rungs.push(current);
@@ -57,7 +61,11 @@ describe('hyperband', () => {
   test('runs the brackets in order, each by successive halving, and tags trials with their bracket', async () => {
     const { summary, trace } = await study(file, HB);
     // Concurrency 1: bracket 2 (trials 0-8), then bracket 1 (9-13), then bracket 0 (14-16).
-    expect([...trace.tags.values()]).toEqual([...Array(9).fill({ bracket: 2 }), ...Array(5).fill({ bracket: 1 }), ...Array(3).fill({ bracket: 0 })]);
+    expect([...trace.tags.values()]).toEqual([
+      ...Array(9).fill({ bracket: 2 }),
+      ...Array(5).fill({ bracket: 1 }),
+      ...Array(3).fill({ bracket: 0 }),
+    ]);
     expect(summary.trials.map((t) => t.tag)).toEqual([...trace.tags.values()]);
     const b2 = expectHalving(trace, 2, [1000, 3000, 9000]);
     const b1 = expectHalving(trace, 1, [3000, 9000]);
@@ -131,17 +139,23 @@ describe('hyperband', () => {
 
   test('invalid options', async () => {
     await expect(study(file, { type: 'hyperband', reductionFactor: 1 })).rejects.toThrow('strategy.reductionFactor: must be >= 2 (got 1)');
-    await expect(study(file, { type: 'hyperband', minResource: 100000, maxResource: 50000 })).rejects.toThrow('strategy.minResource: must be < maxResource (got 100000 >= 50000)');
+    await expect(study(file, { type: 'hyperband', minResource: 100000, maxResource: 50000 })).rejects.toThrow(
+      'strategy.minResource: must be < maxResource (got 100000 >= 50000)',
+    );
     await expect(study(file, { type: 'hyperband', brackets: 2 })).rejects.toThrow('strategy.brackets: unknown key');
   });
 
   test('resume after a kill mid-bracket: same decisions, same best', async () => {
-    const { whole, resumed } = await resumeRuns(dir, file, HB, { concurrency: 3 }, (n) => Array.from({ length: Math.floor((n - 3) / 9) }, (_, i) => 3 + 9 * i));
+    const { whole, resumed } = await resumeRuns(dir, file, HB, { concurrency: 3 }, (n) =>
+      Array.from({ length: Math.floor((n - 3) / 9) }, (_, i) => 3 + 9 * i),
+    );
     expect(resumed.length).toBeGreaterThan(10);
     for (const run of resumed) {
       expect({ cut: run.cut, steps: run.trace.steps }).toEqual({ cut: run.cut, steps: whole.trace.steps });
       expect(run.summary.best).toEqual(whole.summary.best);
-      expect(run.summary.trials.map((t) => [t.state, t.resource, t.tag])).toEqual(whole.summary.trials.map((t) => [t.state, t.resource, t.tag]));
+      expect(run.summary.trials.map((t) => [t.state, t.resource, t.tag])).toEqual(
+        whole.summary.trials.map((t) => [t.state, t.resource, t.tag]),
+      );
     }
   });
 });

@@ -4,7 +4,18 @@
  */
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { createRegistry, createRng, defineTrainer, endsBefore, MemoryStore, runStudy, SearchSpace, type Params, type Progress, type SpaceConfig } from '../../index.ts';
+import {
+  createRegistry,
+  createRng,
+  defineTrainer,
+  endsBefore,
+  MemoryStore,
+  runStudy,
+  SearchSpace,
+  type Params,
+  type Progress,
+  type SpaceConfig,
+} from '../../index.ts';
 import { distinctDraws, EAGER_LIMIT } from '../../strategies/distinct-draws.ts';
 
 /** 10 batch sizes × 10 learning rates × 10⁷ extra combinations = 10⁹ points. */
@@ -26,14 +37,19 @@ const anyParams = defineTrainer<Record<string, never>>({
       },
       async open({ params }) {
         let progress: Progress = { examples: 0, steps: 0, seconds: 0 };
-        const quality = 1 / (1 + Math.abs(Math.log10(params.learningRate as number) + 1.5)) + (params.width as number) / 1e4;
+        const quality = 1 / (1 + Math.abs(Math.log10(params.learningRate) + 1.5)) + (params.width as number) / 1e4;
         return {
           async train(request, onReport) {
             const start = progress;
             const next = () => ({ examples: progress.examples + 100, steps: progress.steps + 1, seconds: progress.seconds + 0.01 });
             while (progress.examples < 900 && !endsBefore(start, progress, next(), request)) {
               progress = next();
-              await onReport({ progress, metrics: { score: quality * (1 - 1 / (1 + progress.examples / 100)) }, batchSize: params.batchSize as number, learningRate: params.learningRate as number });
+              await onReport({
+                progress,
+                metrics: { score: quality * (1 - 1 / (1 + progress.examples / 100)) },
+                batchSize: params.batchSize,
+                learningRate: params.learningRate,
+              });
             }
             return { progress, exhausted: progress.examples >= 900, stopped: false };
           },
@@ -77,7 +93,9 @@ describe('a 10⁹-point space', () => {
       { registry: registry(), journal: new MemoryStore() },
     );
     const grown = heapAfterGc() - before;
-    console.log(`${_name}: heap grew ${(grown / 2 ** 20).toFixed(1)} MiB in ${Date.now() - started} ms for ${summary.trials.length} trials over a 10⁹-point space`);
+    console.log(
+      `${_name}: heap grew ${(grown / 2 ** 20).toFixed(1)} MiB in ${Date.now() - started} ms for ${summary.trials.length} trials over a 10⁹-point space`,
+    );
     expect(summary.trials.length).toBeGreaterThan(0);
     expect(summary.trials.length).toBeLessThanOrEqual(20);
     expect(summary.best).toBeDefined();
@@ -118,7 +136,11 @@ describe('drawing without replacement', () => {
   });
 
   test('the lazy grid iterates in the order of grid()', () => {
-    const space = new SearchSpace({ batchSize: [16, 32], learningRate: { base: 0.1, baseBatchSize: 16, scale: 'linear' }, params: { a: { int: [1, 7], step: 3 }, b: { choice: ['x', 'y'] } } });
+    const space = new SearchSpace({
+      batchSize: [16, 32],
+      learningRate: { base: 0.1, baseBatchSize: 16, scale: 'linear' },
+      params: { a: { int: [1, 7], step: 3 }, b: { choice: ['x', 'y'] } },
+    });
     expect([...space.points()]).toEqual(space.grid());
     expect(space.size).toBe(space.grid().length);
   });

@@ -16,7 +16,11 @@ const SCHEDULERS: Array<Record<string, unknown>> = [
   { type: 'batch-increase' },
 ];
 
-async function search(config: Record<string, unknown>, journal = new MemoryStore() as MemoryStore | JsonlFileStore, resume = false): Promise<{ summary: SearchSummary; records: JournalRecord[]; trace: Trace }> {
+async function search(
+  config: Record<string, unknown>,
+  journal = new MemoryStore() as MemoryStore | JsonlFileStore,
+  resume = false,
+): Promise<{ summary: SearchSummary; records: JournalRecord[]; trace: Trace }> {
   const summary = await runStudy({ seed: 7, ...config }, { journal, ...(resume ? { resume: true } : {}) });
   const records = (journal instanceof JsonlFileStore ? new JsonlFileStore(journal.path).read() : journal.read()) as JournalRecord[];
   return { summary, records, trace: traceOf(records) };
@@ -61,21 +65,47 @@ describe('conformance: promotions per scheduler with the grid sampler (configura
   const rungs = { minResource: 1000, maxResource: 9000 };
 
   /** scheduler → table, and the configurations expected at 3000 and 9000 and stopped (sorted). */
-  const TABLE: Array<[string, Record<string, unknown>, Record<string, ConfigSpec>, { at3000: string[]; at9000: string[]; stopped: string[] }]> = [
+  const TABLE: Array<
+    [string, Record<string, unknown>, Record<string, ConfigSpec>, { at3000: string[]; at9000: string[]; stopped: string[] }]
+  > = [
     ['fifo', { type: 'fifo', maxResource: 9000 }, increasing(9), { at3000: [], at9000: names(0, 8), stopped: [] }],
     // 9 at 1000, the top 3 at 3000, the top 1 at 9000; the rest stopped at their rung.
-    ['successive-halving', { type: 'successive-halving', ...rungs, nConfigs: 9 }, increasing(9), { at3000: ['c6', 'c7', 'c8'], at9000: ['c8'], stopped: names(0, 7) }],
+    [
+      'successive-halving',
+      { type: 'successive-halving', ...rungs, nConfigs: 9 },
+      increasing(9),
+      { at3000: ['c6', 'c7', 'c8'], at9000: ['c8'], stopped: names(0, 7) },
+    ],
     // Brackets s = 2 (9 from 1000), s = 1 (5 from 3000, top 2 to 9000), s = 0 (3 at 9000).
-    ['hyperband', { type: 'hyperband', ...rungs }, increasing(17), { at3000: ['c10', 'c11', 'c12', 'c13', 'c6', 'c7', 'c8', 'c9'], at9000: ['c12', 'c13', 'c14', 'c15', 'c16', 'c8'], stopped: [...names(0, 7), 'c10', 'c11', 'c9'].sort() }],
+    [
+      'hyperband',
+      { type: 'hyperband', ...rungs },
+      increasing(17),
+      {
+        at3000: ['c10', 'c11', 'c12', 'c13', 'c6', 'c7', 'c8', 'c9'],
+        at9000: ['c12', 'c13', 'c14', 'c15', 'c16', 'c8'],
+        stopped: [...names(0, 7), 'c10', 'c11', 'c9'].sort(),
+      },
+    ],
     // ASHA with each newcomer better than all before: every one from the third on climbs, as soon as its rung's top ⌊n/η⌋ holds it.
     ['asha', { type: 'asha', ...rungs }, increasing(9), { at3000: names(2, 8), at9000: names(4, 8), stopped: [] }],
     // The first three have no one to compare with (minTrials 3); each later one is below the median at the first checkpoint.
-    ['median-stopping', { type: 'median-stopping', minResource: 1000, interval: 2000, maxResource: 9000 }, decreasing(9), { at3000: ['c0', 'c1', 'c2'], at9000: ['c0', 'c1', 'c2'], stopped: names(3, 8) }],
+    [
+      'median-stopping',
+      { type: 'median-stopping', minResource: 1000, interval: 2000, maxResource: 9000 },
+      decreasing(9),
+      { at3000: ['c0', 'c1', 'c2'], at9000: ['c0', 'c1', 'c2'], stopped: names(3, 8) },
+    ],
   ];
 
   test.each(TABLE)('%s', async (_name, scheduler, configs, expected) => {
     const file = writeTable(dir, table(configs));
-    const { trace } = await search({ budget: { unit: 'examples', limit: 1e9 }, trainer: { type: 'tabular', file }, sampler: { type: 'grid' }, scheduler });
+    const { trace } = await search({
+      budget: { unit: 'examples', limit: 1e9 },
+      trainer: { type: 'tabular', file },
+      sampler: { type: 'grid' },
+      scheduler,
+    });
     expect([...new Set(trace.reached(3000))].sort()).toEqual([...expected.at3000].sort());
     expect([...new Set(trace.reached(9000))].sort()).toEqual([...expected.at9000].sort());
     expect(trace.stopped().sort()).toEqual(expected.stopped);
@@ -83,7 +113,12 @@ describe('conformance: promotions per scheduler with the grid sampler (configura
 
   test('batch-increase: one drawn configuration, one trial per schedule, sharing a seed', async () => {
     const file = writeTable(dir, table(increasing(3)));
-    const { summary, trace, records } = await search({ budget: { unit: 'examples', limit: 1e9 }, trainer: { type: 'tabular', file }, sampler: { type: 'grid' }, scheduler: { type: 'batch-increase' } });
+    const { summary, trace, records } = await search({
+      budget: { unit: 'examples', limit: 1e9 },
+      trainer: { type: 'tabular', file },
+      sampler: { type: 'grid' },
+      scheduler: { type: 'batch-increase' },
+    });
     expect(summary.trials.map((t) => [t.params.name, (t.tag as { schedule: string }).schedule, t.state])).toEqual([
       ['c0', 'constant', 'completed'],
       ['c0', 'lr-decay', 'completed'],
@@ -110,11 +145,23 @@ describe('presets are a sampler under a scheduler', () => {
   });
 
   test('a config giving both a strategy and a sampler is refused, naming the field', async () => {
-    await expect(runStudy({ budget: { limit: 1 }, strategy: { type: 'asha' }, sampler: { type: 'tpe' }, trainer: { type: 'tabular', file } })).rejects.toThrow(/^strategy: cannot be given with "sampler" or "scheduler"/);
-    await expect(runStudy({ budget: { limit: 1 }, sampler: { type: 'tpx' }, trainer: { type: 'tabular', file } })).rejects.toThrow(/sampler\.type.*tpe/);
-    await expect(runStudy({ budget: { limit: 1 }, sampler: { type: 'tpe', gamma: 2 }, trainer: { type: 'tabular', file } })).rejects.toThrow(/sampler\.gamma/);
+    await expect(
+      runStudy({ budget: { limit: 1 }, strategy: { type: 'asha' }, sampler: { type: 'tpe' }, trainer: { type: 'tabular', file } }),
+    ).rejects.toThrow(/^strategy: cannot be given with "sampler" or "scheduler"/);
+    await expect(runStudy({ budget: { limit: 1 }, sampler: { type: 'tpx' }, trainer: { type: 'tabular', file } })).rejects.toThrow(
+      /sampler\.type.*tpe/,
+    );
+    await expect(
+      runStudy({ budget: { limit: 1 }, sampler: { type: 'tpe', gamma: 2 }, trainer: { type: 'tabular', file } }),
+    ).rejects.toThrow(/sampler\.gamma/);
     // A scheduler's own checks name its options under "scheduler", not "strategy".
-    await expect(runStudy({ budget: { limit: 1e6 }, scheduler: { type: 'asha', minResource: 1e5, maxResource: 2e4 }, trainer: { type: 'tabular', file } })).rejects.toThrow(/^scheduler\.minResource: must be < maxResource/);
+    await expect(
+      runStudy({
+        budget: { limit: 1e6 },
+        scheduler: { type: 'asha', minResource: 1e5, maxResource: 2e4 },
+        trainer: { type: 'tabular', file },
+      }),
+    ).rejects.toThrow(/^scheduler\.minResource: must be < maxResource/);
   });
 });
 
@@ -141,7 +188,13 @@ describe('the model-based sampler', () => {
   async function regrets(sampler: string, scheduler: Record<string, unknown>, limit: number): Promise<number[]> {
     const out: number[] = [];
     for (let seed = 0; seed < 12; seed++) {
-      const summary = await runStudy({ seed, budget: { unit: 'examples', limit }, trainer: { type: 'tabular', file }, sampler: { type: sampler }, scheduler });
+      const summary = await runStudy({
+        seed,
+        budget: { unit: 'examples', limit },
+        trainer: { type: 'tabular', file },
+        sampler: { type: sampler },
+        scheduler,
+      });
       out.push(best - truth.get(String(summary.best!.params.name))!);
     }
     return out.sort((a, b) => a - b);
@@ -165,11 +218,19 @@ describe('the model-based sampler', () => {
   });
 
   test('a search cut anywhere resumes to the same decisions (tpe under hyperband)', async () => {
-    const config = { budget: { unit: 'examples', limit: 64 * 9000 * 0.25 }, trainer: { type: 'tabular', file }, sampler: { type: 'tpe' }, scheduler: { type: 'hyperband', minResource: 1000, iterations: 2 }, concurrency: 3 };
+    const config = {
+      budget: { unit: 'examples', limit: 64 * 9000 * 0.25 },
+      trainer: { type: 'tabular', file },
+      sampler: { type: 'tpe' },
+      scheduler: { type: 'hyperband', minResource: 1000, iterations: 2 },
+      concurrency: 3,
+    };
     const path = `${dir}/tpe-full.jsonl`;
     const whole = await search(config, new JsonlFileStore(path));
     const { readFileSync, writeFileSync } = await import('node:fs');
-    const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l !== '');
+    const lines = readFileSync(path, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '');
     for (const cut of [Math.floor(lines.length / 3), Math.floor((2 * lines.length) / 3)]) {
       const cutPath = `${dir}/tpe-cut-${cut}.jsonl`;
       writeFileSync(cutPath, `${lines.slice(0, cut).join('\n')}\n`);
@@ -179,8 +240,14 @@ describe('the model-based sampler', () => {
     }
   });
 
-  test('perBracket: under hyperband it learns only from the bracket it draws for (Optuna\'s view), and proposes differently', async () => {
-    const config = (perBracket: boolean) => ({ seed: 3, budget: { unit: 'examples', limit: 64 * 9000 * 0.4 }, trainer: { type: 'tabular', file }, sampler: { type: 'tpe', perBracket, nStartup: 4 }, scheduler: { type: 'hyperband', minResource: 1000, iterations: 3 } });
+  test("perBracket: under hyperband it learns only from the bracket it draws for (Optuna's view), and proposes differently", async () => {
+    const config = (perBracket: boolean) => ({
+      seed: 3,
+      budget: { unit: 'examples', limit: 64 * 9000 * 0.4 },
+      trainer: { type: 'tabular', file },
+      sampler: { type: 'tpe', perBracket, nStartup: 4 },
+      scheduler: { type: 'hyperband', minResource: 1000, iterations: 3 },
+    });
     const shared = await search(config(false));
     const own = await search(config(true));
     expect(own.summary.error).toBeUndefined();

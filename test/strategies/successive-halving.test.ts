@@ -54,7 +54,10 @@ describe('successive-halving', () => {
 
   test('min mode ranks the lowest first', async () => {
     const loss = Object.fromEntries(
-      Object.entries(nine).map(([name, spec]) => [name, { shapes: spec.shapes.map((s) => Object.fromEntries(Object.entries(s).map(([k, v]) => [k, 1 - (v as number)]))) }]),
+      Object.entries(nine).map(([name, spec]) => [
+        name,
+        { shapes: spec.shapes.map((s) => Object.fromEntries(Object.entries(s).map(([k, v]) => [k, 1 - (v as number)]))) },
+      ]),
     );
     const { summary, trace } = await study(writeTable(dir, table(loss, { metric: 'val_loss', mode: 'min' })), SHA);
     expect(trace.reached(3000)).toEqual(['a', 'b', 'c']);
@@ -90,7 +93,16 @@ describe('successive-halving', () => {
     expect(trace.reached(9000)).toEqual(['b']);
     expect(summary.best).toMatchObject({ params: { name: 'b' }, value: 0.8 });
 
-    const mostlyNull = await study(writeTable(dir, table({ ...flat({ a: 0.6, b: 0.5 }), ...Object.fromEntries(['c', 'd', 'e', 'f', 'g', 'h', 'i'].map((n) => [n, { shapes: [{ 1000: null }] }])) })), SHA);
+    const mostlyNull = await study(
+      writeTable(
+        dir,
+        table({
+          ...flat({ a: 0.6, b: 0.5 }),
+          ...Object.fromEntries(['c', 'd', 'e', 'f', 'g', 'h', 'i'].map((n) => [n, { shapes: [{ 1000: null }] }])),
+        }),
+      ),
+      SHA,
+    );
     // Quota 3, but only two have a finite value.
     expect(mostlyNull.trace.reached(3000)).toEqual(['a', 'b']);
     expect(mostlyNull.trace.reached(9000)).toEqual(['a']);
@@ -142,7 +154,10 @@ describe('successive-halving', () => {
       { seed: 7, budget: { limit: 1e9 }, strategy: SHA, trainer: { type: 'tabular-oom', file } },
       { registry, journal: new MemoryStore() },
     );
-    const infeasible = summary.trials.filter((t) => t.state === 'infeasible').map((t) => String(t.params.name)).sort();
+    const infeasible = summary.trials
+      .filter((t) => t.state === 'infeasible')
+      .map((t) => String(t.params.name))
+      .sort();
     expect(infeasible).toEqual(['f', 'g']);
     expect(summary.best).toMatchObject({ params: { name: 'c' }, value: 0.9 });
     expect(byState(summary).completed).toEqual(['c']);
@@ -180,14 +195,22 @@ describe('successive-halving', () => {
 
     test('the run fits the budget and starts n* configurations', async () => {
       const twelve = { ...nine, ...flat({ j: 0.3, k: 0.2, l: 0.1 }) };
-      const { summary } = await study(writeTable(dir, table(twelve)), { type: 'successive-halving', minResource: 1000 }, { budget: { limit: 29999 } });
+      const { summary } = await study(
+        writeTable(dir, table(twelve)),
+        { type: 'successive-halving', minResource: 1000 },
+        { budget: { limit: 29999 } },
+      );
       expect(summary.trials).toHaveLength(9);
       expect(summary.budget.spent).toBeLessThanOrEqual(29999);
       expect(summary.trials.filter((t) => t.state === 'completed')).toHaveLength(1);
     });
 
     test('a trials budget gives n, and the started trials are still promoted', async () => {
-      const { summary, trace } = await study(file, { type: 'successive-halving', minResource: 1000 }, { budget: { unit: 'trials', limit: 9 } });
+      const { summary, trace } = await study(
+        file,
+        { type: 'successive-halving', minResource: 1000 },
+        { budget: { unit: 'trials', limit: 9 } },
+      );
       expect(summary.trials).toHaveLength(9);
       expect(trace.reached(3000)).toEqual(['a', 'b', 'c']);
       expect(trace.reached(9000)).toEqual(['c']);
@@ -204,11 +227,15 @@ describe('successive-halving', () => {
   });
 
   test('invalid options fail with the field, the value and the rule', async () => {
-    await expect(study(file, { type: 'successive-halving', reductionFactor: 1 })).rejects.toThrow('strategy.reductionFactor: must be >= 2 (got 1)');
+    await expect(study(file, { type: 'successive-halving', reductionFactor: 1 })).rejects.toThrow(
+      'strategy.reductionFactor: must be >= 2 (got 1)',
+    );
     await expect(study(file, { type: 'successive-halving', minResource: 100000, maxResource: 50000 })).rejects.toThrow(
       'strategy.minResource: must be < maxResource (got 100000 >= 50000)',
     );
-    await expect(study(file, { type: 'successive-halving', nConfig: 3 })).rejects.toThrow('strategy.nConfig: unknown key (did you mean "nConfigs"?)');
+    await expect(study(file, { type: 'successive-halving', nConfig: 3 })).rejects.toThrow(
+      'strategy.nConfig: unknown key (did you mean "nConfigs"?)',
+    );
     await expect(study(file, { type: 'successive-halving', nConfigs: 0 })).rejects.toThrow('strategy.nConfigs: must be >= 1 (got 0)');
   });
 
@@ -226,7 +253,9 @@ describe('successive-halving', () => {
   });
 
   test('resume after a kill mid-rung: same promotions, same best', async () => {
-    const { whole, resumed } = await resumeRuns(dir, file, SHA, { concurrency: 2 }, (n) => Array.from({ length: Math.floor((n - 3) / 4) }, (_, i) => 3 + 4 * i));
+    const { whole, resumed } = await resumeRuns(dir, file, SHA, { concurrency: 2 }, (n) =>
+      Array.from({ length: Math.floor((n - 3) / 4) }, (_, i) => 3 + 4 * i),
+    );
     expect(resumed.length).toBeGreaterThan(10);
     for (const run of resumed) {
       expect({ cut: run.cut, steps: run.trace.steps }).toEqual({ cut: run.cut, steps: whole.trace.steps });

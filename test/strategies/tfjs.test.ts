@@ -14,7 +14,13 @@ function study(strategy: string, extra: object = {}) {
     budget: { limit: 60000 },
     space: { batchSize: [16, 32, 64], learningRate: [0.05, 0.2] },
     strategy: { type: strategy, minResource: 256, maxResource: 2304, reductionFactor: 3 },
-    trainer: { type: 'tfjs', backend: 'wasm', model: { type: 'mlp', hidden: [16] }, data: { type: 'mnist', train: 600, validation: 200 }, evalEvery: 256 },
+    trainer: {
+      type: 'tfjs',
+      backend: 'wasm',
+      model: { type: 'mlp', hidden: [16] },
+      data: { type: 'mnist', train: 600, validation: 200 },
+      evalEvery: 256,
+    },
     ...extra,
   };
 }
@@ -28,7 +34,9 @@ describe.each(['successive-halving', 'hyperband', 'asha'])('%s on the tfjs train
     expect(decisions.some((d) => d.kind === 'continue')).toBe(true);
     // A continued trial keeps its steps: its progress only grows, segment after segment.
     for (const trial of summary.trials) {
-      const ends = records.flatMap((r) => (r.t === 'segmentEnd' && r.trialId === trial.trialId && r.result ? [r.result.progress.steps] : []));
+      const ends = records.flatMap((r) =>
+        r.t === 'segmentEnd' && r.trialId === trial.trialId && r.result ? [r.result.progress.steps] : [],
+      );
       expect(ends).toEqual([...ends].sort((a, b) => a - b));
     }
     expect(summary.best).not.toBeNull();
@@ -44,7 +52,11 @@ test('asha runs on the tfjs trainer through the CLI', () => {
   const dir = tempDir();
   const config = join(dir, 'asha.json');
   writeFileSync(config, JSON.stringify(study('asha', { concurrency: 2 })));
-  const run = spawnSync(process.execPath, [join(root, 'bin/batchtune.js'), 'run', config, '--json', '--quiet', '--journal', join(dir, 'j.jsonl')], { encoding: 'utf8' });
+  const run = spawnSync(
+    process.execPath,
+    [join(root, 'bin/batchtune.js'), 'run', config, '--json', '--quiet', '--journal', join(dir, 'j.jsonl')],
+    { encoding: 'utf8' },
+  );
   expect(run.status).toBe(0);
   const summary = JSON.parse(run.stdout);
   expect(summary.strategy).toBe('asha');

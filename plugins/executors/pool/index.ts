@@ -1,5 +1,15 @@
 import { availableParallelism, hostname } from 'node:os';
-import { BatchtuneError, defineExecutor, FileCheckpointStore, type Executor, type ExecutorContext, type SegmentHandlers, type SegmentJob, type SegmentRun, type TrainerDescription } from '../../../core/index.ts';
+import {
+  BatchtuneError,
+  defineExecutor,
+  FileCheckpointStore,
+  type Executor,
+  type ExecutorContext,
+  type SegmentHandlers,
+  type SegmentJob,
+  type SegmentRun,
+  type TrainerDescription,
+} from '../../../core/index.ts';
 import { WorkerHandle, type Assignment } from './worker-handle.ts';
 
 export interface PoolOptions {
@@ -90,7 +100,7 @@ class PoolExecutor implements Executor {
 
   private async dispatch(): Promise<void> {
     this.startWorkers();
-    for (let i = 0; i < this.queue.length; ) {
+    for (let i = 0; i < this.queue.length;) {
       const pending = this.queue[i];
       const worker = this.workerFor(pending.job);
       if (!worker) {
@@ -125,7 +135,10 @@ class PoolExecutor implements Executor {
       onReport: async (report) => handlers.onReport(report),
       resolve: (result) => {
         this.running.delete(worker);
-        pending.resolve({ result, placement: { host: hostname(), worker: `${worker.name} (pid ${worker.pid})`, sharedWith: pending.sharedWith } });
+        pending.resolve({
+          result,
+          placement: { host: hostname(), worker: `${worker.name} (pid ${worker.pid})`, sharedWith: pending.sharedWith },
+        });
         void this.dispatch();
       },
       reject: (error) => {
@@ -139,15 +152,25 @@ class PoolExecutor implements Executor {
 
   private startWorkers(): void {
     while (!this.closing && this.workers.filter((w) => !w.dead).length < this.options.workers) {
-      const worker = new WorkerHandle(this.spawned++, this.init(), (dead, reason) => this.onDeath(dead, reason));
+      const worker = new WorkerHandle(this.spawned++, this.init(), (dead, reason) => {
+        this.onDeath(dead, reason);
+      });
       this.workers.push(worker);
     }
-    this.watchdog ??= setInterval(() => this.checkHeartbeats(), 1000).unref();
+    this.watchdog ??= setInterval(() => {
+      this.checkHeartbeats();
+    }, 1000).unref();
   }
 
   private init() {
     const { context } = this;
-    return { trainer: context.trainer, plugins: context.plugins, baseDir: context.baseDir, seed: context.seed, ...(context.checkpointDir ? { checkpointDir: context.checkpointDir } : {}) };
+    return {
+      trainer: context.trainer,
+      plugins: context.plugins,
+      baseDir: context.baseDir,
+      seed: context.seed,
+      ...(context.checkpointDir ? { checkpointDir: context.checkpointDir } : {}),
+    };
   }
 
   private checkHeartbeats(): void {
@@ -163,7 +186,8 @@ class PoolExecutor implements Executor {
     const pending = this.running.get(worker);
     this.running.delete(worker);
     if (this.closing) return;
-    const why = worker.silentFor > this.options.heartbeatSeconds ? `${reason} after no heartbeat for ${this.options.heartbeatSeconds} s` : reason;
+    const why =
+      worker.silentFor > this.options.heartbeatSeconds ? `${reason} after no heartbeat for ${this.options.heartbeatSeconds} s` : reason;
     if (pending?.abandoned) {
       pending.reject(new BatchtuneError('WORKER_LOST', `pool: ${why}; its segment was abandoned`));
     } else if (pending) {
@@ -189,8 +213,18 @@ export const poolExecutor = defineExecutor<PoolOptions>({
     type: 'object',
     properties: {
       workers: { type: 'integer', minimum: 1, description: 'Worker processes; default: the number of cores.' },
-      heartbeatSeconds: { type: 'number', exclusiveMinimum: 0, default: 60, description: 'A busy worker silent for this long is killed and its segment runs elsewhere.' },
-      maxRestarts: { type: 'integer', minimum: 0, default: 3, description: 'How often one segment may be lost with its worker before its trial fails.' },
+      heartbeatSeconds: {
+        type: 'number',
+        exclusiveMinimum: 0,
+        default: 60,
+        description: 'A busy worker silent for this long is killed and its segment runs elsewhere.',
+      },
+      maxRestarts: {
+        type: 'integer',
+        minimum: 0,
+        default: 3,
+        description: 'How often one segment may be lost with its worker before its trial fails.',
+      },
     },
   },
   create(options, context) {

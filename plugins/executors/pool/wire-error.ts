@@ -16,5 +16,8 @@ export function toWire(error: unknown): WireError {
 export function fromWire(wire: WireError): Error {
   if (wire.plugin && wire.hook) return new PluginError(wire.plugin, wire.hook, new Error(wire.cause ?? wire.message));
   const error = new BatchtuneError('PLUGIN_FAILED', wire.message);
-  return Object.assign(error, { ...(wire.code ? { code: wire.code } : {}), ...(wire.batchSize !== undefined ? { batchSize: wire.batchSize } : {}) });
+  return Object.assign(error, {
+    ...(wire.code ? { code: wire.code } : {}),
+    ...(wire.batchSize !== undefined ? { batchSize: wire.batchSize } : {}),
+  });
 }

@@ -74,8 +74,7 @@ export class WorkerHandle {
         if (message.t === 'ready') {
           this.isReady = true;
           resolve(message.description);
-        }
-        else if (message.t === 'initFailed') reject(fromWire(message.error));
+        } else if (message.t === 'initFailed') reject(fromWire(message.error));
         else this.receive(message);
       });
       child.on('exit', (code, signal) => {
@@ -94,7 +93,9 @@ export class WorkerHandle {
     this.assignment = assignment;
     this.lastBeat = Date.now();
     this.start().then(
-      () => this.send({ t: 'run', id: assignment.id, job: assignment.job }),
+      () => {
+        this.send({ t: 'run', id: assignment.id, job: assignment.job });
+      },
       (error: Error) => {
         // A worker that cannot start (its trainer fails to prepare there) fails the segment; a death is handled by the pool.
         if (!this.dead && this.assignment === assignment) {
@@ -116,9 +117,15 @@ export class WorkerHandle {
   /** Asks the worker to free everything and exit; kills it if it does not within `graceMs`. */
   async close(graceMs = 5000): Promise<void> {
     if (!this.child || this.dead) return;
-    const exited = new Promise<void>((resolve) => this.child!.once('exit', () => resolve()));
+    const exited = new Promise<void>((resolve) =>
+      this.child!.once('exit', () => {
+        resolve();
+      }),
+    );
     this.send({ t: 'close' });
-    const timer = setTimeout(() => this.kill(), graceMs);
+    const timer = setTimeout(() => {
+      this.kill();
+    }, graceMs);
     await exited;
     clearTimeout(timer);
   }
@@ -126,7 +133,9 @@ export class WorkerHandle {
   private receive(message: FromWorker): void {
     const assignment = this.assignment;
     if (message.t === 'report' && assignment?.id === message.id) {
-      void assignment.onReport(message.report).then((verdict) => this.send({ t: 'verdict', id: message.id, seq: message.seq, verdict }));
+      void assignment.onReport(message.report).then((verdict) => {
+        this.send({ t: 'verdict', id: message.id, seq: message.seq, verdict });
+      });
     } else if (message.t === 'done' && assignment?.id === message.id) {
       this.assignment = undefined;
       assignment.resolve(message.result);

@@ -79,4 +79,6 @@ const parent = process.ppid;
 setInterval(() => {
   if (process.ppid !== parent || !process.connected) process.exit(0);
 }, 500).unref();
-setInterval(() => send({ t: 'beat' }), HEARTBEAT_MS).unref();
+setInterval(() => {
+  send({ t: 'beat' });
+}, HEARTBEAT_MS).unref();

@@ -1,17 +1,20 @@
 import { hostname } from 'node:os';
 import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
-import {
-  type Executor,
-  type ExecutorContext,
-  type SegmentHandlers,
-  type SegmentJob,
-  type SegmentRun,
-} from '../../../core/index.ts';
+import { type Executor, type ExecutorContext, type SegmentHandlers, type SegmentJob, type SegmentRun } from '../../../core/index.ts';
 import { removeStudy } from './cleanup.ts';
 import { bullConnection, connect } from './connection.ts';
 import { newStudyId, type RedisExecutorOptions } from './options.ts';
-import { jobId, keys, queueName, type Broadcast, type SegmentJobData, type SegmentReply, type StudyAnnouncement, type WorkerMessage } from './protocol.ts';
+import {
+  jobId,
+  keys,
+  queueName,
+  type Broadcast,
+  type SegmentJobData,
+  type SegmentReply,
+  type StudyAnnouncement,
+  type WorkerMessage,
+} from './protocol.ts';
 
 /** How long the study's "alive" key lasts without a refresh; the search process refreshes it every 2 s. */
 const ALIVE_MS = 10_000;
@@ -117,11 +120,17 @@ export class RedisExecutor implements Executor {
     const queue = new Queue(name, { connection: bullConnection(url), prefix });
     // The queue is new to this study, so its event stream is read from its very first event.
     const events = new QueueEvents(name, { connection: bullConnection(url), prefix, lastEventId: '0-0' });
-    events.on('progress', ({ jobId: id, data }) => this.handle(id, (p) => this.onMessage(redis, id, p, data as WorkerMessage)));
-    events.on('completed', ({ jobId: id, returnvalue }) => this.handle(id, (p) => this.onReply(redis, id, p, returnvalue as unknown as SegmentReply)));
-    events.on('failed', ({ jobId: id, failedReason }) =>
-      this.handle(id, async (p) => p.reject(new Error(`redis: segment ${id} was given up by the queue: ${failedReason}`))),
-    );
+    events.on('progress', ({ jobId: id, data }) => {
+      this.handle(id, (p) => this.onMessage(redis, id, p, data as WorkerMessage));
+    });
+    events.on('completed', ({ jobId: id, returnvalue }) => {
+      this.handle(id, (p) => this.onReply(redis, id, p, returnvalue));
+    });
+    events.on('failed', ({ jobId: id, failedReason }) => {
+      this.handle(id, async (p) => {
+        p.reject(new Error(`redis: segment ${id} was given up by the queue: ${failedReason}`));
+      });
+    });
     events.on('stalled', ({ jobId: id }) => {
       const pending = this.pending.get(id);
       if (pending) pending.stalled = true;
@@ -142,7 +151,11 @@ export class RedisExecutor implements Executor {
   private handle(id: string, work: (pending: Pending) => Promise<void>): void {
     const pending = this.pending.get(id);
     if (!pending) return;
-    pending.chain = pending.chain.then(() => work(pending)).catch((error) => pending.reject(error));
+    pending.chain = pending.chain
+      .then(() => work(pending))
+      .catch((error) => {
+        pending.reject(error);
+      });
   }
 
   private async onMessage(redis: Redis, id: string, pending: Pending, message: WorkerMessage): Promise<void> {
@@ -153,7 +166,10 @@ export class RedisExecutor implements Executor {
 
   private async onReply(redis: Redis, id: string, pending: Pending, reply: SegmentReply): Promise<void> {
     if (!(await this.adopt(redis, id, pending, reply))) return;
-    if ('ok' in reply) return pending.resolve(reply.ok);
+    if ('ok' in reply) {
+      pending.resolve(reply.ok);
+      return;
+    }
     const { code, message } = reply.error;
     pending.reject(Object.assign(new Error(message), code ? { code } : {}));
   }
@@ -171,7 +187,7 @@ export class RedisExecutor implements Executor {
       await pending.handlers.onRestart(`worker ${pending.where} ${how}; now on ${from.worker}`);
       // If the old worker lives on, its session for the trial is stale: it must not continue the trial.
       const [trialId] = id.split('.').map(Number);
-      await this.broadcast(redis, { t: 'moved', study: this.study, trialId: trialId!, worker: from.worker });
+      await this.broadcast(redis, { t: 'moved', study: this.study, trialId: trialId, worker: from.worker });
     }
     pending.attempt = from.attempt;
     pending.where = from.worker;

@@ -60,8 +60,7 @@ export interface WorkerMessage {
  * lost worker), with the attempt that produced it.
  */
 export type SegmentReply = { attempt: number; worker: string } & (
-  | { ok: { result: SegmentResult; placement: SegmentPlacement } }
-  | { error: { code?: string; message: string } }
+  { ok: { result: SegmentResult; placement: SegmentPlacement } } | { error: { code?: string; message: string } }
 );
 
 export const DEFAULT_PREFIX = 'batchtune';

@@ -1,11 +1,28 @@
 import { Worker, WaitingError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { callPlugin } from '../../../core/driver.ts';
-import { createTrainer, errorMessage, loadPlugins, TrialHost, type PluginRegistry, type Report, type ReportVerdict } from '../../../core/index.ts';
+import {
+  createTrainer,
+  errorMessage,
+  loadPlugins,
+  TrialHost,
+  type PluginRegistry,
+  type Report,
+  type ReportVerdict,
+} from '../../../core/index.ts';
 import { RedisCheckpointStore } from './checkpoints.ts';
 import type { HostLoad } from './host-load.ts';
 import { bullConnection } from './connection.ts';
-import { jobId, keys, queueName, type Broadcast, type SegmentJobData, type SegmentReply, type StudyAnnouncement, type WorkerMessage } from './protocol.ts';
+import {
+  jobId,
+  keys,
+  queueName,
+  type Broadcast,
+  type SegmentJobData,
+  type SegmentReply,
+  type StudyAnnouncement,
+  type WorkerMessage,
+} from './protocol.ts';
 import type { VerdictWaiter } from './verdicts.ts';
 
 /** What every study a worker process serves shares: its identity, its connections, its machine's load. */
@@ -54,7 +71,9 @@ export class StudyWorker {
       maxStalledCount,
       name: env.id,
     });
-    this.bull.on('error', (error) => env.log(`study ${announcement.study}: ${errorMessage(error)}`));
+    this.bull.on('error', (error) => {
+      env.log(`study ${announcement.study}: ${errorMessage(error)}`);
+    });
   }
 
   get study(): string {
@@ -101,7 +120,8 @@ export class StudyWorker {
       return { ...from, error: { message: `worker ${env.id} cannot build the study's trainer: ${errorMessage(error)}` } };
     }
     const { trialId } = segment.trial;
-    if (segment.seg > 0 && !host.holds(trialId, segment.seg)) await env.broadcast({ t: 'moved', study: this.study, trialId, worker: env.id });
+    if (segment.seg > 0 && !host.holds(trialId, segment.seg))
+      await env.broadcast({ t: 'moved', study: this.study, trialId, worker: env.id });
     const verdictKey = keys.verdict(env.prefix, this.study, jobId(segment), attempt);
     const onReport = async (report: Report): Promise<ReportVerdict> => {
       this.checkStaying();

@@ -39,7 +39,9 @@ export class RedisWorkerProcess {
     await ping(url).catch((error) => {
       throw new BatchtuneError('USAGE', `--redis: cannot reach Redis at ${url}: ${errorMessage(error)}`);
     });
-    const onError = throttled((error: Error) => log(`Redis: ${error.message} (reconnecting)`));
+    const onError = throttled((error: Error) => {
+      log(`Redis: ${error.message} (reconnecting)`);
+    });
     const redis = connect(url, { onError });
     const host = hostname();
     this.env = {
@@ -57,10 +59,22 @@ export class RedisWorkerProcess {
     };
     // Subscribe before reading the studies already announced, so none is missed in between.
     this.subscriber = connect(url, { blocking: true, onError });
-    this.subscriber.on('message', (_channel, text) => void this.onBroadcast(JSON.parse(text) as Broadcast).catch((error) => log(errorMessage(error))));
+    this.subscriber.on(
+      'message',
+      (_channel, text) =>
+        void this.onBroadcast(JSON.parse(text) as Broadcast).catch((error) => {
+          log(errorMessage(error));
+        }),
+    );
     await this.subscriber.subscribe(keys.announce(prefix));
     for (const study of Object.keys(await redis.hgetall(keys.studies(prefix)))) await this.open(study);
-    this.sweep = setInterval(() => void this.dropGoneStudies().catch((error) => log(errorMessage(error))), SWEEP_MS);
+    this.sweep = setInterval(
+      () =>
+        void this.dropGoneStudies().catch((error) => {
+          log(errorMessage(error));
+        }),
+      SWEEP_MS,
+    );
   }
 
   /** Leaves every study: segments in flight go back to their queues (another worker re-runs them), sessions are freed. */

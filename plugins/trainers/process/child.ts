@@ -69,13 +69,17 @@ export class ScriptProcess {
     });
     if (this.child.pid !== undefined) track(this.child.pid);
     this.child.stdout!.setEncoding('utf8');
-    this.child.stdout!.on('data', (chunk: string) => this.onData(chunk));
+    this.child.stdout!.on('data', (chunk: string) => {
+      this.onData(chunk);
+    });
     this.child.stdout!.once('end', () => (this.stdoutEnded = true));
     // A script that died makes writes fail with EPIPE; its exit is reported instead.
     this.child.stdin!.on('error', () => {});
     this.exited = new Promise((resolve) => {
       this.child.once('error', (error) => {
-        this.fail(new BatchtuneError('PLUGIN_FAILED', `could not start ${JSON.stringify(spec.command.join(' '))} in ${spec.cwd}: ${error.message}`));
+        this.fail(
+          new BatchtuneError('PLUGIN_FAILED', `could not start ${JSON.stringify(spec.command.join(' '))} in ${spec.cwd}: ${error.message}`),
+        );
         resolve();
       });
       this.child.once('exit', (code, signal) => {
@@ -91,7 +95,10 @@ export class ScriptProcess {
           this.fail(this.error(`the script ${how} while ${this.phase}`));
           resolve();
         };
-        if (this.stdoutEnded) return report();
+        if (this.stdoutEnded) {
+          report();
+          return;
+        }
         this.child.stdout!.once('end', report);
         // A grandchild may hold stdout open after the script's exit: do not wait for it long.
         timer = setTimeout(report, DRAIN_MS);
@@ -121,7 +128,11 @@ export class ScriptProcess {
       waiter.timer = setTimeout(() => {
         this.killGroup('SIGKILL');
         const seconds = timeoutMs / 1000;
-        this.fail(this.error(`the script sent nothing for ${seconds} s while ${this.phase} (${timeoutOption}); its process group ${this.child.pid} was killed`));
+        this.fail(
+          this.error(
+            `the script sent nothing for ${seconds} s while ${this.phase} (${timeoutOption}); its process group ${this.child.pid} was killed`,
+          ),
+        );
       }, timeoutMs);
       this.waiter = waiter;
     });
@@ -155,7 +166,12 @@ export class ScriptProcess {
   private async exitsWithin(ms: number): Promise<boolean> {
     if (!this.alive) return true;
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+    const timeout = new Promise<boolean>(
+      (resolve) =>
+        (timer = setTimeout(() => {
+          resolve(false);
+        }, ms)),
+    );
     const done = await Promise.race([this.exited.then(() => true), timeout]);
     clearTimeout(timer);
     return done;

@@ -10,7 +10,8 @@ import { ProcessTrainer } from './trainer.ts';
 
 export const processTrainer = defineTrainer<ProcessOptions>({
   name: 'process',
-  description: 'Trains with an external program (PyTorch, JAX, NumPy, any language) over a JSON-lines protocol on stdin/stdout, one process per trial',
+  description:
+    'Trains with an external program (PyTorch, JAX, NumPy, any language) over a JSON-lines protocol on stdin/stdout, one process per trial',
   schema: optionsSchema,
   check: checkOptions,
   dataFiles: commandFiles,

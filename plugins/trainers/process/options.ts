@@ -45,26 +45,47 @@ export const optionsSchema: OptionsSchema = {
       items: { type: 'string', minLength: 1 },
       description: 'The program and its arguments, e.g. ["python3", "train.py"]; run without a shell, once per trial.',
     },
-    cwd: { type: 'string', minLength: 1, description: "The script's working folder, relative to the config's folder (default: the config's folder)." },
+    cwd: {
+      type: 'string',
+      minLength: 1,
+      description: "The script's working folder, relative to the config's folder (default: the config's folder).",
+    },
     env: {
       type: 'object',
       additionalProperties: { type: 'string' },
       default: {},
       description: 'Environment variables for the script (e.g. {"CUDA_VISIBLE_DEVICES": "0"}).',
     },
-    inheritEnv: { type: 'boolean', default: true, description: "Start from batchtune's own environment (false: only `env` and batchtune's variables)." },
-    timeoutSeconds: seconds(300, 'The longest a script may go without sending a message during a segment; each report, heartbeat or gradients message renews it. Past it the process group is killed and the trial fails.'),
-    startTimeoutSeconds: seconds(120, 'The longest a script may take to say hello and get ready for a trial (imports, data loading, building the model).'),
-    closeGraceSeconds: { type: 'number', minimum: 0, default: 5, description: 'Seconds between `close` and SIGTERM, and between SIGTERM and SIGKILL, when a trial ends.' },
+    inheritEnv: {
+      type: 'boolean',
+      default: true,
+      description: "Start from batchtune's own environment (false: only `env` and batchtune's variables).",
+    },
+    timeoutSeconds: seconds(
+      300,
+      'The longest a script may go without sending a message during a segment; each report, heartbeat or gradients message renews it. Past it the process group is killed and the trial fails.',
+    ),
+    startTimeoutSeconds: seconds(
+      120,
+      'The longest a script may take to say hello and get ready for a trial (imports, data loading, building the model).',
+    ),
+    closeGraceSeconds: {
+      type: 'number',
+      minimum: 0,
+      default: 5,
+      description: 'Seconds between `close` and SIGTERM, and between SIGTERM and SIGKILL, when a trial ends.',
+    },
     describe: {
       type: 'boolean',
       default: true,
-      description: 'Before any trial, start the script once and ask it to describe itself (objective, maxResource, space); false: take them from the config only.',
+      description:
+        'Before any trial, start the script once and ask it to describe itself (objective, maxResource, space); false: take them from the config only.',
     },
     logDir: {
       type: 'string',
       minLength: 1,
-      description: "Folder for each trial's stderr log and files (trial-<id>/), relative to the config's folder; default: a new folder under the OS temp folder.",
+      description:
+        "Folder for each trial's stderr log and files (trial-<id>/), relative to the config's folder; default: a new folder under the OS temp folder.",
     },
     noiseScale: {
       type: 'object',
@@ -73,7 +94,12 @@ export const optionsSchema: OptionsSchema = {
         'Measure the gradient noise scale B_simple: the script is asked (every `every` steps) to send the squared norms of `microBatches` micro-batch gradients and of their mean; reports then carry noise_scale, grad_sq_norm, trace_sigma.',
       properties: {
         every: { type: 'integer', minimum: 1, default: 10, description: 'Steps between measurements.' },
-        microBatches: { type: 'integer', minimum: 2, default: 4, description: 'k >= 2 micro-batches; the batch size must be a multiple of k.' },
+        microBatches: {
+          type: 'integer',
+          minimum: 2,
+          default: 4,
+          description: 'k >= 2 micro-batches; the batch size must be a multiple of k.',
+        },
         beta: { type: 'number', minimum: 0, exclusiveMaximum: 1, default: 0.9, description: 'EMA decay per measurement (bias-corrected).' },
       },
     },

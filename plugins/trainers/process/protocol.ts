@@ -87,14 +87,7 @@ export interface ErrorMessage {
   infeasible: boolean;
 }
 export type IncomingMessage =
-  | HelloMessage
-  | ReadyMessage
-  | DescriptionMessage
-  | ReportMessage
-  | GradientsMessage
-  | HeartbeatMessage
-  | DoneMessage
-  | ErrorMessage;
+  HelloMessage | ReadyMessage | DescriptionMessage | ReportMessage | GradientsMessage | HeartbeatMessage | DoneMessage | ErrorMessage;
 
 /** A line the script wrote that breaks the protocol; the message says which and why. */
 export class ProtocolViolation extends Error {}
@@ -109,9 +102,12 @@ export function decode(line: string): IncomingMessage {
   try {
     value = JSON.parse(line);
   } catch {
-    throw new ProtocolViolation(`printed ${quote(line)} on stdout, which is not a protocol message (JSON); print logs to stderr (the Python helper redirects print() there)`);
+    throw new ProtocolViolation(
+      `printed ${quote(line)} on stdout, which is not a protocol message (JSON); print logs to stderr (the Python helper redirects print() there)`,
+    );
   }
-  if (!isObject(value) || typeof value.type !== 'string') throw new ProtocolViolation(`sent ${quote(line)}: a message must be a JSON object with a "type"`);
+  if (!isObject(value) || typeof value.type !== 'string')
+    throw new ProtocolViolation(`sent ${quote(line)}: a message must be a JSON object with a "type"`);
   const m = value;
   switch (m.type) {
     case 'hello':
@@ -131,12 +127,19 @@ export function decode(line: string): IncomingMessage {
     case 'gradients':
       return gradients(m);
     case 'done':
-      if (m.exhausted !== undefined && typeof m.exhausted !== 'boolean') throw field('done.exhausted', 'must be true or false', m.exhausted);
+      if (m.exhausted !== undefined && typeof m.exhausted !== 'boolean')
+        throw field('done.exhausted', 'must be true or false', m.exhausted);
       return { type: 'done', progress: progress(m.progress, 'done.progress'), exhausted: m.exhausted === true };
     case 'error':
-      return { type: 'error', message: typeof m.message === 'string' && m.message ? m.message : '(no message)', infeasible: m.infeasible === true };
+      return {
+        type: 'error',
+        message: typeof m.message === 'string' && m.message ? m.message : '(no message)',
+        infeasible: m.infeasible === true,
+      };
     default:
-      throw new ProtocolViolation(`sent a message of unknown type ${JSON.stringify(m.type)}; known: hello, ready, description, report, gradients, heartbeat, done, error`);
+      throw new ProtocolViolation(
+        `sent a message of unknown type ${JSON.stringify(m.type)}; known: hello, ready, description, report, gradients, heartbeat, done, error`,
+      );
   }
 }
 
@@ -147,21 +150,24 @@ function description(m: Record<string, unknown>): DescriptionMessage {
     if (!isObject(o) || typeof o.metric !== 'string' || !o.metric || (o.mode !== undefined && o.mode !== 'min' && o.mode !== 'max')) {
       throw field('description.objective', 'must be {"metric": <name>, "mode": "min" | "max"}', o);
     }
-    out.objective = { metric: o.metric, mode: (o.mode ?? 'max') as Objective['mode'] };
+    out.objective = { metric: o.metric, mode: o.mode ?? 'max' };
   }
   if (m.maxResource !== undefined && m.maxResource !== null) {
-    if (!isObject(m.maxResource)) throw field('description.maxResource', 'must be an object of units (examples, steps, seconds) to numbers > 0', m.maxResource);
+    if (!isObject(m.maxResource))
+      throw field('description.maxResource', 'must be an object of units (examples, steps, seconds) to numbers > 0', m.maxResource);
     const max: Partial<Record<ResourceUnit, number>> = {};
     for (const [unit, v] of Object.entries(m.maxResource)) {
-      if (unit !== 'examples' && unit !== 'steps' && unit !== 'seconds') throw field(`description.maxResource.${unit}`, 'is not a unit; use examples, steps or seconds', v);
-      if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) throw field(`description.maxResource.${unit}`, 'must be a number > 0', v);
+      if (unit !== 'examples' && unit !== 'steps' && unit !== 'seconds')
+        throw field(`description.maxResource.${unit}`, 'is not a unit; use examples, steps or seconds', v);
+      if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v))
+        throw field(`description.maxResource.${unit}`, 'must be a number > 0', v);
       max[unit] = v;
     }
     out.maxResource = max;
   }
   if (m.space !== undefined && m.space !== null) {
     if (!isObject(m.space)) throw field('description.space', 'must be a space object, as in a config', m.space);
-    out.space = m.space as unknown as SpaceConfig;
+    out.space = m.space;
   }
   if (m.info !== undefined && m.info !== null) {
     if (!isObject(m.info)) throw field('description.info', 'must be an object', m.info);
@@ -172,8 +178,10 @@ function description(m: Record<string, unknown>): DescriptionMessage {
 
 function gradients(m: Record<string, unknown>): GradientsMessage {
   const microBatch = m.microBatch;
-  if (typeof microBatch !== 'number' || !Number.isInteger(microBatch) || microBatch < 1) throw field('gradients.microBatch', 'must be a whole number >= 1', microBatch);
-  if (!Array.isArray(m.microSqNorms) || m.microSqNorms.length < 2) throw field('gradients.microSqNorms', 'must be a list of at least 2 squared norms', m.microSqNorms);
+  if (typeof microBatch !== 'number' || !Number.isInteger(microBatch) || microBatch < 1)
+    throw field('gradients.microBatch', 'must be a whole number >= 1', microBatch);
+  if (!Array.isArray(m.microSqNorms) || m.microSqNorms.length < 2)
+    throw field('gradients.microSqNorms', 'must be a list of at least 2 squared norms', m.microSqNorms);
   const microSqNorms = m.microSqNorms.map((v, i) => nonNegative(v, `gradients.microSqNorms[${i}]`));
   return { type: 'gradients', microBatch, microSqNorms, meanSqNorm: nonNegative(m.meanSqNorm, 'gradients.meanSqNorm') };
 }
@@ -191,7 +199,8 @@ function metrics(value: unknown): Record<string, number | null> {
   if (value === undefined || value === null) return {};
   if (!isObject(value)) throw field('report.metrics', 'must be an object of names to numbers (null for not finite)', value);
   for (const [name, v] of Object.entries(value)) {
-    if (v !== null && (typeof v !== 'number' || !Number.isFinite(v))) throw field(`report.metrics.${name}`, 'must be a finite number, or null when the value is not finite', v);
+    if (v !== null && (typeof v !== 'number' || !Number.isFinite(v)))
+      throw field(`report.metrics.${name}`, 'must be a finite number, or null when the value is not finite', v);
   }
   return value as Record<string, number | null>;
 }

@@ -82,7 +82,9 @@ export class ProcessSession implements TrainerSession {
           if (message.infeasible) throw new InfeasibleError(request.batchSize, `the script says: ${message.message}`);
           throw this.script.error(`the script sent an error while ${this.script.phase}: ${message.message}`);
         default:
-          throw this.script.error(`the script sent "${message.type}" while ${this.script.phase}; expected report, gradients, heartbeat, done or error`);
+          throw this.script.error(
+            `the script sent "${message.type}" while ${this.script.phase}; expected report, gradients, heartbeat, done or error`,
+          );
       }
     }
   }
@@ -99,13 +101,17 @@ export class ProcessSession implements TrainerSession {
   private advance(next: Progress, request: TrainRequest, what: string): void {
     for (const unit of RESOURCE_UNITS) {
       if (next[unit] < this.progress[unit]) {
-        throw this.script.error(`the script's ${what} went back from ${this.progress[unit]} to ${next[unit]} ${unit} (progress is cumulative over the trial)`);
+        throw this.script.error(
+          `the script's ${what} went back from ${this.progress[unit]} to ${next[unit]} ${unit} (progress is cumulative over the trial)`,
+        );
       }
     }
     for (const unit of ['examples', 'steps'] as const) {
       const cap = request.limits[unit];
       if (cap !== undefined && next[unit] > cap) {
-        throw this.script.error(`the script's ${what} at ${next[unit]} ${unit} is past the segment's hard limit of ${cap} ${unit} (check limits before each step; the Python helper's should_step() does)`);
+        throw this.script.error(
+          `the script's ${what} at ${next[unit]} ${unit} is past the segment's hard limit of ${cap} ${unit} (check limits before each step; the Python helper's should_step() does)`,
+        );
       }
     }
     this.progress = { ...next };
@@ -117,7 +123,8 @@ export class ProcessSession implements TrainerSession {
     const seconds = message.progress.seconds - start.seconds;
     if (metrics.examples_per_second === undefined && examples > 0 && seconds > 0) metrics.examples_per_second = examples / seconds;
     Object.assign(metrics, noiseMetrics(this.noise?.estimate));
-    const learningRate = message.learningRate ?? rateAt(Math.max(0, message.progress.examples - request.batchSize), request.learningRate, request.warmup);
+    const learningRate =
+      message.learningRate ?? rateAt(Math.max(0, message.progress.examples - request.batchSize), request.learningRate, request.warmup);
     return { progress: { ...message.progress }, metrics, batchSize: request.batchSize, learningRate };
   }
 
@@ -125,19 +132,29 @@ export class ProcessSession implements TrainerSession {
     if (!this.noise) throw this.script.error('the script sent gradients, but noiseScale is not set in the trainer options');
     const k = message.microSqNorms.length;
     if (message.microBatch * k !== batchSize) {
-      throw this.script.error(`the script sent gradients of ${k} micro-batches of ${message.microBatch}, which is not the batch of ${batchSize}`);
+      throw this.script.error(
+        `the script sent gradients of ${k} micro-batches of ${message.microBatch}, which is not the batch of ${batchSize}`,
+      );
     }
     this.noise.add(message);
   }
 
   /** The segment's end: its progress must be described by a report (the last report is the current weights). */
-  private finish(message: DoneMessage, start: Progress, reported: Progress | undefined, stopped: boolean, request: TrainRequest): SegmentResult {
+  private finish(
+    message: DoneMessage,
+    start: Progress,
+    reported: Progress | undefined,
+    stopped: boolean,
+    request: TrainRequest,
+  ): SegmentResult {
     this.advance(message.progress, request, 'done');
     const moved = message.progress.examples > start.examples || message.progress.steps > start.steps;
     const described = reported && reported.examples === message.progress.examples && reported.steps === message.progress.steps;
     if (moved && !described && !stopped) {
       const last = reported ? `the last report was at ${reported.examples} examples` : 'it sent no report';
-      throw this.script.error(`the script ended segment ${this.segment - 1} at ${message.progress.examples} examples but ${last}; send a report after the last step of every segment`);
+      throw this.script.error(
+        `the script ended segment ${this.segment - 1} at ${message.progress.examples} examples but ${last}; send a report after the last step of every segment`,
+      );
     }
     this.script.phase = 'between segments';
     return { progress: { ...this.progress }, exhausted: message.exhausted, stopped };

@@ -87,12 +87,20 @@ export class ProcessTrainer implements Trainer {
 
   private launchTrial(trial: TrialHandle): { script: ScriptProcess; trialDir: string } {
     const env = { BATCHTUNE_TRIAL_ID: String(trial.trialId), BATCHTUNE_SEED: String(trial.seed) };
-    const script = this.launch(`trial-${trial.trialId}`, env, `trial ${trial.trialId} (seed ${trial.seed}, params ${JSON.stringify(trial.params)})`);
+    const script = this.launch(
+      `trial-${trial.trialId}`,
+      env,
+      `trial ${trial.trialId} (seed ${trial.seed}, params ${JSON.stringify(trial.params)})`,
+    );
     return { script, trialDir: script.dir };
   }
 
   private launch(name: string, extraEnv: Record<string, string>, what = 'describe'): ScriptProcess & { dir: string } {
-    const log = openStderrLog(this.logDir!, name, `${what}: ${JSON.stringify(this.options.command)} in ${this.cwd} at ${new Date().toISOString()}`);
+    const log = openStderrLog(
+      this.logDir!,
+      name,
+      `${what}: ${JSON.stringify(this.options.command)} in ${this.cwd} at ${new Date().toISOString()}`,
+    );
     const base = this.options.inheritEnv ? process.env : {};
     const pythonPath = [this.options.env.PYTHONPATH ?? base.PYTHONPATH, PYTHON_HELPER_DIR].filter(Boolean).join(delimiter);
     const env = {
@@ -118,11 +126,18 @@ export class ProcessTrainer implements Trainer {
   private async handshake(script: ScriptProcess): Promise<void> {
     const hello = await this.expect(script, 'hello', this.options.startTimeoutSeconds, 'startTimeoutSeconds');
     if (hello.protocol !== PROTOCOL_VERSION) {
-      throw script.error(`the script speaks protocol version ${hello.protocol}; this batchtune speaks ${PROTOCOL_VERSION} (update batchtune_trainer.py or batchtune)`);
+      throw script.error(
+        `the script speaks protocol version ${hello.protocol}; this batchtune speaks ${PROTOCOL_VERSION} (update batchtune_trainer.py or batchtune)`,
+      );
     }
   }
 
-  private async expect<T extends IncomingMessage['type']>(script: ScriptProcess, type: T, seconds: number, option: string): Promise<Extract<IncomingMessage, { type: T }>> {
+  private async expect<T extends IncomingMessage['type']>(
+    script: ScriptProcess,
+    type: T,
+    seconds: number,
+    option: string,
+  ): Promise<Extract<IncomingMessage, { type: T }>> {
     for (;;) {
       const message = await script.receive(seconds * 1000, `${option} ${seconds}`);
       if (message.type === type) return message as Extract<IncomingMessage, { type: T }>;

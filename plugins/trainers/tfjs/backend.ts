@@ -51,7 +51,13 @@ function packageOf(name: BackendName): string {
 }
 
 /** The tf backend name each of ours registers under. */
-const TF_NAME: Record<BackendName, string> = { 'tfjs-node-gpu': 'tensorflow', 'tfjs-node': 'tensorflow', webgpu: 'webgpu', wasm: 'wasm', cpu: 'cpu' };
+const TF_NAME: Record<BackendName, string> = {
+  'tfjs-node-gpu': 'tensorflow',
+  'tfjs-node': 'tensorflow',
+  webgpu: 'webgpu',
+  wasm: 'wasm',
+  cpu: 'cpu',
+};
 
 async function activate(tfName: string): Promise<void> {
   if (tf.getBackend() === tfName) return;

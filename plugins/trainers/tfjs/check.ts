@@ -11,7 +11,12 @@ export function namedFiles(options: TfjsOptions): Array<[field: string, file: st
   const data = options.data;
   switch (data.type) {
     case 'idx':
-      files.push(['data.images', data.images], ['data.labels', data.labels], ['data.test.images', data.test?.images], ['data.test.labels', data.test?.labels]);
+      files.push(
+        ['data.images', data.images],
+        ['data.labels', data.labels],
+        ['data.test.images', data.test?.images],
+        ['data.test.labels', data.test?.labels],
+      );
       break;
     case 'csv':
     case 'module':
@@ -30,6 +35,10 @@ export function checkOptions(options: TfjsOptions, env: PluginEnvironment, at: s
     if (!fs.statSync(absolute).isFile()) throw configError(`${at}.${field}`, 'is not a file', file);
   }
   if (options.model.type === 'cnn' && data.type === 'csv') {
-    throw configError(`${at}.model.type`, 'a cnn needs image data (data.type "mnist", "idx" or a module giving image tensors), not csv rows', 'cnn');
+    throw configError(
+      `${at}.model.type`,
+      'a cnn needs image data (data.type "mnist", "idx" or a module giving image tensors), not csv rows',
+      'cnn',
+    );
   }
 }

@@ -40,7 +40,8 @@ export const MODEL_FIELD = 'trainer.model';
 export function dropoutOf(options: ModelOptions, params: Params): number {
   const fromParams = params.dropout;
   if (typeof fromParams === 'number') {
-    if (!(fromParams >= 0 && fromParams < 1)) throw new BatchtuneError('CONFIG_INVALID', `params.dropout: must be in [0, 1) (got ${fromParams})`);
+    if (!(fromParams >= 0 && fromParams < 1))
+      throw new BatchtuneError('CONFIG_INVALID', `params.dropout: must be in [0, 1) (got ${fromParams})`);
     return fromParams;
   }
   return 'dropout' in options ? options.dropout : 0;
@@ -66,7 +67,9 @@ export async function buildModel(options: ModelOptions, params: Params, context:
       const dropout = dropoutOf(options, params);
       const model = tf.sequential();
       options.hidden.forEach((units, i) => {
-        model.add(tf.layers.dense({ units, activation: options.activation, ...(i === 0 ? { inputShape: [features] } : {}), ...seeded(rng) }));
+        model.add(
+          tf.layers.dense({ units, activation: options.activation, ...(i === 0 ? { inputShape: [features] } : {}), ...seeded(rng) }),
+        );
         if (dropout > 0) model.add(new SeededDropout({ rate: dropout, seed: rng.int(2 ** 31 - 1) }));
       });
       model.add(tf.layers.dense({ units: outputs, ...(options.hidden.length === 0 ? { inputShape: [features] } : {}), ...seeded(rng) }));
@@ -103,7 +106,7 @@ function imageShape(shape: number[]): number[] {
 async function userModel(file: string, absolute: string, params: Params, context: ModelContext): Promise<BuiltModel> {
   const field = `${MODEL_FIELD}.path`;
   const mod = await importUserModule(absolute, field, file);
-  const create = (mod.createModel ?? (mod.default as Record<string, unknown> | undefined)?.createModel ?? mod.default) as unknown;
+  const create = mod.createModel ?? (mod.default as Record<string, unknown> | undefined)?.createModel ?? mod.default;
   if (typeof create !== 'function') {
     throw new BatchtuneError('CONFIG_INVALID', `${field}: ${file} must export createModel(params, tf, context) returning a tf.LayersModel`);
   }
@@ -121,7 +124,10 @@ async function userModel(file: string, absolute: string, params: Params, context
         `${field}: createModel in ${file} built its model with another copy of @tensorflow/tfjs; build it with the \`tf\` argument it is given`,
       );
     }
-    throw new BatchtuneError('CONFIG_INVALID', `${field}: createModel in ${file} must return a tf.LayersModel (tf.sequential() or tf.model()); got ${typeof model}`);
+    throw new BatchtuneError(
+      'CONFIG_INVALID',
+      `${field}: createModel in ${file} must return a tf.LayersModel (tf.sequential() or tf.model()); got ${typeof model}`,
+    );
   }
   const expectIn = model.inputs[0].shape.slice(1);
   const expectOut = model.outputs[0].shape.slice(1);
@@ -130,10 +136,14 @@ async function userModel(file: string, absolute: string, params: Params, context
     return new BatchtuneError('CONFIG_INVALID', `${field}: the model from ${file} ${problem}`);
   };
   if (expectIn.some((d) => d === null) || expectIn.reduce((a: number, b) => a * (b as number), 1) !== context.features) {
-    throw fail(`takes inputs of shape ${JSON.stringify(expectIn)} but each example has ${context.features} values (shape ${JSON.stringify(context.shape)})`);
+    throw fail(
+      `takes inputs of shape ${JSON.stringify(expectIn)} but each example has ${context.features} values (shape ${JSON.stringify(context.shape)})`,
+    );
   }
   if (expectOut.length !== 1 || expectOut[0] !== context.outputs) {
-    throw fail(`outputs shape ${JSON.stringify(expectOut)} but the data needs [${context.outputs}] (${context.task === 'classification' ? 'classes' : 'targets'})`);
+    throw fail(
+      `outputs shape ${JSON.stringify(expectOut)} but the data needs [${context.outputs}] (${context.task === 'classification' ? 'classes' : 'targets'})`,
+    );
   }
   const last = model.layers[model.layers.length - 1].getConfig();
   const output: OutputKind = last.activation === 'softmax' ? 'probabilities' : 'logits';

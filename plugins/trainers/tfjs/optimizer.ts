@@ -60,7 +60,9 @@ export function createOptimizer(options: OptimizerOptions, params: Params, learn
           (optimizer as unknown as { learningRate: number }).learningRate = rate;
           current = rate;
         },
-        dispose: () => optimizer.dispose(),
+        dispose: () => {
+          optimizer.dispose();
+        },
       };
     }
   }

@@ -112,7 +112,10 @@ const modelSchema = taggedUnion(
         dropout: { type: 'number', minimum: 0, exclusiveMaximum: 1, default: 0 },
       },
     },
-    module: { properties: { path: { ...file, description: 'A module exporting createModel(params, tf, context) that returns a tf.LayersModel.' } }, required: ['path'] },
+    module: {
+      properties: { path: { ...file, description: 'A module exporting createModel(params, tf, context) that returns a tf.LayersModel.' } },
+      required: ['path'],
+    },
   },
   { type: 'mlp' },
 );
@@ -167,7 +170,11 @@ const dataSchema = taggedUnion(
     },
     csv: { properties: { path: file, label: { type: 'string', minLength: 1 }, ...split, test: file }, required: ['path', 'label'] },
     module: {
-      properties: { path: { ...file, description: 'A module exporting { x, y }, or a default or load function returning them.' }, ...split, test: file },
+      properties: {
+        path: { ...file, description: 'A module exporting { x, y }, or a default or load function returning them.' },
+        ...split,
+        test: file,
+      },
       required: ['path'],
     },
   },
@@ -181,18 +188,28 @@ export const optionsSchema: OptionsSchema = {
     backend: {
       enum: ['auto', ...BACKEND_NAMES],
       default: 'auto',
-      description: 'auto: the fastest that loads (tfjs-node-gpu, tfjs-node, webgpu on a hardware adapter, wasm, cpu); or name one. webgpu needs the optional packages webgpu and @tensorflow/tfjs-backend-webgpu.',
+      description:
+        'auto: the fastest that loads (tfjs-node-gpu, tfjs-node, webgpu on a hardware adapter, wasm, cpu); or name one. webgpu needs the optional packages webgpu and @tensorflow/tfjs-backend-webgpu.',
     },
     task: {
       enum: ['classification', 'regression'],
       default: 'classification',
-      description: 'classification: softmax cross-entropy, objective val_acc (max); regression: mean squared error, objective val_loss (min).',
+      description:
+        'classification: softmax cross-entropy, objective val_acc (max); regression: mean squared error, objective val_loss (min).',
     },
     model: modelSchema,
     optimizer: optimizerSchema,
     data: dataSchema,
-    evalEvery: { ...count, default: 10000, description: 'Examples between evaluations on the validation split (there is always one at the end of a segment).' },
-    maxEpochs: { type: 'number', exclusiveMinimum: 0, description: 'The most a trial trains, in passes over the training split; sets maxResource.' },
+    evalEvery: {
+      ...count,
+      default: 10000,
+      description: 'Examples between evaluations on the validation split (there is always one at the end of a segment).',
+    },
+    maxEpochs: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      description: 'The most a trial trains, in passes over the training split; sets maxResource.',
+    },
     noiseScale: {
       type: 'object',
       additionalProperties: false,
@@ -200,7 +217,12 @@ export const optionsSchema: OptionsSchema = {
         'Measure the gradient noise scale B_simple: every `every` steps the batch is split into `microBatches` equal parts whose gradients (same weights) are averaged for the update; reports noise_scale, grad_sq_norm, trace_sigma.',
       properties: {
         every: { ...count, default: 10, description: 'Steps between measurements.' },
-        microBatches: { type: 'integer', minimum: 2, default: 4, description: 'k >= 2 micro-batches; the batch size must be a multiple of k.' },
+        microBatches: {
+          type: 'integer',
+          minimum: 2,
+          default: 4,
+          description: 'k >= 2 micro-batches; the batch size must be a multiple of k.',
+        },
         beta: { type: 'number', minimum: 0, exclusiveMaximum: 1, default: 0.9, description: 'EMA decay per measurement (bias-corrected).' },
       },
     },

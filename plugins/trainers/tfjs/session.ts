@@ -30,7 +30,6 @@ export interface SessionSettings {
   noiseScale?: NoiseScaleOptions;
 }
 
-
 const YIELD_EVERY_MS = 200;
 
 function now(): number {
@@ -95,7 +94,12 @@ export class TfjsSession implements TrainerSession {
   }
 
   private async save(): Promise<Uint8Array> {
-    const state: SavedState = { progress: { ...this.progress }, sampler: this.sampler.position, lastRate: this.lastRate, lastEvaluation: this.lastEvaluation };
+    const state: SavedState = {
+      progress: { ...this.progress },
+      sampler: this.sampler.position,
+      lastRate: this.lastRate,
+      lastEvaluation: this.lastEvaluation,
+    };
     return encodeCheckpoint({ state, model: this.built.model.getWeights(), optimizer: await this.optimizer.optimizer.getWeights() });
   }
 
@@ -118,15 +122,25 @@ export class TfjsSession implements TrainerSession {
   async train(request: TrainRequest, onReport: ReportHandler): Promise<SegmentResult> {
     if (this.disposed) throw new BatchtuneError('USAGE', 'train() called on a disposed tfjs session');
     if (this.generation !== backendGeneration()) {
-      throw new BatchtuneError('PLUGIN_FAILED', 'the wasm backend was rebuilt after another trial ran out of memory; this session\'s tensors were lost with the old heap');
+      throw new BatchtuneError(
+        'PLUGIN_FAILED',
+        "the wasm backend was rebuilt after another trial ran out of memory; this session's tensors were lost with the old heap",
+      );
     }
     const { batchSize, learningRate } = request;
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new BatchtuneError('USAGE', `batch size must be a positive integer (got ${batchSize})`);
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw new BatchtuneError('USAGE', `batch size must be a positive integer (got ${batchSize})`);
     if (!(learningRate >= 0) || !Number.isFinite(learningRate)) {
       throw new BatchtuneError('USAGE', `learning rate must be a finite number >= 0 (got ${learningRate})`);
     }
     const limits = request.limits;
-    if (limits.examples === undefined && limits.steps === undefined && limits.seconds === undefined && !request.target && this.settings.maxExamples === undefined) {
+    if (
+      limits.examples === undefined &&
+      limits.steps === undefined &&
+      limits.seconds === undefined &&
+      !request.target &&
+      this.settings.maxExamples === undefined
+    ) {
       throw new BatchtuneError('USAGE', 'train() needs a target or a limit in examples, steps or seconds');
     }
     const k = this.settings.noiseScale?.microBatches;
@@ -193,7 +207,12 @@ export class TfjsSession implements TrainerSession {
   private result(batchSize: number, stopped: boolean): SegmentResult {
     const max = this.settings.maxExamples;
     const endedBy = this.endedBy;
-    return { progress: { ...this.progress }, exhausted: max !== undefined && this.progress.examples + batchSize > max, stopped, ...(endedBy ? { endedBy } : {}) };
+    return {
+      progress: { ...this.progress },
+      exhausted: max !== undefined && this.progress.examples + batchSize > max,
+      stopped,
+      ...(endedBy ? { endedBy } : {}),
+    };
   }
 
   /** One optimizer step on the next batch; an allocation failure makes the batch size infeasible. */
@@ -204,7 +223,9 @@ export class TfjsSession implements TrainerSession {
         const { xs, ys } = batchOf(this.settings.data.train, rows);
         const noise = this.settings.noiseScale;
         const measure = noise !== undefined && this.progress.steps % noise.every === 0;
-        const { grads, loss, correct } = measure ? this.microBatchGradients(xs, ys, noise.microBatches) : this.stepper.computeGradients(xs, ys);
+        const { grads, loss, correct } = measure
+          ? this.microBatchGradients(xs, ys, noise.microBatches)
+          : this.stepper.computeGradients(xs, ys);
         this.stepper.applyGradients(grads);
         this.lossSum.assign(tf.add(this.lossSum, loss));
         if (correct) this.correctSum.assign(tf.add(this.correctSum, correct));
@@ -227,7 +248,8 @@ export class TfjsSession implements TrainerSession {
    */
   private microBatchGradients(xs: tf.Tensor, ys: tf.Tensor, k: number): BatchGradients {
     const b = xs.shape[0] / k;
-    const rowsOf = (t: tf.Tensor, start: number) => tf.slice(t, [start, ...t.shape.slice(1).map(() => 0)], [b, ...t.shape.slice(1).map(() => -1)]);
+    const rowsOf = (t: tf.Tensor, start: number) =>
+      tf.slice(t, [start, ...t.shape.slice(1).map(() => 0)], [b, ...t.shape.slice(1).map(() => -1)]);
     const sqNorm = (grads: tf.NamedTensorMap) => tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))) as tf.Scalar;
     let sum: tf.NamedTensorMap = {};
     let loss: tf.Scalar = tf.scalar(0);
@@ -243,7 +265,7 @@ export class TfjsSession implements TrainerSession {
           sum: added,
           loss: tf.add(previous.loss, part.loss) as tf.Scalar,
           norm: sqNorm(part.grads),
-          ...(part.correct ? { correct: (previous.correct ? tf.add(previous.correct, part.correct) : part.correct) as tf.Scalar } : {}),
+          ...(part.correct ? { correct: previous.correct ? tf.add<tf.Scalar>(previous.correct, part.correct) : part.correct } : {}),
         };
       });
       tf.dispose([...Object.values(previous.sum), previous.loss, ...(previous.correct ? [previous.correct] : [])]);
@@ -268,16 +290,15 @@ export class TfjsSession implements TrainerSession {
     });
   }
 
-  private async report(
-    request: TrainRequest,
-    start: Progress,
-    final: boolean,
-    onReport: ReportHandler,
-  ): Promise<ReportVerdict> {
+  private async report(request: TrainRequest, start: Progress, final: boolean, onReport: ReportHandler): Promise<ReportVerdict> {
     const metrics: Record<string, number | null> = {};
     // Reading the sums waits for any training work still queued, so that wait is training time.
     const began = now();
-    const [lossSum, correctSum] = await Promise.all([this.lossSum.data(), this.correctSum.data(), this.noise ? this.readNoise() : undefined]);
+    const [lossSum, correctSum] = await Promise.all([
+      this.lossSum.data(),
+      this.correctSum.data(),
+      this.noise ? this.readNoise() : undefined,
+    ]);
     this.progress.seconds += (now() - began) / 1000;
     if (this.stepsSince > 0) {
       metrics.train_loss = finite(lossSum[0] / this.stepsSince);

@@ -78,7 +78,12 @@ export class TfjsTrainer implements Trainer {
       const data = await loadDataset(this.options.data, this.options.task, this.context.baseDir, this.context.seed);
       this.data = data;
       // Build one model up front: a broken model config fails here, before any trial starts.
-      const probe = await buildModel(this.options.model, { batchSize: 1, learningRate: 0 }, this.modelContext(data, 0), this.context.baseDir);
+      const probe = await buildModel(
+        this.options.model,
+        { batchSize: 1, learningRate: 0 },
+        this.modelContext(data, 0),
+        this.context.baseDir,
+      );
       const parameters = parameterCount(probe.model);
       probe.model.dispose();
       const maxExamples = this.maxExamples(data);

@@ -59,7 +59,19 @@ function installConvFilterGradient(): boolean {
     );
     const xs = backend.readSync(x.dataId) as Float32Array;
     const dys = backend.readSync(dy.dataId) as Float32Array;
-    const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth, strideHeight, strideWidth } = info;
+    const {
+      batchSize,
+      inHeight,
+      inWidth,
+      inChannels,
+      outHeight,
+      outWidth,
+      outChannels,
+      filterHeight,
+      filterWidth,
+      strideHeight,
+      strideWidth,
+    } = info;
     const top = info.padInfo.top;
     const left = info.padInfo.left;
     const dw = new Float32Array(filterHeight * filterWidth * inChannels * outChannels);
@@ -96,7 +108,11 @@ function installConvFilterGradient(): boolean {
 function bridgeToCpu(kernelName: string): boolean {
   const cpuKernel = tf.getKernel(kernelName, 'cpu');
   if (!cpuKernel || tf.getKernel(kernelName, 'wasm')) return false;
-  tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: cpuBridge(cpuKernel.kernelFunc as unknown as KernelFunc) as unknown as tf.KernelFunc });
+  tf.registerKernel({
+    kernelName,
+    backendName: 'wasm',
+    kernelFunc: cpuBridge(cpuKernel.kernelFunc as unknown as KernelFunc) as unknown as tf.KernelFunc,
+  });
   return true;
 }
 
@@ -118,7 +134,11 @@ function cpuBridge(run: KernelFunc): KernelFunc {
       const result = run({ inputs: copies, backend: cpu, attrs });
       const outputs = Array.isArray(result) ? result : [result];
       made.push(...outputs.map((o) => o.dataId));
-      const back = outputs.map((o) => ({ dataId: backend.write(cpu.readSync(o.dataId), o.shape, o.dtype), shape: o.shape, dtype: o.dtype }));
+      const back = outputs.map((o) => ({
+        dataId: backend.write(cpu.readSync(o.dataId), o.shape, o.dtype),
+        shape: o.shape,
+        dtype: o.dtype,
+      }));
       return Array.isArray(result) ? back : back[0];
     } finally {
       for (const dataId of made) cpu.disposeData(dataId, true);

@@ -68,7 +68,9 @@ export function installMatMul(): boolean {
         return t;
       },
       track: (x: TensorInfo) => made.push(x),
-      free: () => made.forEach((t) => backend.disposeData(t.dataId)),
+      free: () => {
+        made.forEach((t) => backend.disposeData(t.dataId));
+      },
     };
   };
 
@@ -129,10 +131,15 @@ export function installFusedMatMul(): boolean {
     const { inputs, backend, attrs } = args;
     const activation = String(attrs.activation ?? 'linear');
     const { rows, columns } = dimensions(args);
-    if (mode === 'right' || rows >= columns || !(activation in UNFUSED_ACTIVATIONS) || inputs.preluActivationWeights) return fusedFunc(args);
+    if (mode === 'right' || rows >= columns || !(activation in UNFUSED_ACTIVATIONS) || inputs.preluActivationWeights)
+      return fusedFunc(args);
     const made: TensorInfo[] = [];
     try {
-      let out = matMulFunc({ inputs: { a: inputs.a, b: inputs.b }, backend, attrs: { transposeA: attrs.transposeA, transposeB: attrs.transposeB } });
+      let out = matMulFunc({
+        inputs: { a: inputs.a, b: inputs.b },
+        backend,
+        attrs: { transposeA: attrs.transposeA, transposeB: attrs.transposeB },
+      });
       if (inputs.bias) {
         made.push(out);
         out = addFunc({ inputs: { a: out, b: inputs.bias }, backend, attrs: {} });

@@ -51,7 +51,8 @@ export async function loadWebGpu(allowSoftware: boolean): Promise<AdapterInfo> {
   if (!allowSoftware && process.platform === 'linux' && !hasGpuDevice()) throw new Error('no GPU device (/dev/dri/renderD*, /dev/nvidia*)');
   const dawn = (await importOptional('webgpu')) as DawnModule;
   // The WebGPU constants and classes (GPUBufferUsage, ...) that tfjs-backend-webgpu reads as globals.
-  for (const [name, value] of Object.entries(dawn.globals)) if (!(name in globalThis)) (globalThis as Record<string, unknown>)[name] = value;
+  for (const [name, value] of Object.entries(dawn.globals))
+    if (!(name in globalThis)) (globalThis as Record<string, unknown>)[name] = value;
   const gpu = dawn.create([]);
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) throw new Error('no WebGPU adapter (no GPU, or no Vulkan/Metal/D3D driver for it)');
@@ -91,7 +92,8 @@ export function releaseWebGpu(): boolean {
 }
 
 function accepted(info: AdapterInfo, allowSoftware: boolean): AdapterInfo {
-  if (info.software && !allowSoftware) throw new Error(`only a software adapter (${info.description || info.device}); name backend "webgpu" to use it`);
+  if (info.software && !allowSoftware)
+    throw new Error(`only a software adapter (${info.description || info.device}); name backend "webgpu" to use it`);
   return info;
 }
 

@@ -44,7 +44,7 @@ export function dimensionsOfPoints(points: readonly Params[], space: SearchSpace
       const encode = scaleFor(name, space);
       dims.push(ordinal(name, numbers, numbers.every((v) => v > 0) ? encode : (v) => v));
     } else {
-      dims.push({ kind: 'categorical', name, choices: values as ParamValue[] });
+      dims.push({ kind: 'categorical', name, choices: values });
     }
   }
   return dims;
@@ -61,8 +61,17 @@ export function dimensionsOfSpace(space: SearchSpace): Dimension[] {
       const values: number[] = [];
       for (let v = spec.int[0]; v <= spec.int[1]; v += spec.step ?? 1) values.push(v);
       dims.push(ordinal(name, values, (v) => v));
-    } else if ('uniform' in spec) dims.push({ kind: 'numeric', name, low: spec.uniform[0], high: spec.uniform[1], encode: (v) => v, decode: (x) => x });
-    else dims.push({ kind: 'numeric', name, low: Math.log(spec.loguniform[0]), high: Math.log(spec.loguniform[1]), encode: Math.log, decode: Math.exp });
+    } else if ('uniform' in spec)
+      dims.push({ kind: 'numeric', name, low: spec.uniform[0], high: spec.uniform[1], encode: (v) => v, decode: (x) => x });
+    else
+      dims.push({
+        kind: 'numeric',
+        name,
+        low: Math.log(spec.loguniform[0]),
+        high: Math.log(spec.loguniform[1]),
+        encode: Math.log,
+        decode: Math.exp,
+      });
   }
   return dims;
 }

@@ -60,13 +60,21 @@ export class NumericParzen {
   readonly sigmas: number[];
   readonly weights: number[];
 
-  constructor(observations: readonly number[], readonly low: number, readonly high: number, options: ParzenOptions) {
+  constructor(
+    observations: readonly number[],
+    readonly low: number,
+    readonly high: number,
+    options: ParzenOptions,
+  ) {
     const n = observations.length;
     const span = high - low;
     const priorMu = 0.5 * (low + high);
     const obsWeights = observationWeights(n);
     // The prior joins the observations in sorted order: its neighbours set the others' bandwidths.
-    const points = [...observations.map((mu, i) => ({ mu, w: obsWeights[i], prior: false })), { mu: priorMu, w: options.priorWeight, prior: true }].sort((a, b) => a.mu - b.mu);
+    const points = [
+      ...observations.map((mu, i) => ({ mu, w: obsWeights[i], prior: false })),
+      { mu: priorMu, w: options.priorWeight, prior: true },
+    ].sort((a, b) => a.mu - b.mu);
     const minSigma = span / Math.min(100, 1 + points.length);
     this.mus = points.map((p) => p.mu);
     this.sigmas = points.map((p, i) => {

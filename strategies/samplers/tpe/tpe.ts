@@ -1,4 +1,13 @@
-import { defineSampler, paramsKey, score, type Objective, type Observation, type Params, type Rng, type SampleRequest } from '../../../core/index.ts';
+import {
+  defineSampler,
+  paramsKey,
+  score,
+  type Objective,
+  type Observation,
+  type Params,
+  type Rng,
+  type SampleRequest,
+} from '../../../core/index.ts';
 import { coordinate, dimensionsOfPoints, dimensionsOfSpace, pointOf, type Dimension } from './dimensions.ts';
 import { CategoricalParzen, NumericParzen, pickWeighted } from './parzen.ts';
 
@@ -34,7 +43,9 @@ type Estimator = NumericParzen | CategoricalParzen;
 function estimators(dims: readonly Dimension[], group: readonly Observation[], priorWeight: number): Estimator[] {
   return dims.map((d) => {
     const xs = group.map((o) => coordinate(d, o.params)).filter((x) => Number.isFinite(x) && (d.kind === 'numeric' || x >= 0));
-    return d.kind === 'numeric' ? new NumericParzen(xs, d.low, d.high, { priorWeight }) : new CategoricalParzen(xs, d.choices.length, { priorWeight });
+    return d.kind === 'numeric'
+      ? new NumericParzen(xs, d.low, d.high, { priorWeight })
+      : new CategoricalParzen(xs, d.choices.length, { priorWeight });
   });
 }
 
@@ -54,17 +65,45 @@ function logDensity(estimators: readonly Estimator[], dims: readonly Dimension[]
  */
 export const tpeSampler = defineSampler<TpeOptions>({
   name: 'tpe',
-  description: 'Model-based (TPE, Bergstra et al. 2011): proposes the configuration most likely among the best, learning from the highest rung with enough trials (BOHB).',
+  description:
+    'Model-based (TPE, Bergstra et al. 2011): proposes the configuration most likely among the best, learning from the highest rung with enough trials (BOHB).',
   schema: {
     type: 'object',
     additionalProperties: false,
     properties: {
-      nStartup: { type: 'integer', minimum: 1, description: 'Results needed at a resource level before the model is used there; random proposals until then. Default: the number of dimensions + 2, at least 4.' },
-      gamma: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.15, description: 'The fraction of results (rounded up) the model takes as the good ones; 0.15 as BOHB.' },
-      nCandidates: { type: 'integer', minimum: 1, default: 24, description: 'Points drawn from the good-results density; the best ratio is proposed.' },
+      nStartup: {
+        type: 'integer',
+        minimum: 1,
+        description:
+          'Results needed at a resource level before the model is used there; random proposals until then. Default: the number of dimensions + 2, at least 4.',
+      },
+      gamma: {
+        type: 'number',
+        exclusiveMinimum: 0,
+        exclusiveMaximum: 1,
+        default: 0.15,
+        description: 'The fraction of results (rounded up) the model takes as the good ones; 0.15 as BOHB.',
+      },
+      nCandidates: {
+        type: 'integer',
+        minimum: 1,
+        default: 24,
+        description: 'Points drawn from the good-results density; the best ratio is proposed.',
+      },
       priorWeight: { type: 'number', exclusiveMinimum: 0, default: 1, description: 'Weight of the flat prior in each density.' },
-      perBracket: { type: 'boolean', default: false, description: 'Under hyperband, learn only from the bracket drawn for (Optuna\'s per-bracket view) instead of from every bracket (BOHB).' },
-      randomFraction: { type: 'number', minimum: 0, maximum: 1, default: 0, description: 'The share of proposals drawn at random even once the model is used (BOHB uses 1/3).' },
+      perBracket: {
+        type: 'boolean',
+        default: false,
+        description:
+          "Under hyperband, learn only from the bracket drawn for (Optuna's per-bracket view) instead of from every bracket (BOHB).",
+      },
+      randomFraction: {
+        type: 'number',
+        minimum: 0,
+        maximum: 1,
+        default: 0,
+        description: 'The share of proposals drawn at random even once the model is used (BOHB uses 1/3).',
+      },
     },
   },
   create(options, context) {
@@ -132,7 +171,10 @@ export const tpeSampler = defineSampler<TpeOptions>({
       propose(request: SampleRequest) {
         const pool = order ? remaining() : undefined;
         if (pool && pool.length === 0) return undefined;
-        const seen = options.perBracket && request.bracket !== undefined ? request.observations.filter((o) => (o.tag as { bracket?: number } | undefined)?.bracket === request.bracket) : request.observations;
+        const seen =
+          options.perBracket && request.bracket !== undefined
+            ? request.observations.filter((o) => (o.tag as { bracket?: number } | undefined)?.bracket === request.bracket)
+            : request.observations;
         const group = dims.length > 0 ? modelLevel(seen, needed, objective.mode) : undefined;
         const explore = options.randomFraction > 0 && rng.next() < options.randomFraction;
         const chosen = group && !explore ? fromModel(group, pool, rng) : randomPoint();

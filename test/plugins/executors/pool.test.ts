@@ -12,13 +12,24 @@ import { tempDir } from '../../helpers/tabular.ts';
 const root = resolve(import.meta.dirname, '../../..');
 const fixture = join(root, 'test/fixtures/executors/paced-trainer.mjs');
 
-function study(executor: object, trainer: object = {}, strategy: object = { type: 'successive-halving', minResource: 200, maxResource: 1800, reductionFactor: 3 }) {
+function study(
+  executor: object,
+  trainer: object = {},
+  strategy: object = { type: 'successive-halving', minResource: 200, maxResource: 1800, reductionFactor: 3 },
+) {
   return { seed: 3, budget: { limit: 1e6 }, strategy, trainer: { type: 'paced', ...trainer }, executor, plugins: [fixture] };
 }
 
 /** What must not depend on where trials ran. */
 function outcome(summary: SearchSummary) {
-  return summary.trials.map((t) => ({ id: t.trialId, batch: t.params.batchSize, state: t.state, value: t.value, examples: t.progress.examples, reached: t.segments.map((s) => s.reached) }));
+  return summary.trials.map((t) => ({
+    id: t.trialId,
+    batch: t.params.batchSize,
+    state: t.state,
+    value: t.value,
+    examples: t.progress.examples,
+    reached: t.segments.map((s) => s.reached),
+  }));
 }
 
 function spentMatchesTrials(summary: SearchSummary): void {
@@ -52,7 +63,11 @@ test('a worker killed mid-segment: its segment runs again elsewhere, the search 
     }
   });
   events.on('pluginError', (e) => restarts.push(e.message));
-  const summary = await runStudy(study({ type: 'pool', workers: 2 }, { msPerReport: 20 }), { journal: new MemoryStore(), baseDir: root, events });
+  const summary = await runStudy(study({ type: 'pool', workers: 2 }, { msPerReport: 20 }), {
+    journal: new MemoryStore(),
+    baseDir: root,
+    events,
+  });
   expect(killed).toBeDefined();
   expect(restarts.some((m) => /pool: worker \d \(pid \d+\) exited on SIGKILL; trial \d+ segment 1 runs again/.test(m))).toBe(true);
   expect(outcome(summary)).toEqual(outcome(inline));
@@ -61,11 +76,20 @@ test('a worker killed mid-segment: its segment runs again elsewhere, the search 
 
 test('a worker that hangs past its heartbeat deadline is killed; after maxRestarts its trial fails and the search goes on', async () => {
   const hung = await runStudy(
-    { ...study({ type: 'pool', workers: 2, heartbeatSeconds: 1, maxRestarts: 1 }, { hangAt: 500, hangBatchSize: 20 }, { type: 'grid', maxResource: 1000 }), space: { batchSize: [20, 25, 50], learningRate: 0.1 } },
+    {
+      ...study(
+        { type: 'pool', workers: 2, heartbeatSeconds: 1, maxRestarts: 1 },
+        { hangAt: 500, hangBatchSize: 20 },
+        { type: 'grid', maxResource: 1000 },
+      ),
+      space: { batchSize: [20, 25, 50], learningRate: 0.1 },
+    },
     { journal: new MemoryStore(), baseDir: root },
   );
   expect(hung.trials.map((t) => t.state)).toEqual(['failed', 'completed', 'completed']);
-  expect(hung.trials[0].reason).toMatch(/^pool: worker \d+ \(pid \d+\) exited on SIGKILL after no heartbeat for 1 s; the segment was lost 2 times, giving up$/);
+  expect(hung.trials[0].reason).toMatch(
+    /^pool: worker \d+ \(pid \d+\) exited on SIGKILL after no heartbeat for 1 s; the segment was lost 2 times, giving up$/,
+  );
 }, 90000);
 
 test('a search killed with SIGKILL leaves no worker behind, and --resume finishes it with the same result', async () => {
@@ -78,7 +102,9 @@ test('a search killed with SIGKILL leaves no worker behind, and --resume finishe
   const search = spawn(process.execPath, [bin, 'run', config, '--journal', journal, '--quiet', '--json'], { cwd: dir, stdio: 'ignore' });
   const reports = () => {
     try {
-      return readFileSync(journal, 'utf8').split('\n').filter((l) => l.includes('"t":"report"')).length;
+      return readFileSync(journal, 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('"t":"report"')).length;
     } catch {
       return 0;
     }
@@ -87,7 +113,10 @@ test('a search killed with SIGKILL leaves no worker behind, and --resume finishe
   search.once('exit', () => (exited = true));
   while (reports() < 25 && !exited) await new Promise((r) => setTimeout(r, 50));
   expect(exited).toBe(false); // it must still be searching: its workers started from this folder
-  const workers = execFileSync('ps', ['-o', 'pid=', '--ppid', String(search.pid)], { encoding: 'utf8' }).split('\n').map(Number).filter(Boolean);
+  const workers = execFileSync('ps', ['-o', 'pid=', '--ppid', String(search.pid)], { encoding: 'utf8' })
+    .split('\n')
+    .map(Number)
+    .filter(Boolean);
   expect(workers).toHaveLength(2);
   search.kill('SIGKILL');
   await new Promise((r) => search.once('exit', r));
@@ -103,7 +132,10 @@ test('a search killed with SIGKILL leaves no worker behind, and --resume finishe
   // Workers notice at once that their search is gone; allow a loaded machine a few seconds to schedule them.
   for (let waited = 0; alive().length > 0 && waited < 10000; waited += 100) await new Promise((r) => setTimeout(r, 100));
   expect(alive()).toEqual([]);
-  const resumed = execFileSync(process.execPath, [bin, 'run', config, '--journal', journal, '--resume', '--quiet', '--json'], { cwd: dir, encoding: 'utf8' });
+  const resumed = execFileSync(process.execPath, [bin, 'run', config, '--journal', journal, '--resume', '--quiet', '--json'], {
+    cwd: dir,
+    encoding: 'utf8',
+  });
   const summary = JSON.parse(resumed) as SearchSummary;
   expect(outcome(summary)).toEqual(outcome(inline));
   spentMatchesTrials(summary);

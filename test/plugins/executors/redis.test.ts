@@ -30,7 +30,12 @@ function stepBoundaryTable(): TabularFile {
       for (let steps = stepsPerReport; steps * batchSize <= 9000 + batchSize * stepsPerReport; steps += stepsPerReport) {
         const examples = steps * batchSize;
         const acc = +(peak * (1 - Math.exp(-examples / 3000))).toFixed(6);
-        curve.push({ examples, steps, seconds: +(examples / (500 * Math.sqrt(batchSize))).toFixed(6), metrics: { val_acc: acc, val_loss: 1 - acc } });
+        curve.push({
+          examples,
+          steps,
+          seconds: +(examples / (500 * Math.sqrt(batchSize))).toFixed(6),
+          metrics: { val_acc: acc, val_loss: 1 - acc },
+        });
       }
       return { params: { batchSize, learningRate: 0.1 }, curves: [curve] };
     }),
@@ -39,14 +44,26 @@ function stepBoundaryTable(): TabularFile {
 
 /** What a trial ended with: the part of the result that must not depend on where it trained. */
 function outcomes(summary: SearchSummary) {
-  return summary.trials.map((t) => ({ id: t.trialId, batchSize: t.params.batchSize, state: t.state, examples: t.progress.examples, value: t.value }));
+  return summary.trials.map((t) => ({
+    id: t.trialId,
+    batchSize: t.params.batchSize,
+    state: t.state,
+    examples: t.progress.examples,
+    value: t.value,
+  }));
 }
 
 test('a redis executor whose server does not answer is a config error naming executor.url, before any trial', async () => {
   const dir = tempDir();
   writeTabular(dir, stepBoundaryTable());
-  const config = { budget: { limit: 1000 }, trainer: { type: 'tabular', file: 'curves.json' }, executor: { type: 'redis', url: 'redis://127.0.0.1:1' } };
-  await expect(runStudy(config, { baseDir: dir })).rejects.toThrow('executor.url: cannot reach Redis: connect ECONNREFUSED 127.0.0.1:1 (got "redis://127.0.0.1:1")');
+  const config = {
+    budget: { limit: 1000 },
+    trainer: { type: 'tabular', file: 'curves.json' },
+    executor: { type: 'redis', url: 'redis://127.0.0.1:1' },
+  };
+  await expect(runStudy(config, { baseDir: dir })).rejects.toThrow(
+    'executor.url: cannot reach Redis: connect ECONNREFUSED 127.0.0.1:1 (got "redis://127.0.0.1:1")',
+  );
 });
 
 skipMessage('redis executor tests');
@@ -113,7 +130,11 @@ describeRedis('redis executor with batchtune worker processes', () => {
 
   test('one worker SIGKILLed and one stopped (SIGTERM) mid-segment: both segments re-run on the third, every trial ends, nothing is charged twice', async () => {
     const own = `${prefix}-kill`;
-    const [killed, stopped, survivor] = await Promise.all([startWorker(redis.url, own), startWorker(redis.url, own), startWorker(redis.url, own)]);
+    const [killed, stopped, survivor] = await Promise.all([
+      startWorker(redis.url, own),
+      startWorker(redis.url, own),
+      startWorker(redis.url, own),
+    ]);
     const events = new SearchEvents();
     const restarts: string[] = [];
     events.on('report', ({ report, replayed }) => {
@@ -124,13 +145,20 @@ describeRedis('redis executor with batchtune worker processes', () => {
     });
     events.on('pluginError', ({ message }) => restarts.push(message));
     const journal = new MemoryStore();
-    const stoppedExit = new Promise<number | null>((resolve) => stopped.once('exit', (code) => resolve(code)));
+    const stoppedExit = new Promise<number | null>((resolve) =>
+      stopped.once('exit', (code) => {
+        resolve(code);
+      }),
+    );
     try {
-      const summary = await runStudy(study({ ...slowTrainer({ ms: 50 }), strategy: { type: 'grid' }, executor: { ...executor(), prefix: own }, concurrency: 3 }), {
-        baseDir: dir,
-        events,
-        journal,
-      });
+      const summary = await runStudy(
+        study({ ...slowTrainer({ ms: 50 }), strategy: { type: 'grid' }, executor: { ...executor(), prefix: own }, concurrency: 3 }),
+        {
+          baseDir: dir,
+          events,
+          journal,
+        },
+      );
       expect(summary.error).toBeUndefined();
       expect(killed.signalCode).toBe('SIGKILL');
       expect(await stoppedExit).toBe(143);
@@ -144,8 +172,8 @@ describeRedis('redis executor with batchtune worker processes', () => {
       // Each trial's journaled reports climb once to where it ended: the lost attempts' reports were dropped.
       for (const t of viewJournal(journal.read() as JournalRecord[]).trials) {
         const examples = t.reports.map((r) => r.progress.examples);
-        expect(examples.every((e, i) => i === 0 || e > examples[i - 1]!)).toBe(true);
-        expect(examples.at(-1)).toBe(summary.trials[t.trialId]!.progress.examples);
+        expect(examples.every((e, i) => i === 0 || e > examples[i - 1])).toBe(true);
+        expect(examples.at(-1)).toBe(summary.trials[t.trialId].progress.examples);
       }
     } finally {
       await stopChild(survivor);
@@ -157,12 +185,20 @@ describeRedis('redis executor with batchtune worker processes', () => {
     const events = new SearchEvents();
     let lastReport = 0;
     events.on('report', () => (lastReport = Date.now()));
-    const summary = await runStudy(study({ ...slowTrainer({ ms: 30, log }), executor: executor(), concurrency: 4 }), { baseDir: dir, events });
+    const summary = await runStudy(study({ ...slowTrainer({ ms: 30, log }), executor: executor(), concurrency: 4 }), {
+      baseDir: dir,
+      events,
+    });
     expect(summary.error).toBeUndefined();
-    const lines = readFileSync(log, 'utf8').trim().split('\n').map((line) => line.split(' '));
+    const lines = readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => line.split(' '));
     const disposedAt = new Map(lines.filter(([, event]) => event === 'dispose').map(([at, , trialId]) => [Number(trialId), Number(at)]));
     // Every session opened was disposed...
-    expect(new Set(lines.filter(([, event]) => event === 'open').map(([, , trialId]) => Number(trialId)))).toEqual(new Set(disposedAt.keys()));
+    expect(new Set(lines.filter(([, event]) => event === 'open').map(([, , trialId]) => Number(trialId)))).toEqual(
+      new Set(disposedAt.keys()),
+    );
     // ...and those of trials pruned at the first rung before the search's last report, long before the study closed.
     const early = summary.trials.filter((t) => t.segments.length === 1);
     expect(early.length).toBeGreaterThan(0);
@@ -187,13 +223,16 @@ describeRedis('redis executor with batchtune worker processes', () => {
     await new Promise((resolve) => search.once('exit', resolve));
     expect(readFileSync(journal, 'utf8')).not.toContain('"searchEnd"');
 
-    const resumed = spawnSync(process.execPath, [bin, 'run', config, '--journal', journal, '--resume', '--quiet', '--json'], { cwd: root, encoding: 'utf8' });
+    const resumed = spawnSync(process.execPath, [bin, 'run', config, '--journal', journal, '--resume', '--quiet', '--json'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
     expect(resumed.status).toBe(0);
     const uninterrupted = await runStudy(study(slowTrainer({ ms: 0 })), { baseDir: dir });
     expect(outcomes(JSON.parse(resumed.stdout) as SearchSummary)).toEqual(outcomes(uninterrupted));
   });
 
-  test('a study id a running search process uses is refused before anything trains; a dead run\'s id is reused', async () => {
+  test("a study id a running search process uses is refused before anything trains; a dead run's id is reused", async () => {
     const { Redis } = await import('ioredis');
     const client = new Redis(redis.url);
     try {
@@ -221,7 +260,10 @@ describeRedis('redis executor with batchtune worker processes', () => {
     let late: WorkerChild | undefined;
     events.on('searchStart', () => void startWorker(redis.url, own).then((w) => (late = w)));
     try {
-      const summary = await runStudy(study({ executor: { ...executor(), prefix: own }, strategy: { type: 'grid' } }), { baseDir: dir, events });
+      const summary = await runStudy(study({ executor: { ...executor(), prefix: own }, strategy: { type: 'grid' } }), {
+        baseDir: dir,
+        events,
+      });
       expect(summary.error).toBeUndefined();
       expect(summary.trials.every((t) => t.state === 'completed')).toBe(true);
     } finally {

@@ -46,12 +46,16 @@ export function parseCsv(text: string, file: string, label: string, field: strin
     if (lines[i].trim() === '') continue;
     const cells = splitCsvLine(lines[i]);
     if (cells.length !== columns.length) {
-      throw dataError(`${field}.path: ${file} line ${i + 1} has ${cells.length} cells but the header has ${columns.length}; give every row one cell per column (${columns.join(', ')})`);
+      throw dataError(
+        `${field}.path: ${file} line ${i + 1} has ${cells.length} cells but the header has ${columns.length}; give every row one cell per column (${columns.join(', ')})`,
+      );
     }
     for (let c = 0; c < cells.length; c++) {
       const value = cells[c] === '' ? NaN : Number(cells[c]);
       if (!Number.isFinite(value)) {
-        throw dataError(`${field}.path: ${file} line ${i + 1}, column ${JSON.stringify(columns[c])}: ${JSON.stringify(cells[c])} is not a number; every cell after the header must be a finite number`);
+        throw dataError(
+          `${field}.path: ${file} line ${i + 1}, column ${JSON.stringify(columns[c])}: ${JSON.stringify(cells[c])} is not a number; every cell after the header must be a finite number`,
+        );
       }
       if (c === labelAt) ys.push(value);
       else xs.push(value);

@@ -38,7 +38,12 @@ export interface Dataset {
 }
 
 /** The rows each split takes from the main table, drawn by a seeded permutation. */
-export function splitRows(rows: number, want: { train?: number; validation?: number; test?: number }, seed: number, source: string): {
+export function splitRows(
+  rows: number,
+  want: { train?: number; validation?: number; test?: number },
+  seed: number,
+  source: string,
+): {
   train: Int32Array;
   validation: Int32Array;
   test?: Int32Array;
@@ -48,11 +53,15 @@ export function splitRows(rows: number, want: { train?: number; validation?: num
   const train = want.train ?? rows - validation - extra;
   if (want.train === undefined && train < 1) {
     const held = [`validation (${validation})`, ...(extra ? [`test (${extra})`] : [])].join(' + ');
-    throw dataError(`${DATA_FIELD}: ${held} ${extra ? 'leave' : 'leaves'} no examples to train on: ${source} has ${rows}; lower ${DATA_FIELD}.validation`);
+    throw dataError(
+      `${DATA_FIELD}: ${held} ${extra ? 'leave' : 'leaves'} no examples to train on: ${source} has ${rows}; lower ${DATA_FIELD}.validation`,
+    );
   }
   if (train < 1 || validation < 1 || train + validation + extra > rows) {
     const parts = [`train (${train})`, `validation (${validation})`, ...(extra ? [`test (${extra})`] : [])];
-    throw dataError(`${DATA_FIELD}: ${parts.join(' + ')} need ${train + validation + extra} examples but ${source} has ${rows}; lower ${DATA_FIELD}.train or .validation`);
+    throw dataError(
+      `${DATA_FIELD}: ${parts.join(' + ')} need ${train + validation + extra} examples but ${source} has ${rows}; lower ${DATA_FIELD}.train or .validation`,
+    );
   }
   const order = new Int32Array(rows);
   for (let i = 0; i < rows; i++) order[i] = i;
@@ -83,7 +92,8 @@ async function loadTables(options: DataOptions, baseDir: string): Promise<{ main
     case 'csv':
       return {
         main: loadCsv(options.path, at(options.path).absolute, options.label, DATA_FIELD),
-        test: options.test === undefined ? undefined : loadCsv(options.test, at(options.test).absolute, options.label, `${DATA_FIELD}.test`),
+        test:
+          options.test === undefined ? undefined : loadCsv(options.test, at(options.test).absolute, options.label, `${DATA_FIELD}.test`),
       };
     case 'module':
       return {
@@ -97,7 +107,9 @@ async function loadTables(options: DataOptions, baseDir: string): Promise<{ main
 export async function loadDataset(options: DataOptions, task: Task, baseDir: string, seed: number): Promise<Dataset> {
   const { main, test } = await loadTables(options, baseDir);
   if (test && featuresOf(test) !== featuresOf(main)) {
-    throw dataError(`${DATA_FIELD}.test: ${test.source} has ${featuresOf(test)} features per example but ${main.source} has ${featuresOf(main)}`);
+    throw dataError(
+      `${DATA_FIELD}.test: ${test.source} has ${featuresOf(test)} features per example but ${main.source} has ${featuresOf(main)}`,
+    );
   }
   const targets = (table: Table, field: string) => (task === 'classification' ? classIds(table, field) : table.y);
   const mainTargets = targets(main, DATA_FIELD);

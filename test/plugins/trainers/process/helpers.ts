@@ -23,7 +23,16 @@ export function tempDir(prefix = 'batchtune-process-test-'): string {
 
 /** The trainer's options with its defaults, as ajv would fill them, and short timeouts for tests. */
 export function processOptions(command: string[], overrides: Partial<ProcessOptions> = {}): ProcessOptions {
-  return { command, env: {}, inheritEnv: true, timeoutSeconds: 20, startTimeoutSeconds: 20, closeGraceSeconds: 1, describe: true, ...overrides };
+  return {
+    command,
+    env: {},
+    inheritEnv: true,
+    timeoutSeconds: 20,
+    startTimeoutSeconds: 20,
+    closeGraceSeconds: 1,
+    describe: true,
+    ...overrides,
+  };
 }
 
 export function journalView(store: MemoryStore) {

@@ -23,7 +23,11 @@ function cases(count: number): Case[] {
     const startExamples = batch * Math.floor(rng() * 5);
     const current = { examples: startExamples + batch * Math.floor(rng() * 6), steps: 0, seconds: Math.round(rng() * 100) / 10 };
     current.steps = current.examples / batch;
-    const start = { examples: startExamples, steps: startExamples / batch, seconds: Math.min(current.seconds, Math.round(rng() * 50) / 10) };
+    const start = {
+      examples: startExamples,
+      steps: startExamples / batch,
+      seconds: Math.min(current.seconds, Math.round(rng() * 50) / 10),
+    };
     const next = { examples: current.examples + batch, steps: current.steps + 1, seconds: current.seconds };
     const unit = pick(['examples', 'steps', 'seconds'] as const);
     const around = current[unit] + pick([-1, 0, 0.5, 1, 1.5, 2]) * (unit === 'examples' ? batch : 1);
@@ -66,7 +70,11 @@ describe('the Python helper (batchtune_trainer.py)', () => {
         trainer: { type: 'process', command: [python, toy], logDir: join(dir, 'logs'), noiseScale: { every: 2, microBatches: 4 } },
       }),
     );
-    const run = spawnSync(process.execPath, [join(root, 'bin/batchtune.js'), 'noise-scale', config, '--examples', '2048', '--json', '--quiet'], { cwd: root, encoding: 'utf8' });
+    const run = spawnSync(
+      process.execPath,
+      [join(root, 'bin/batchtune.js'), 'noise-scale', config, '--examples', '2048', '--json', '--quiet'],
+      { cwd: root, encoding: 'utf8' },
+    );
     expect(run.stderr).toBe('');
     const result = JSON.parse(run.stdout);
     // The toy's norms are built so that tr(Σ) = 64 and |G|² = 2 exactly: B_simple = 32, over 16 of 32 steps.

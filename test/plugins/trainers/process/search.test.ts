@@ -46,7 +46,10 @@ describe('process trainer: searches', () => {
     const config = join(dir, 'study.json');
     // Slow steps, so the kill lands while trials are paused between rungs and one is training.
     writeFileSync(config, JSON.stringify(halvingConfig(logDir, ['--step-seconds', '0.002'])));
-    const full = spawnSync(process.execPath, [bin, 'run', config, '--json', '--quiet', '--journal', join(dir, 'full.jsonl')], { cwd: root, encoding: 'utf8' });
+    const full = spawnSync(process.execPath, [bin, 'run', config, '--json', '--quiet', '--journal', join(dir, 'full.jsonl')], {
+      cwd: root,
+      encoding: 'utf8',
+    });
     expect(full.stderr).toBe('');
     expect(full.status).toBe(0);
 
@@ -54,7 +57,10 @@ describe('process trainer: searches', () => {
     writeFileSync(config, JSON.stringify(halvingConfig(killedLogs, ['--step-seconds', '0.002'])));
     const journal = join(dir, 'killed.jsonl');
     const child = spawn(process.execPath, [bin, 'run', config, '--json', '--quiet', '--journal', journal], { cwd: root, stdio: 'ignore' });
-    const started = await waitUntil(() => trialPids(killedLogs).size >= 4 && existsSync(journal) && readFileSync(journal, 'utf8').includes('"segmentEnd"'), 30000);
+    const started = await waitUntil(
+      () => trialPids(killedLogs).size >= 4 && existsSync(journal) && readFileSync(journal, 'utf8').includes('"segmentEnd"'),
+      30000,
+    );
     expect(started).toBe(true);
     const pids = [...trialPids(killedLogs).values()];
     expect(pids.filter(alive).length).toBeGreaterThanOrEqual(2);
@@ -62,21 +68,28 @@ describe('process trainer: searches', () => {
     await new Promise((done) => child.on('exit', done));
     // The helper sees its stdin close (or its parent change) and exits, even mid-step.
     expect(await waitUntil(() => pids.every((pid) => !alive(pid)), 5000)).toBe(true);
-    const stray = spawnSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).stdout.split('\n').filter((line) => line.includes(killedLogs));
+    const stray = spawnSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' })
+      .stdout.split('\n')
+      .filter((line) => line.includes(killedLogs));
     expect(stray).toEqual([]);
     expect(readFileSync(journal, 'utf8')).not.toContain('"searchEnd"');
 
-    const resumed = spawnSync(process.execPath, [bin, 'run', config, '--json', '--quiet', '--journal', journal, '--resume'], { cwd: root, encoding: 'utf8' });
+    const resumed = spawnSync(process.execPath, [bin, 'run', config, '--json', '--quiet', '--journal', journal, '--resume'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
     expect(resumed.status).toBe(0);
     // Seconds and process ids are measured, the rest is decided: the same trials, progress and values.
     const decided = (text: string) =>
-      JSON.parse(text).trials.map((t: { params: unknown; state: string; progress: { examples: number; steps: number }; value: number | null }) => ({
-        params: t.params,
-        state: t.state,
-        examples: t.progress.examples,
-        steps: t.progress.steps,
-        value: t.value,
-      }));
+      JSON.parse(text).trials.map(
+        (t: { params: unknown; state: string; progress: { examples: number; steps: number }; value: number | null }) => ({
+          params: t.params,
+          state: t.state,
+          examples: t.progress.examples,
+          steps: t.progress.steps,
+          value: t.value,
+        }),
+      );
     expect(decided(resumed.stdout)).toEqual(decided(full.stdout));
     expect(JSON.parse(resumed.stdout).best.params).toEqual(JSON.parse(full.stdout).best.params);
   });

@@ -65,10 +65,19 @@ describe('process trainer: a session', () => {
       );
       expect(first).toEqual({ progress: expect.objectContaining({ examples: 1024, steps: 16 }), exhausted: false, stopped: true });
       const seen: Report[] = [];
-      const second = await session.train({ limits: { examples: 8192 }, target: { unit: 'examples', value: 3072 }, batchSize: 256, learningRate: 0.4, warmup: { examples: 2048, from: 0 } }, (r) => {
-        seen.push(r);
-        return 'continue';
-      });
+      const second = await session.train(
+        {
+          limits: { examples: 8192 },
+          target: { unit: 'examples', value: 3072 },
+          batchSize: 256,
+          learningRate: 0.4,
+          warmup: { examples: 2048, from: 0 },
+        },
+        (r) => {
+          seen.push(r);
+          return 'continue';
+        },
+      );
       expect(second.progress).toMatchObject({ examples: 3072, steps: 24 });
       expect(seen.at(-1)).toMatchObject({ batchSize: 256 });
       // The rate of the last step (which started at 2816 examples, past the warmup) is the full one.
@@ -83,7 +92,10 @@ describe('process trainer: a session', () => {
 
   test('dispose ends a script that ignores close and SIGTERM, with SIGKILL after the grace periods', async () => {
     const logDir = tempDir();
-    const t = processTrainer.create(processOptions([python, join(root, 'test/fixtures/process/stubborn.py')], { logDir, closeGraceSeconds: 0.3, describe: false }), { baseDir: root, seed: 1 });
+    const t = processTrainer.create(
+      processOptions([python, join(root, 'test/fixtures/process/stubborn.py')], { logDir, closeGraceSeconds: 0.3, describe: false }),
+      { baseDir: root, seed: 1 },
+    );
     const session = (await t.open({ trialId: 0, params, seed: 1 })) as ProcessSession;
     const pid = session.pid!;
     expect(alive(pid)).toBe(true);
@@ -123,7 +135,10 @@ describe('process trainer: a session', () => {
   });
 
   test('a script of another protocol version is refused by name', async () => {
-    const t = processTrainer.create(processOptions([python, join(root, 'test/fixtures/process/future.py')], { logDir: tempDir(), describe: false }), { baseDir: root, seed: 1 });
+    const t = processTrainer.create(
+      processOptions([python, join(root, 'test/fixtures/process/future.py')], { logDir: tempDir(), describe: false }),
+      { baseDir: root, seed: 1 },
+    );
     await expect(t.open({ trialId: 0, params, seed: 1 })).rejects.toThrow(/the script speaks protocol version 99; this batchtune speaks 1/);
   });
 });

@@ -59,7 +59,9 @@ describe('ensureBackend (the real loaders)', () => {
     // webgpu is skipped: not installed, no adapter, or (CI's llvmpipe) only a software adapter.
     expect(choice).toEqual({
       backend: 'wasm',
-      reason: expect.stringMatching(/^tfjs-node-gpu: not installed; tfjs-node: not installed; webgpu: (not installed|no GPU device|no WebGPU adapter|only a software adapter).*; wasm: loaded$/),
+      reason: expect.stringMatching(
+        /^tfjs-node-gpu: not installed; tfjs-node: not installed; webgpu: (not installed|no GPU device|no WebGPU adapter|only a software adapter).*; wasm: loaded$/,
+      ),
     });
     expect(tf.getBackend()).toBe('wasm');
     // Once per process: the same answer, no new work.

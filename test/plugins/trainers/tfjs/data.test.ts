@@ -8,7 +8,9 @@ import type { TfjsOptions } from '../../../../plugins/trainers/tfjs/options.ts';
 import { createTrainer, params, segment, tmpDir, withDefaults } from './helpers.ts';
 
 const dir = tmpDir();
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+afterAll(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
 
 function write(name: string, content: string | Buffer): string {
   fs.writeFileSync(path.join(dir, name), content);
@@ -80,14 +82,29 @@ write('labels.idx.gz', gzipSync(idx([400], labels)));
 
 describe('data sources train for real', () => {
   it('mnist: a subset of the real digits', async () => {
-    const reports = await trainOnce(withDefaults({ backend: 'wasm', model: { type: 'mlp', hidden: [32] }, data: { type: 'mnist', train: 1000, validation: 200 }, evalEvery: 200 }), 20, 0.1, 1200);
+    const reports = await trainOnce(
+      withDefaults({
+        backend: 'wasm',
+        model: { type: 'mlp', hidden: [32] },
+        data: { type: 'mnist', train: 1000, validation: 200 },
+        evalEvery: 200,
+      }),
+      20,
+      0.1,
+      1200,
+    );
     improves(reports, 'val_acc');
     expect(reports.at(-1)!.metrics.val_acc).toBeGreaterThan(0.6);
   });
 
   it('idx, raw and gzipped, give the same data and training', async () => {
     const options = (images: string, labels: string) =>
-      withDefaults({ backend: 'wasm', model: { type: 'linear' }, data: { type: 'idx', images, labels, train: 300, validation: 100 }, evalEvery: 100 });
+      withDefaults({
+        backend: 'wasm',
+        model: { type: 'linear' },
+        data: { type: 'idx', images, labels, train: 300, validation: 100 },
+        evalEvery: 100,
+      });
     const raw = await trainOnce(options('images.idx', 'labels.idx'), 10, 0.1, 600);
     improves(raw, 'val_acc');
     expect(raw.at(-1)!.metrics.val_acc).toBeGreaterThan(0.9);
@@ -98,7 +115,12 @@ describe('data sources train for real', () => {
 
   it('idx images keep their shape, so a cnn trains on them', async () => {
     const reports = await trainOnce(
-      withDefaults({ backend: 'wasm', model: { type: 'cnn', filters: [4] }, data: { type: 'idx', images: 'images.idx', labels: 'labels.idx', train: 300, validation: 100 }, evalEvery: 100 }),
+      withDefaults({
+        backend: 'wasm',
+        model: { type: 'cnn', filters: [4] },
+        data: { type: 'idx', images: 'images.idx', labels: 'labels.idx', train: 300, validation: 100 },
+        evalEvery: 100,
+      }),
       10,
       0.05,
       300,
@@ -108,12 +130,23 @@ describe('data sources train for real', () => {
 
   it('csv: classification (accuracy rises) and regression (loss falls, objective val_loss min)', async () => {
     write('blobs.csv', csv(400, 'classification'));
-    const cls = await trainOnce(withDefaults({ backend: 'wasm', model: { type: 'linear' }, data: { type: 'csv', path: 'blobs.csv', label: 'y' }, evalEvery: 100 }), 10, 0.5, 600);
+    const cls = await trainOnce(
+      withDefaults({ backend: 'wasm', model: { type: 'linear' }, data: { type: 'csv', path: 'blobs.csv', label: 'y' }, evalEvery: 100 }),
+      10,
+      0.5,
+      600,
+    );
     improves(cls, 'val_acc');
     expect(cls.at(-1)!.metrics.val_acc).toBeGreaterThan(0.9);
 
     write('line.csv', csv(400, 'regression'));
-    const options = withDefaults({ backend: 'wasm', task: 'regression', model: { type: 'linear' }, data: { type: 'csv', path: 'line.csv', label: 'y' }, evalEvery: 100 });
+    const options = withDefaults({
+      backend: 'wasm',
+      task: 'regression',
+      model: { type: 'linear' },
+      data: { type: 'csv', path: 'line.csv', label: 'y' },
+      evalEvery: 100,
+    });
     const trainer = createTrainer(options, { baseDir: dir });
     expect((await trainer.prepare()).objective).toEqual({ metric: 'val_loss', mode: 'min' });
     trainer.close();
@@ -135,7 +168,12 @@ describe('data sources train for real', () => {
     );
     write('blobs-test.mjs', `export const x = [[1, -1], [-1, 1], [0.5, -0.4]]; export const y = [1, 0, 1];`);
     const reports = await trainOnce(
-      withDefaults({ backend: 'wasm', model: { type: 'linear' }, data: { type: 'module', path: 'blobs.mjs', test: 'blobs-test.mjs', train: 200, validation: 100 }, evalEvery: 200 }),
+      withDefaults({
+        backend: 'wasm',
+        model: { type: 'linear' },
+        data: { type: 'module', path: 'blobs.mjs', test: 'blobs-test.mjs', train: 200, validation: 100 },
+        evalEvery: 200,
+      }),
       10,
       0.5,
       600,
@@ -157,7 +195,10 @@ describe('module data shapes', () => {
          return { x: tf.tensor3d(x), y };
        }`,
     );
-    const trainer = createTrainer(withDefaults({ backend: 'wasm', model: { type: 'linear' }, data: { type: 'module', path: 'onehot.mjs' } }), { baseDir: dir });
+    const trainer = createTrainer(
+      withDefaults({ backend: 'wasm', model: { type: 'linear' }, data: { type: 'module', path: 'onehot.mjs' } }),
+      { baseDir: dir },
+    );
     expect((await trainer.prepare()).info).toMatchObject({ data: { train: 48, validation: 12, shape: [2, 2], classes: 3 } });
     trainer.close();
   });
@@ -177,10 +218,12 @@ describe('bad data fails with a message naming the field, file and problem', () 
   it('idx: wrong magic number, counts that differ, a truncated file', async () => {
     expect(await prepareError({ type: 'idx', images: 'labels.idx', labels: 'labels.idx' })).toMatchObject({
       code: 'DATA_INVALID',
-      message: 'trainer.data.images: labels.idx byte 0: magic number 0x00000801 is not 0x00000803 (IDX images); it looks like an IDX labels file: are images and labels swapped?',
+      message:
+        'trainer.data.images: labels.idx byte 0: magic number 0x00000801 is not 0x00000803 (IDX images); it looks like an IDX labels file: are images and labels swapped?',
     });
     expect(await prepareError({ type: 'idx', images: 'images.idx', labels: 'images.idx.gz' })).toMatchObject({
-      message: 'trainer.data.labels: images.idx.gz (decompressed) byte 0: magic number 0x00000803 is not 0x00000801 (IDX labels); it looks like an IDX images file: are images and labels swapped?',
+      message:
+        'trainer.data.labels: images.idx.gz (decompressed) byte 0: magic number 0x00000803 is not 0x00000801 (IDX labels); it looks like an IDX images file: are images and labels swapped?',
     });
     write('labels399.idx', idx([399], labels.subarray(0, 399)));
     expect(await prepareError({ type: 'idx', images: 'images.idx', labels: 'labels399.idx' })).toMatchObject({
@@ -189,7 +232,8 @@ describe('bad data fails with a message naming the field, file and problem', () 
     });
     write('short.idx', idx([400, 8, 8], images).subarray(0, 1000));
     expect(await prepareError({ type: 'idx', images: 'short.idx', labels: 'labels.idx' })).toMatchObject({
-      message: 'trainer.data.images: short.idx ends at byte 1000 but its header [400,8,8] needs 25616 bytes; the file is truncated: use the full file',
+      message:
+        'trainer.data.images: short.idx ends at byte 1000 but its header [400,8,8] needs 25616 bytes; the file is truncated: use the full file',
     });
   });
 
@@ -217,7 +261,8 @@ describe('bad data fails with a message naming the field, file and problem', () 
   it('a split larger than the data', async () => {
     expect(await prepareError({ type: 'csv', path: 'blobs.csv', label: 'y', train: 900, validation: 200 })).toMatchObject({
       code: 'DATA_INVALID',
-      message: 'trainer.data: train (900) + validation (200) need 1100 examples but blobs.csv has 400; lower trainer.data.train or .validation',
+      message:
+        'trainer.data: train (900) + validation (200) need 1100 examples but blobs.csv has 400; lower trainer.data.train or .validation',
     });
   });
 
@@ -231,12 +276,16 @@ describe('bad data fails with a message naming the field, file and problem', () 
 });
 
 describe('check()', () => {
-  const check = (data: Record<string, unknown>, model: Record<string, unknown> = { type: 'linear' }) =>
-    () => tfjsTrainer.check!(withDefaults({ model, data }), { baseDir: dir, seed: 1 }, 'trainer');
+  const check =
+    (data: Record<string, unknown>, model: Record<string, unknown> = { type: 'linear' }) =>
+    () =>
+      tfjsTrainer.check!(withDefaults({ model, data }), { baseDir: dir, seed: 1 }, 'trainer');
 
   it('names a missing file by its field, relative to the config folder', () => {
     expect(check({ type: 'idx', images: 'images.idx', labels: 'labels.idx' })).not.toThrow();
-    expect(check({ type: 'idx', images: 'missing.idx', labels: 'labels.idx' })).toThrow('trainer.data.images: file not found (got "missing.idx")');
+    expect(check({ type: 'idx', images: 'missing.idx', labels: 'labels.idx' })).toThrow(
+      'trainer.data.images: file not found (got "missing.idx")',
+    );
     expect(check({ type: 'idx', images: 'images.idx', labels: 'labels.idx', test: { images: 'images.idx', labels: 'nope.idx' } })).toThrow(
       'trainer.data.test.labels: file not found (got "nope.idx")',
     );

@@ -61,8 +61,12 @@ describe('a user module model', () => {
     );
     fs.writeFileSync(path.join(dir, 'none.js'), 'export const model = 1;');
     const prepare = (file: string, baseDir = dir) => createTrainer(moduleOptions(file), { baseDir }).prepare();
-    await expect(prepare('five.js')).rejects.toThrow('trainer.model.path: the model from five.js outputs shape [5] but the data needs [10] (classes)');
-    await expect(prepare('none.js')).rejects.toThrow('trainer.model.path: none.js must export createModel(params, tf, context) returning a tf.LayersModel');
+    await expect(prepare('five.js')).rejects.toThrow(
+      'trainer.model.path: the model from five.js outputs shape [5] but the data needs [10] (classes)',
+    );
+    await expect(prepare('none.js')).rejects.toThrow(
+      'trainer.model.path: none.js must export createModel(params, tf, context) returning a tf.LayersModel',
+    );
     await expect(prepare('oom-model.js', '/nonexistent')).rejects.toThrow('trainer.model.path: cannot load oom-model.js');
     expect(tf.memory().numTensors).toBe(0);
     fs.rmSync(dir, { recursive: true, force: true });
@@ -91,7 +95,9 @@ describe('out of memory', () => {
     const session = await trainer.open({ trialId: 0, params: params(32, 0.1, { fitsUpTo: 64 }), seed: 1 });
     const fits = await segment(session, { limits: { examples: 320 }, batchSize: 32, learningRate: 0.1 });
     expect(fits.result.progress.steps).toBe(10);
-    const failure = await session.train({ limits: { examples: 1000 }, batchSize: 128, learningRate: 0.1 }, () => 'continue').catch((e: unknown) => e);
+    const failure = await session
+      .train({ limits: { examples: 1000 }, batchSize: 128, learningRate: 0.1 }, () => 'continue')
+      .catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(InfeasibleError);
     expect(failure).toMatchObject({
       code: 'INFEASIBLE',

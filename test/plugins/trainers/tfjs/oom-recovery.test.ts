@@ -17,7 +17,13 @@ const rows = ['a,b,y'];
 for (let i = 0; i < 400; i++) rows.push(`${Math.cos(i)},${Math.sin(i * 1.7)},${i % 2}`);
 fs.writeFileSync(path.join(dir, 'blobs.csv'), `${rows.join('\n')}\n`);
 
-const options = withDefaults({ backend: 'wasm', task: 'classification', model: { type: 'module', path: 'wide-model.mjs' }, data: { type: 'csv', path: 'blobs.csv', label: 'y', train: 300, validation: 100 }, evalEvery: 160 });
+const options = withDefaults({
+  backend: 'wasm',
+  task: 'classification',
+  model: { type: 'module', path: 'wide-model.mjs' },
+  data: { type: 'csv', path: 'blobs.csv', label: 'y', train: 300, validation: 100 },
+  evalEvery: 160,
+});
 
 it('after a real out-of-memory failure on wasm, a later trial with a small batch trains', async () => {
   const trainer = createTrainer(options, { baseDir: dir });
@@ -26,7 +32,9 @@ it('after a real out-of-memory failure on wasm, a later trial with a small batch
 
   const huge = 2 ** 19;
   const oom = await trainer.open({ trialId: 0, params: params(huge, 0.1, { width: 2048 }), seed: 1 });
-  const failure = await oom.train({ limits: { examples: 2 * huge }, batchSize: huge, learningRate: 0.1 }, () => 'continue').catch((e: unknown) => e);
+  const failure = await oom
+    .train({ limits: { examples: 2 * huge }, batchSize: huge, learningRate: 0.1 }, () => 'continue')
+    .catch((e: unknown) => e);
   expect(failure).toBeInstanceOf(InfeasibleError);
   expect((failure as InfeasibleError).message).toMatch(/^batch size 524288 is infeasible: out of memory on backend wasm: /);
   oom.dispose();

@@ -5,7 +5,7 @@ describe.each([
   [{ type: 'momentum', momentum: 0.9 }, 0.05],
   [{ type: 'adam' }, 0.003],
 ])('optimizer %j', (optimizer, rate) => {
-  it('takes each request\'s learning rate: at 0 the weights stay put, momentum and all', async () => {
+  it("takes each request's learning rate: at 0 the weights stay put, momentum and all", async () => {
     const trainer = createTrainer(mnistOptions({ optimizer }));
     await trainer.prepare();
     const session = await trainer.open({ trialId: 0, params: params(32, rate), seed: 2 });

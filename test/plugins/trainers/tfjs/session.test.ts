@@ -41,7 +41,12 @@ describe('train()', () => {
   it('reports every evalEvery examples and once at the end, with the metrics named in the contract', async () => {
     const { result, reports } = await segment(await session(), { limits: { examples: 2500 }, batchSize: 32, learningRate: 0.1 });
     // 32-example steps: 78 steps = 2496 examples fit under the cap; reports after 1024, 2016 and at the end.
-    expect(result).toEqual({ progress: { examples: 2496, steps: 78, seconds: expect.any(Number) }, exhausted: false, stopped: false, endedBy: 'limits' });
+    expect(result).toEqual({
+      progress: { examples: 2496, steps: 78, seconds: expect.any(Number) },
+      exhausted: false,
+      stopped: false,
+      endedBy: 'limits',
+    });
     expect(reports.map((r) => r.progress.examples)).toEqual([1024, 2016, 2496]);
     const last = reports[2];
     expect(Object.keys(last.metrics).sort()).toEqual(
@@ -89,9 +94,19 @@ describe('train()', () => {
     const second = await segment(s, { limits: {}, target: { unit: 'examples', value: 1210 }, batchSize: 96, learningRate: 0.1 });
     expect(second.result).toMatchObject({ progress: { examples: 1248 }, endedBy: 'target' });
     // A target below one step still takes that step; the budget's hard cap is never crossed.
-    const tiny = await segment(await session(512), { limits: {}, target: { unit: 'examples', value: 100 }, batchSize: 512, learningRate: 0.1 });
+    const tiny = await segment(await session(512), {
+      limits: {},
+      target: { unit: 'examples', value: 100 },
+      batchSize: 512,
+      learningRate: 0.1,
+    });
     expect(tiny.result.progress.examples).toBe(512);
-    const capped = await segment(await session(512), { limits: { examples: 1000 }, target: { unit: 'examples', value: 1500 }, batchSize: 512, learningRate: 0.1 });
+    const capped = await segment(await session(512), {
+      limits: { examples: 1000 },
+      target: { unit: 'examples', value: 1500 },
+      batchSize: 512,
+      learningRate: 0.1,
+    });
     expect(capped.result).toMatchObject({ progress: { examples: 512 }, endedBy: 'limits' });
   });
 
@@ -138,7 +153,11 @@ describe('train()', () => {
   });
 
   it('stops when the report handler says stop', async () => {
-    const { result, reports } = await segment(await session(), { limits: { examples: 5000 }, batchSize: 50, learningRate: 0.1 }, () => 'stop');
+    const { result, reports } = await segment(
+      await session(),
+      { limits: { examples: 5000 }, batchSize: 50, learningRate: 0.1 },
+      () => 'stop',
+    );
     expect(reports).toHaveLength(1);
     expect(result).toMatchObject({ stopped: true, progress: { examples: 1000, steps: 20 } });
   });

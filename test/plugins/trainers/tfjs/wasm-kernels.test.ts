@@ -30,7 +30,9 @@ describe('wasm kernels', () => {
 
   it('are installed once, listed for the summary', () => {
     const installed = installWasmKernels();
-    expect(installed).toEqual(expect.arrayContaining(['BatchMatMul: explicit transposes, packing measured per shape', 'Conv2DBackpropFilter: js']));
+    expect(installed).toEqual(
+      expect.arrayContaining(['BatchMatMul: explicit transposes, packing measured per shape', 'Conv2DBackpropFilter: js']),
+    );
     expect(installWasmKernels()).toBe(installed);
   });
 
@@ -50,13 +52,16 @@ describe('wasm kernels', () => {
     [[2, 9, 9, 3], [3, 3, 3, 4], 1, 'same'],
     [[2, 9, 8, 3], [3, 3, 3, 4], 2, 'valid'],
     [[1, 7, 7, 2], [5, 5, 2, 3], 2, 'same'],
-  ] as const)('the conv filter gradient for x %j, filter %j, stride %d, %s padding equals the cpu one', async (xShape, fShape, stride, pad) => {
-    const gradient = () => {
-      const x = tf.randomNormal([...xShape], 0, 1, 'float32', 3) as tf.Tensor4D;
-      const filter = tf.randomNormal([...fShape], 0, 1, 'float32', 4) as tf.Tensor4D;
-      const dy = tf.randomNormal(tf.conv2d(x, filter, stride, pad).shape, 0, 1, 'float32', 5);
-      return tf.grad((f: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, f as tf.Tensor4D, stride, pad), dy)))(filter);
-    };
-    close(...(await onBoth(gradient)));
-  });
+  ] as const)(
+    'the conv filter gradient for x %j, filter %j, stride %d, %s padding equals the cpu one',
+    async (xShape, fShape, stride, pad) => {
+      const gradient = () => {
+        const x = tf.randomNormal([...xShape], 0, 1, 'float32', 3) as tf.Tensor4D;
+        const filter = tf.randomNormal([...fShape], 0, 1, 'float32', 4) as tf.Tensor4D;
+        const dy = tf.randomNormal(tf.conv2d(x, filter, stride, pad).shape, 0, 1, 'float32', 5);
+        return tf.grad((f: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, f as tf.Tensor4D, stride, pad), dy)))(filter);
+      };
+      close(...(await onBoth(gradient)));
+    },
+  );
 });

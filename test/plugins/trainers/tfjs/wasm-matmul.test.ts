@@ -17,7 +17,9 @@ async function losses(mode: PackingMode): Promise<number[]> {
 
 describe('wasm matMul operand packing', () => {
   beforeAll(() => ensureBackend('wasm'));
-  afterAll(() => setPackingMode('auto'));
+  afterAll(() => {
+    setPackingMode('auto');
+  });
 
   it('packing the left operand, (Bᵀ·Aᵀ)ᵀ, gives the same product for every transpose combination, fused too', () => {
     const a = tf.randomUniform([8, 20], -1, 1, 'float32', 1);
@@ -52,7 +54,9 @@ describe('wasm matMul operand packing', () => {
     expect(right).toHaveLength(8);
     expect(right.every(Number.isFinite)).toBe(true);
     for (const other of [left, auto]) {
-      other.forEach((loss, i) => expect(Math.abs(loss - right[i])).toBeLessThanOrEqual(1e-6 * (1 + Math.abs(right[i]))));
+      other.forEach((loss, i) => {
+        expect(Math.abs(loss - right[i])).toBeLessThanOrEqual(1e-6 * (1 + Math.abs(right[i])));
+      });
     }
     // The batch-8 forward product of the first layer is narrower than the layer, so it was measured.
     expect(packingChoices()).toEqual(expect.arrayContaining([expect.stringMatching(/^8x784·784x64: (left|right)$/)]));

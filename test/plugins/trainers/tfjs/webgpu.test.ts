@@ -5,21 +5,34 @@ const root = resolve(import.meta.dirname, '../../../..');
 
 describe('the webgpu backend (Dawn via the webgpu package; CI: llvmpipe from mesa-vulkan-drivers ≥ 25)', () => {
   it('trains a tiny MLP to the same losses as wasm, names its adapter, and lets the process exit', () => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'test/fixtures/tfjs/webgpu-train.ts')], { cwd: root, encoding: 'utf8', timeout: 180_000 });
+    const run = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'test/fixtures/tfjs/webgpu-train.ts')], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 180_000,
+    });
     // A process kept alive by Dawn would be killed by the timeout (status null).
-    expect({ status: run.status, signal: run.signal, stderr: run.status === 0 ? '' : run.stderr }).toEqual({ status: 0, signal: null, stderr: '' });
+    expect({ status: run.status, signal: run.signal, stderr: run.status === 0 ? '' : run.stderr }).toEqual({
+      status: 0,
+      signal: null,
+      stderr: '',
+    });
     const result = JSON.parse(run.stdout.trim().split('\n').pop()!);
     if (result.skip) {
       console.warn(`WebGPU test skipped: ${result.skip} (install the optional packages and a Vulkan driver, see .ci/run)`);
       return;
     }
     const { webgpu, wasm } = result;
-    expect(webgpu.info).toMatchObject({ backend: 'webgpu', backendReason: 'webgpu: requested', webgpuAdapter: { description: expect.any(String), software: expect.any(Boolean) } });
+    expect(webgpu.info).toMatchObject({
+      backend: 'webgpu',
+      backendReason: 'webgpu: requested',
+      webgpuAdapter: { description: expect.any(String), software: expect.any(Boolean) },
+    });
     expect(wasm.info.backend).toBe('wasm');
     expect(webgpu.reports).toHaveLength(4);
     // Same seed, same data, same model: the two backends agree to float rounding.
     webgpu.reports.forEach((report: Record<string, number>, i: number) => {
-      for (const metric of ['train_loss', 'val_loss', 'train_acc', 'val_acc']) expect(report[metric]).toBeCloseTo(wasm.reports[i][metric], 4);
+      for (const metric of ['train_loss', 'val_loss', 'train_acc', 'val_acc'])
+        expect(report[metric]).toBeCloseTo(wasm.reports[i][metric], 4);
     });
     expect(webgpu.reports[3].train_loss).toBeLessThan(webgpu.reports[0].train_loss);
   });
