@@ -22,6 +22,7 @@ import type { Store } from './store.ts';
 import type { Decision, SearchState, SegmentOutcome, Strategy } from './strategy.ts';
 import { buildSummary, type SearchSummary } from './summary.ts';
 import { TrialRecord } from './trial-record.ts';
+import { liveView } from './live-view.ts';
 import type { TrialState } from './trial.ts';
 
 export interface EngineSetup {
@@ -66,6 +67,8 @@ const MAX_IDLE_SEGMENTS = 100;
 export class Engine {
   private readonly ledger: BudgetLedger;
   private readonly trials: TrialRecord[] = [];
+  /** What strategies see of `trials`: a read-only live view of frozen snapshots (see live-view.ts). */
+  private readonly trialsView = liveView(this.trials, (t) => t.snapshot());
   private readonly inFlight = new InFlight();
   private readonly replay: Replay;
   private readonly supervisor: SegmentSupervisor;
@@ -349,7 +352,7 @@ export class Engine {
 
   private state(): SearchState {
     return Object.freeze({
-      trials: Object.freeze(this.trials.map((t) => t.snapshot())),
+      trials: this.trialsView,
       running: this.inFlight.size,
       concurrency: this.setup.concurrency,
       budget: Object.freeze(this.ledger.snapshot()),
