@@ -87,13 +87,13 @@ export class MlpSession implements TrainerSession {
   }
 
   dispose(): void {
-    // Drop the big buffers now: a search keeps many finished trials' records, never their weights.
+    // Free what this session allocated; the host drops the session itself, and with it the weights.
     this.disposed = true;
     this.work = undefined;
     this.order = new Uint32Array(0);
   }
 
-  /** Weights, momentum and where the data order stands, as bytes (see `fromCheckpoint`). */
+  /** Weights, momentum and where the data order stands, as bytes (`restore` reads them back). */
   checkpoint(): Promise<Uint8Array> {
     const state = JSON.stringify({ progress: this.progress, cursor: this.cursor });
     const arrays = [...this.model.params, ...this.model.velocity];
