@@ -18,7 +18,7 @@ export function debugging(): boolean {
 }
 
 /** True when the error and every cause are batchtune's own: a message meant for the user, nothing to debug. */
-function expected(error: unknown): boolean {
+export function expected(error: unknown): boolean {
   let e: unknown = error;
   for (let depth = 0; e !== undefined && depth < 10; depth++) {
     if (!(e instanceof BatchtuneError)) return false;

@@ -9,7 +9,7 @@ import { schedulesTable } from '../../report/schedules-table.ts';
 import { formatNumber } from '../../report/format.ts';
 import { parseSeed, requirePositional } from '../args.ts';
 import { EXIT } from '../exit-codes.ts';
-import { debugging, stackText } from '../failure.ts';
+import { debugging, expected, stackText } from '../failure.ts';
 import { everyTrialFailed } from '../trial-failures.ts';
 import { defineCommand, type OptionSpecs, type OptionValues } from '../command.ts';
 import { readConfigFile } from '../config-file.ts';
@@ -43,7 +43,11 @@ async function run(values: OptionValues<typeof options>, positionals: string[]):
   const events = new SearchEvents();
   const detach = values.quiet ? () => {} : attachConsoleReporter(events);
   // A plugin's failure is one warning line; --debug adds what it threw, with its stack.
-  if (debugging()) events.on('pluginError', ({ error }) => process.stderr.write(`${stackText(error)}\n`));
+  let unexpected = false;
+  events.on('pluginError', ({ error }) => {
+    unexpected ||= !expected(error);
+    if (debugging()) process.stderr.write(`${stackText(error)}\n`);
+  });
   if (!values.quiet) process.stderr.write(`journal: ${journal}\n`);
   const seed = parseSeed(values.seed);
   const interrupt = new Interruption();
@@ -79,7 +83,8 @@ async function run(values: OptionValues<typeof options>, positionals: string[]):
   const failed = everyTrialFailed(summary.trials);
   if (failed !== undefined) {
     // Said even with --quiet: a run with no result must not look like one.
-    process.stderr.write(`batchtune: ${failed}\n`);
+    const hint = unexpected && !debugging() ? ' (rerun with --debug for the stack traces)' : '';
+    process.stderr.write(`batchtune: ${failed}${hint}\n`);
     return EXIT.failed;
   }
   return EXIT.ok;
