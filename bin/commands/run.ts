@@ -43,9 +43,9 @@ async function run(values: OptionValues<typeof options>, positionals: string[]):
   const events = new SearchEvents();
   const detach = values.quiet ? () => {} : attachConsoleReporter(events);
   // A plugin's failure is one warning line; --debug adds what it threw, with its stack.
-  let unexpected = false;
+  const seen = { unexpected: false };
   events.on('pluginError', ({ error }) => {
-    unexpected ||= !expected(error);
+    seen.unexpected ||= !expected(error);
     if (debugging()) process.stderr.write(`${stackText(error)}\n`);
   });
   if (!values.quiet) process.stderr.write(`journal: ${journal}\n`);
@@ -83,7 +83,7 @@ async function run(values: OptionValues<typeof options>, positionals: string[]):
   const failed = everyTrialFailed(summary.trials);
   if (failed !== undefined) {
     // Said even with --quiet: a run with no result must not look like one.
-    const hint = unexpected && !debugging() ? ' (rerun with --debug for the stack traces)' : '';
+    const hint = seen.unexpected && !debugging() ? ' (rerun with --debug for the stack traces)' : '';
     process.stderr.write(`batchtune: ${failed}${hint}\n`);
     return EXIT.failed;
   }

@@ -35,7 +35,7 @@ async function validate(values: OptionValues<typeof options>, positionals: strin
     resolved = await validateStudy(config, { baseDir, ...(seed !== undefined ? { seed } : {}) });
   } catch (error) {
     if (values.json) {
-      const code = error instanceof BatchtuneError ? error.code : 'PLUGIN_FAILED';
+      const code = innermostCode(error) ?? 'PLUGIN_FAILED';
       const message = error instanceof Error ? error.message : String(error);
       printJson({ config: path, valid: false, error: { code, message } });
     }
@@ -56,4 +56,13 @@ async function validate(values: OptionValues<typeof options>, positionals: strin
 
 function printJson(result: ValidateJson): void {
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+}
+
+/** The code of the innermost batchtune error: DATA_INVALID for a data file a trainer's prepare rejected, not the PLUGIN_FAILED around it. */
+function innermostCode(error: unknown): string | undefined {
+  let code: string | undefined;
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 10; e = e.cause, depth++) {
+    if (e instanceof BatchtuneError) code = e.code;
+  }
+  return code;
 }
