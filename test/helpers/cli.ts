@@ -11,6 +11,10 @@ export interface BinOptions {
   /** Added to the environment (CI=true always: plain progress lines, no bars). */
   env?: Record<string, string>;
   timeout?: number;
+  /** Starts it in a process group of its own, so that `process.kill(-pid, signal)` reaches it as a terminal's Ctrl-C does. */
+  detached?: boolean;
+  /** Options for node itself, before the bin (`--import <hook>`). */
+  nodeArgs?: string[];
 }
 
 export interface BinResult {
@@ -26,7 +30,7 @@ function environment(options: BinOptions): NodeJS.ProcessEnv {
 
 /** Runs the real CLI in a child process, as a user types it, and waits for it. */
 export function runBin(args: string[], options: BinOptions = {}): BinResult {
-  const result = spawnSync(process.execPath, [binPath, ...args], {
+  const result = spawnSync(process.execPath, [...(options.nodeArgs ?? []), binPath, ...args], {
     cwd: options.cwd,
     encoding: 'utf8',
     env: environment(options),
@@ -37,7 +41,12 @@ export function runBin(args: string[], options: BinOptions = {}): BinResult {
 
 /** Starts the real CLI in a child process (to signal it, or to run several at once). */
 export function spawnBin(args: string[], options: BinOptions = {}): ChildProcessWithoutNullStreams {
-  return spawn(process.execPath, [binPath, ...args], { cwd: options.cwd, env: environment(options), stdio: 'pipe' });
+  return spawn(process.execPath, [...(options.nodeArgs ?? []), binPath, ...args], {
+    cwd: options.cwd,
+    env: environment(options),
+    stdio: 'pipe',
+    detached: options.detached ?? false,
+  });
 }
 
 /** What a child started by spawnBin printed, and how it ended. */
