@@ -22,7 +22,7 @@ export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
 /** What the parser found, typed from the specs: a boolean flag or a string, absent when not given. */
 export type OptionValues<O extends OptionSpecs> = { [K in keyof O]?: O[K]['type'] extends 'boolean' ? boolean : string };
 
-export interface CommandSpec<O extends OptionSpecs> {
+interface CommandSpec<O extends OptionSpecs> {
   readonly name: string;
   readonly summary: string;
   /** The positional arguments, as usage shows them: `<config.json>`. */

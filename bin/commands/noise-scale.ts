@@ -28,7 +28,7 @@ export const noiseScaleCommand = defineCommand({
 });
 
 /** One report of the run, with the noise-scale metrics at that point. */
-export interface NoiseHistoryPoint {
+interface NoiseHistoryPoint {
   examples: number;
   steps: number;
   seconds: number;
@@ -40,7 +40,7 @@ export interface NoiseHistoryPoint {
   value: number | null;
 }
 
-export interface NoiseScaleResult {
+interface NoiseScaleResult {
   /** B_simple = EMA[tr Σ] / EMA[|G|²] at the end of the run. */
   bSimple: number | null;
   gradSqNorm: number | null;
