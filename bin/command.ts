@@ -30,7 +30,8 @@ interface CommandSpec<O extends OptionSpecs> {
   readonly options: O;
   /** Lines printed after the options in `--help` (defaults, where output goes). */
   readonly notes?: readonly string[];
-  run(values: OptionValues<O>, positionals: string[]): Promise<number>;
+  /** `args` are the command's arguments as given (for a record of how it was run). */
+  run(values: OptionValues<O>, positionals: string[], args: readonly string[]): Promise<number>;
 }
 
 /** Options every command takes. */
@@ -68,7 +69,7 @@ export function defineCommand<const O extends OptionSpecs>(spec: CommandSpec<O>)
       return {
         help: values.help === true,
         debug: values.debug === true,
-        run: () => spec.run(values, parsed.positionals),
+        run: () => spec.run(values, parsed.positionals, args),
       };
     },
   };

@@ -195,7 +195,7 @@ export async function recordCurves(raw: StudyConfig, options: RecordOptions): Pr
 }
 
 /** `batchtune record`: trains the grid with several seeds and writes the curves as a tabular file. */
-async function record(values: OptionValues<typeof options>, positionals: string[]): Promise<number> {
+async function record(values: OptionValues<typeof options>, positionals: string[], args: readonly string[]): Promise<number> {
   const path = requirePositional(positionals, 'config.json', recordCommand.synopsis);
   const seeds = parseCount('seeds', values.seeds) ?? 3;
   const seed = parseSeed(values.seed);
@@ -205,7 +205,7 @@ async function record(values: OptionValues<typeof options>, positionals: string[
     baseDir,
     seeds,
     ...(seed !== undefined ? { seed } : {}),
-    command: ['batchtune', 'record', ...process.argv.slice(3)].join(' '),
+    command: ['batchtune', 'record', ...args].join(' '),
     ...(values.quiet
       ? {}
       : {
