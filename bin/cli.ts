@@ -71,8 +71,9 @@ export async function main(argv: string[]): Promise<number> {
     if (name === undefined || name === 'help') {
       const topic = args.at(0);
       process.stdout.write(topic === undefined ? overview() : lookup(topic).help());
-      // `batchtune` alone is a usage error; asking for help is not.
-      return name === undefined && globals.length === 0 ? EXIT.badInput : EXIT.ok;
+      // `batchtune` alone (or with only --debug) is a usage error; asking for help is not.
+      const asked = name === 'help' || globals.includes('--help') || globals.includes('-h');
+      return asked ? EXIT.ok : EXIT.badInput;
     }
     const command = lookup(name);
     if (globals.includes('--help') || globals.includes('-h')) {

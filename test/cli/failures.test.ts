@@ -46,6 +46,14 @@ describe('every trial failed', () => {
     expect(summary.trials.map((t) => t.state)).toEqual(['failed', 'failed', 'failed']);
   });
 
+  test('record: no curve recorded exits 1 with the reasons, each once', async () => {
+    const run = await runBinAsync(['record', broken, '--seeds', '1', '-q', '-o', join(dir, 'none.json')], { cwd: dir });
+    expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 1, stdout: '' });
+    expect(run.stderr).toBe(
+      "batchtune: no trial produced a curve; nothing to record: broken failed in open: Cannot read properties of undefined (reading 'shape') (runs seed 1 batch 8, seed 1 batch 16, seed 1 batch 32)\n",
+    );
+  });
+
   test('each distinct reason once, with the trials it ended; infeasible trials count as failed; one result is enough', () => {
     const trials = [
       { trialId: 0, state: 'failed' as const, reason: 'tabular failed in open: boom' },
