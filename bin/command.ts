@@ -75,15 +75,19 @@ export function defineCommand<const O extends OptionSpecs>(spec: CommandSpec<O>)
   };
 }
 
+/** `--journal <file>`, `--json`. */
+function longFlag(name: string, option: OptionSpec): string {
+  return `--${name}${option.type === 'string' ? ` ${option.value ?? '<value>'}` : ''}`;
+}
+
 function flagText(name: string, option: OptionSpec): string {
-  const long = `--${name}${option.type === 'string' ? ` ${option.value ?? '<value>'}` : ''}`;
-  return option.short ? `-${option.short}|${long}` : long;
+  return option.short ? `-${option.short}|${longFlag(name, option)}` : longFlag(name, option);
 }
 
 function helpText(spec: CommandSpec<OptionSpecs>, synopsis: string, options: OptionSpecs): string {
   const rows = Object.entries(options).map(([name, option]) => {
     const short = option.short ? `-${option.short}, ` : '    ';
-    return { flag: `  ${short}--${name}${option.type === 'string' ? ` ${option.value ?? '<value>'}` : ''}`, text: option.description };
+    return { flag: `  ${short}${longFlag(name, option)}`, text: option.description };
   });
   const width = Math.max(...rows.map((row) => row.flag.length)) + 2;
   const lines = rows.map((row) => `${row.flag.padEnd(width)}${row.text}`);
@@ -122,12 +126,13 @@ function parseFlags(command: string, args: string[], options: OptionSpecs) {
     const name = /--([\w-]+)/.exec(message)?.[1];
     const option = name === undefined ? undefined : options[name];
     if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && name !== undefined && option !== undefined) {
-      throw new BatchtuneError(
-        'USAGE',
-        option.type === 'string'
-          ? `${command}: --${name} needs a value (--${name} ${option.value ?? '<value>'})`
-          : `${command}: --${name} is a flag and takes no value`,
-      );
+      const problem =
+        option.type === 'boolean'
+          ? 'is a flag and takes no value'
+          : message.includes('ambiguous')
+            ? `needs a value; one that starts with "-" is written --${name}=<value> (as in --${name}=-1)`
+            : `needs a value (${longFlag(name, option)})`;
+      throw new BatchtuneError('USAGE', `${command}: --${name} ${problem}`);
     }
     throw new BatchtuneError('USAGE', `${command}: ${message}`);
   }

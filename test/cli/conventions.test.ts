@@ -124,6 +124,9 @@ describe('flags', () => {
     }
     expect((await cli(['run', grid, '--journal'])).err).toBe('batchtune: run: --journal needs a value (--journal <file>)\n');
     expect((await cli(['show', 'j.jsonl', '--json=yes'])).err).toBe('batchtune: show: --json is a flag and takes no value\n');
+    expect((await cli(['report', 'j.jsonl', '--target', '-1'])).err).toBe(
+      'batchtune: report: --target needs a value; one that starts with "-" is written --target=<value> (as in --target=-1)\n',
+    );
   });
 });
 
