@@ -1,19 +1,11 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { BatchtuneError } from '../core/index.ts';
 
-/** parseArgs with batchtune's usage errors: one line naming the flag, exit code 2. */
-export function parseCommand<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T, usage: string) {
-  try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true } as const);
-  } catch (error) {
-    throw new BatchtuneError('USAGE', `${(error as Error).message}\nusage: ${usage}`);
-  }
-}
-
-export function requirePositional(positionals: string[], name: string, usage: string): string {
+/** The one operand of a command (`<config.json>`), or a usage error followed by the command's synopsis. */
+export function requirePositional(positionals: string[], name: string, synopsis: string): string {
   const value = positionals[0];
-  if (!value) throw new BatchtuneError('USAGE', `missing <${name}>\nusage: ${usage}`);
-  if (positionals.length > 1) throw new BatchtuneError('USAGE', `unexpected argument ${JSON.stringify(positionals[1])}\nusage: ${usage}`);
+  if (!value) throw new BatchtuneError('USAGE', `missing <${name}>\nusage: ${synopsis}`);
+  if (positionals.length > 1)
+    throw new BatchtuneError('USAGE', `unexpected argument ${JSON.stringify(positionals[1])}\nusage: ${synopsis}`);
   return value;
 }
 

@@ -4,7 +4,7 @@ import { journalLockHolder, type LockHolder } from '../core/journal-lock.ts';
 import { studyOf, type Study } from '../analysis/judging.ts';
 
 /** Where a journal file stops: its last record's line, a torn line after it, and a search that holds it now. */
-export interface JournalFileExtent {
+interface JournalFileExtent {
   lines: number;
   torn?: { line: number; bytes: number };
   /** The process that holds the journal's lock (a search writing it now), unless it is known to be gone; `unknown`: on another machine. */
@@ -14,7 +14,7 @@ export interface JournalFileExtent {
 type HeadedView = JournalView & { header: NonNullable<JournalView['header']>; file: JournalFileExtent };
 
 /** Reads a journal file's records (checked: see core/journal-lines.ts) and where they stop; a missing file is a one-line error. */
-export function readJournalRecords(path: string): { records: JournalRecord[]; file: JournalFileExtent } {
+function readJournalRecords(path: string): { records: JournalRecord[]; file: JournalFileExtent } {
   if (!existsSync(path)) throw new BatchtuneError('USAGE', `${path}: journal not found`);
   const store = new JsonlFileStore(path);
   const holder = journalLockHolder(path);

@@ -7,12 +7,15 @@
  */
 import { errorMessage } from '../core/index.ts';
 import { EXIT, isBrokenPipe } from './exit-codes.ts';
+import { debugging, stackText } from './failure.ts';
 
 function fatal(kind: string, error: unknown): void {
-  // stderr may be the closed pipe itself; then there is nobody to tell.
+  const text = debugging() ? stackText(error) : `${errorMessage(error).split('\n')[0] ?? ''} (rerun with --debug for the stack trace)`;
   try {
-    process.stderr.write(`batchtune: internal error (${kind}): ${errorMessage(error).split('\n')[0]}\n`);
-  } catch {}
+    process.stderr.write(`batchtune: internal error (${kind}): ${text}\n`);
+  } catch {
+    // stderr may be the closed pipe itself; then there is nobody to tell.
+  }
   process.exit(EXIT.failed);
 }
 
@@ -26,10 +29,12 @@ export function runToExit(command: () => Promise<number>): void {
   process.stdout.on('error', onPipeError);
   process.stderr.on('error', onPipeError);
   process.on('uncaughtException', (error) => {
-    isBrokenPipe(error) ? process.exit(EXIT.ok) : fatal('uncaught exception', error);
+    if (isBrokenPipe(error)) process.exit(EXIT.ok);
+    fatal('uncaught exception', error);
   });
   process.on('unhandledRejection', (reason) => {
-    isBrokenPipe(reason) ? process.exit(EXIT.ok) : fatal('unhandled rejection', reason);
+    if (isBrokenPipe(reason)) process.exit(EXIT.ok);
+    fatal('unhandled rejection', reason);
   });
   process.on('beforeExit', () => {
     if (settled) return;
@@ -43,7 +48,7 @@ export function runToExit(command: () => Promise<number>): void {
       settled = true;
       process.exitCode = code;
     },
-    (error) => {
+    (error: unknown) => {
       settled = true;
       fatal('command', error);
     },

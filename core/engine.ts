@@ -338,7 +338,7 @@ export class Engine {
     const hook = error instanceof PluginError ? error.hook : 'run';
     const message = errorMessage(error);
     this.journal({ t: 'pluginError', plugin, hook, message, ...(trialId !== undefined ? { trialId } : {}) });
-    this.setup.events.emit('pluginError', { plugin, hook, message, ...(trialId !== undefined ? { trialId } : {}) });
+    this.setup.events.emit('pluginError', { plugin, hook, message, error, ...(trialId !== undefined ? { trialId } : {}) });
   }
 
   private fail(message: string): void {

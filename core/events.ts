@@ -24,8 +24,8 @@ export interface SearchEventMap {
   trialStop: [{ trial: TrialView; by: 'callback' | 'strategy'; reason: string }];
   trialEnd: [{ trial: TrialView }];
   budget: [{ unit: BudgetUnit; limit: number; spent: number; remaining: number }];
-  /** A plugin hook threw; the search went on. */
-  pluginError: [{ plugin: string; hook: string; message: string; trialId?: number }];
+  /** A plugin hook threw; the search went on. `error` is what it threw (for stack traces: `batchtune run --debug`). */
+  pluginError: [{ plugin: string; hook: string; message: string; trialId?: number; error?: unknown }];
   searchEnd: [{ summary: SearchSummary }];
   /** Something the user should know that did not stop the search (a stale journal lock taken over). */
   warning: [{ code: string; message: string }];

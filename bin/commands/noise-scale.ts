@@ -1,13 +1,34 @@
 import { BatchtuneError, type Report } from '../../index.ts';
 import { formatNumber, renderTable } from '../../report/format.ts';
-import { parseCommand, parseCount, parseSeed, requirePositional } from '../args.ts';
+import { parseCount, parseSeed, requirePositional } from '../args.ts';
+import { defineCommand, type OptionSpecs, type OptionValues } from '../command.ts';
 import { prepareTrainer, type PreparedTrainer } from './trainer-setup.ts';
 
-export const usage =
-  'batchtune noise-scale <config.json> [--batch-size <n>] [--learning-rate <x>] [--examples <n>] [--every <steps>] [--micro-batches <k>] [--seed <n>] [--json] [--quiet]';
+const options = {
+  'batch-size': { type: 'string', value: '<n>', description: "the batch size to train (default: the space's first)" },
+  'learning-rate': { type: 'string', value: '<x>', description: 'the learning rate (default: the one the space gives that batch size)' },
+  examples: { type: 'string', value: '<n>', description: "examples to train (default: the trainer's maximum, else the budget)" },
+  every: { type: 'string', value: '<steps>', description: "measure every this many steps (default: the trainer's noiseScale.every)" },
+  'micro-batches': {
+    type: 'string',
+    value: '<k>',
+    description: "micro-batches per measurement, >= 2 (default: the trainer's noiseScale.microBatches)",
+  },
+  seed: { type: 'string', value: '<n>', description: "the seed (default: the config's seed)" },
+  json: { type: 'boolean', short: 'j', description: 'print the result and its history (one point per report) as JSON on stdout' },
+  quiet: { type: 'boolean', short: 'q', description: 'no progress on stderr' },
+} as const satisfies OptionSpecs;
+
+export const noiseScaleCommand = defineCommand({
+  name: 'noise-scale',
+  summary: 'train one configuration and measure the gradient noise scale B_simple (critical batch size)',
+  operands: '<config.json>',
+  options,
+  run: noiseScale,
+});
 
 /** One report of the run, with the noise-scale metrics at that point. */
-export interface NoiseHistoryPoint {
+interface NoiseHistoryPoint {
   examples: number;
   steps: number;
   seconds: number;
@@ -19,7 +40,7 @@ export interface NoiseHistoryPoint {
   value: number | null;
 }
 
-export interface NoiseScaleResult {
+interface NoiseScaleResult {
   /** B_simple = EMA[tr Σ] / EMA[|G|²] at the end of the run. */
   bSimple: number | null;
   gradSqNorm: number | null;
@@ -44,22 +65,8 @@ const num = (v: number | null | undefined) => (typeof v === 'number' && Number.i
  * Trains one configuration of a config (the space's first, or --batch-size) with the trainer's
  * noise-scale measurement on, and prints the gradient noise scale B_simple (McCandlish et al. 2018).
  */
-export async function noiseScale(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommand(
-    args,
-    {
-      'batch-size': { type: 'string' },
-      'learning-rate': { type: 'string' },
-      examples: { type: 'string' },
-      every: { type: 'string' },
-      'micro-batches': { type: 'string' },
-      seed: { type: 'string' },
-      json: { type: 'boolean' },
-      quiet: { type: 'boolean' },
-    },
-    usage,
-  );
-  const configPath = requirePositional(positionals, 'config.json', usage);
+async function noiseScale(values: OptionValues<typeof options>, positionals: string[]): Promise<number> {
+  const configPath = requirePositional(positionals, 'config.json', noiseScaleCommand.synopsis);
   const batchFlag = parseCount('batch-size', values['batch-size']);
   const examplesFlag = parseCount('examples', values.examples);
   const every = parseCount('every', values.every);
@@ -115,7 +122,12 @@ function describe(r: NoiseScaleResult): string {
 /** Checks the flags against the config, trains the one configuration and collects its reports. */
 async function measure(
   prepared: PreparedTrainer,
-  flags: { batchSize?: number; learningRate?: string; examples?: number; log?: (line: string) => void },
+  flags: {
+    batchSize: number | undefined;
+    learningRate: string | undefined;
+    examples: number | undefined;
+    log: ((line: string) => void) | undefined;
+  },
 ): Promise<NoiseScaleResult> {
   const { trainer, space, config, description } = prepared;
   const options = config.trainer.noiseScale as { every: number; microBatches: number } | undefined;
@@ -125,7 +137,8 @@ async function measure(
       `trainer "${prepared.name}" does not measure the gradient noise scale here: add "noiseScale": { "every": <steps>, "microBatches": <k> } to the trainer (type "tfjs" or "process"), or pass --every`,
     );
   }
-  const batchSize = flags.batchSize ?? space.batchSizes[0];
+  const batchSize = flags.batchSize ?? space.batchSizes.at(0);
+  if (batchSize === undefined) throw new BatchtuneError('USAGE', '--batch-size: required: the space lists no batch size');
   if (batchSize % options.microBatches !== 0) {
     throw new BatchtuneError(
       'USAGE',

@@ -1,31 +1,38 @@
 import { formatNumber, renderTable } from '../../report/format.ts';
 import { findMaxBatchSize, profileThroughput, type MemorySearch, type Probe, type ThroughputRow } from '../../analysis/profile.ts';
-import { parseCommand, parseCount, parseSeed, requirePositional } from '../args.ts';
+import { parseCount, parseSeed, requirePositional } from '../args.ts';
+import { defineCommand, type OptionSpecs, type OptionValues } from '../command.ts';
 import { prepareTrainer } from './trainer-setup.ts';
 
-export const usage =
-  'batchtune profile <config.json> [--max-batch <n>] [--no-search] [--warmup-steps <n>] [--steps <n>] [--repeats <n>] [--seed <n>] [--json] [--quiet]';
+const options = {
+  'max-batch': {
+    type: 'string',
+    value: '<n>',
+    description: 'the largest batch the memory search tries (default 16 × the largest in the space)',
+  },
+  'no-search': { type: 'boolean', description: 'measure throughput only; skip the search for the largest batch that fits' },
+  'warmup-steps': { type: 'string', value: '<n>', description: 'untimed steps before measuring (default 2)' },
+  steps: { type: 'string', value: '<n>', description: 'timed steps per repeat (default 5)' },
+  repeats: { type: 'string', value: '<n>', description: 'timed repeats; the median is reported (default 3)' },
+  seed: { type: 'string', value: '<n>', description: "the seed (default: the config's seed)" },
+  json: { type: 'boolean', short: 'j', description: 'print {"trainer", "trainerInfo", "settings", "throughput", "memory"} on stdout' },
+  quiet: { type: 'boolean', short: 'q', description: 'no progress on stderr' },
+} as const satisfies OptionSpecs;
+
+export const profileCommand = defineCommand({
+  name: 'profile',
+  summary: 'throughput per batch size on the actual backend, and the largest batch that fits in memory',
+  operands: '<config.json>',
+  options,
+  run: profile,
+});
 
 /**
  * Throughput (examples/s) per batch size of the config's space on the trainer's actual backend,
  * and the largest batch size that fits in memory (doubling, then bisection on out-of-memory).
  */
-export async function profile(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommand(
-    args,
-    {
-      'max-batch': { type: 'string' },
-      'no-search': { type: 'boolean' },
-      'warmup-steps': { type: 'string' },
-      steps: { type: 'string' },
-      repeats: { type: 'string' },
-      seed: { type: 'string' },
-      json: { type: 'boolean' },
-      quiet: { type: 'boolean' },
-    },
-    usage,
-  );
-  const configPath = requirePositional(positionals, 'config.json', usage);
+async function profile(values: OptionValues<typeof options>, positionals: string[]): Promise<number> {
+  const configPath = requirePositional(positionals, 'config.json', profileCommand.synopsis);
   const settings = {
     warmupSteps: parseCount('warmup-steps', values['warmup-steps'], 0) ?? 2,
     steps: parseCount('steps', values.steps) ?? 5,
@@ -38,7 +45,7 @@ export async function profile(args: string[]): Promise<number> {
   const log = (line: string) => {
     if (!values.quiet) process.stderr.write(`${line}\n`);
   };
-  const options = {
+  const profileOptions = {
     ...settings,
     seed: config.seed,
     paramsFor: prepared.paramsFor,
@@ -53,12 +60,12 @@ export async function profile(args: string[]): Promise<number> {
   let throughput: ThroughputRow[];
   let memory: MemorySearch | null = null;
   try {
-    throughput = await profileThroughput(trainer, space.batchSizes, options);
+    throughput = await profileThroughput(trainer, space.batchSizes, profileOptions);
     if (!values['no-search']) {
       const known = new Map(throughput.filter((r) => r.status !== 'failed').map((r) => [r.batchSize, r.status === 'ok']));
       const fitted = throughput.filter((r) => r.status === 'ok').map((r) => r.batchSize);
       const start = fitted.length ? Math.max(...fitted) : Math.min(...space.batchSizes);
-      memory = await findMaxBatchSize(trainer, start, maxBatch, options, known);
+      memory = await findMaxBatchSize(trainer, start, maxBatch, profileOptions, known);
     }
   } finally {
     await trainer.close?.();
@@ -77,7 +84,7 @@ export async function profile(args: string[]): Promise<number> {
   }
   const backend = prepared.description.info?.backend;
   process.stdout.write(
-    `${prepared.name}${backend ? ` on ${String(backend)}` : ''}: ${settings.warmupSteps} warm-up steps, then the median of ${settings.repeats} × ${settings.steps} timed steps\n\n`,
+    `${prepared.name}${typeof backend === 'string' ? ` on ${backend}` : ''}: ${settings.warmupSteps} warm-up steps, then the median of ${settings.repeats} × ${settings.steps} timed steps\n\n`,
   );
   const reasons = throughput.some((r) => r.reason);
   const rows = throughput.map((r) => [

@@ -5,12 +5,68 @@ import { BatchtuneError, MemoryStore, paramsKey, SearchEvents, type Params, type
 import { runStudy } from '../../index.ts';
 import type { CurvePoint, TabularFile } from '../../plugins/trainers/tabular-file.ts';
 import { formatNumber } from '../../report/format.ts';
-import { parseCommand, parseCount, parseSeed, requirePositional } from '../args.ts';
+import { parseCount, parseSeed, requirePositional } from '../args.ts';
+import { defineCommand, type OptionSpecs, type OptionValues } from '../command.ts';
 import { readConfigFile } from '../config-file.ts';
+import { distinctReasons } from '../trial-failures.ts';
 
-export const usage = 'batchtune record <config.json> [--seeds <n>] [--out <file>] [--seed <n>] [--quiet]';
+const options = {
+  seeds: { type: 'string', value: '<n>', description: 'curves per configuration: the study seeds seed, seed + 1, ... (default 3)' },
+  out: { type: 'string', short: 'o', value: '<file>', description: 'the tabular file to write (default <config>.curves.json)' },
+  seed: { type: 'string', value: '<n>', description: "the first seed (default: the config's seed)" },
+  json: {
+    type: 'boolean',
+    short: 'j',
+    description: 'print {"out", "name", "metric", "mode", "configs", "curves", "seeds", "skipped", "wallSeconds"} on stdout',
+  },
+  quiet: { type: 'boolean', short: 'q', description: 'no progress on stderr' },
+} as const satisfies OptionSpecs;
 
-export interface RecordOptions {
+export const recordCommand = defineCommand({
+  name: 'record',
+  summary: 'train the full grid with several seeds and write the learning curves as a tabular file',
+  operands: '<config.json>',
+  options,
+  notes: ['The file is what the tabular trainer replays: { "type": "tabular", "file": "<out>" }.'],
+  run: record,
+});
+
+/** What `record --json` prints: where the curves went and what they hold. */
+export interface RecordJson {
+  out: string;
+  name: string;
+  metric: string;
+  mode: 'min' | 'max';
+  /** Configurations with at least one curve, and curves in all. */
+  configs: number;
+  curves: number;
+  seeds: number[];
+  /** Trials that produced no curve (failed, or did not fit in memory), with why. */
+  skipped: Skipped[];
+  wallSeconds: number;
+}
+
+/** A trial that produced no curve. */
+interface Skipped {
+  seed: number;
+  params: Params;
+  state: string;
+  reason?: string;
+}
+
+/** A tabular file whose meta says how it was recorded. */
+type RecordedCurves = TabularFile & { meta: { seeds: number[]; wallSeconds: number; skipped?: Skipped[] } & Record<string, unknown> };
+
+interface TrialDone {
+  seed: number;
+  seedIndex: number;
+  trialId: number;
+  params: Params;
+  value: number | null;
+  seconds: number;
+}
+
+interface RecordOptions {
   baseDir: string;
   /** How many seeds (curves per configuration); the study seeds are seed, seed + 1, ... */
   seeds: number;
@@ -19,7 +75,7 @@ export interface RecordOptions {
   /** Written into meta.command. */
   command?: string;
   /** Called when a trial ends, for progress. */
-  onTrial?: (info: { seed: number; seedIndex: number; trialId: number; params: Params; value: number | null; seconds: number }) => void;
+  onTrial?: (info: TrialDone) => void;
 }
 
 /**
@@ -30,7 +86,7 @@ export interface RecordOptions {
  * points included, as null), concurrency 1 and an unbounded budget. Trials that failed or did not
  * fit in memory are listed in meta.skipped instead.
  */
-export async function recordCurves(raw: StudyConfig, options: RecordOptions): Promise<TabularFile> {
+export async function recordCurves(raw: StudyConfig, options: RecordOptions): Promise<RecordedCurves> {
   if (!(options.seeds >= 1)) throw new BatchtuneError('USAGE', `--seeds: must be a whole number >= 1 (got ${options.seeds})`);
   const maxResource = typeof raw.strategy?.maxResource === 'number' ? raw.strategy.maxResource : undefined;
   const resource = raw.resource ?? 'examples';
@@ -43,7 +99,7 @@ export async function recordCurves(raw: StudyConfig, options: RecordOptions): Pr
   };
   const first = options.seed ?? raw.seed ?? 0;
   const byConfig = new Map<string, { params: Params; curves: CurvePoint[][] }>();
-  const skipped: Array<{ seed: number; params: Params; state: string; reason?: string }> = [];
+  const skipped: Skipped[] = [];
   let summaryInfo:
     { metric: string; mode: 'min' | 'max'; trainerInfo: Record<string, unknown>; trainer: string; resourceUnit: string } | undefined;
   const started = Date.now();
@@ -105,20 +161,24 @@ export async function recordCurves(raw: StudyConfig, options: RecordOptions): Pr
       byConfig.set(key, entry);
     }
   }
-  if (byConfig.size === 0) throw new BatchtuneError('PLUGIN_FAILED', 'no trial produced a curve; nothing to record');
+  if (byConfig.size === 0 || summaryInfo === undefined) {
+    const ended = skipped.map((t) => ({ reason: t.reason ?? t.state, what: `seed ${t.seed} batch ${t.params.batchSize}` }));
+    throw new BatchtuneError('PLUGIN_FAILED', `no trial produced a curve; nothing to record: ${distinctReasons(ended, 'run')}`);
+  }
+  const info = summaryInfo;
   const cpu = cpus();
   return {
-    name: raw.name ?? String(summaryInfo!.trainerInfo.name ?? summaryInfo!.trainer),
-    metric: summaryInfo!.metric,
-    mode: summaryInfo!.mode,
+    name: raw.name ?? (typeof info.trainerInfo.name === 'string' ? info.trainerInfo.name : info.trainer),
+    metric: info.metric,
+    mode: info.mode,
     configs: [...byConfig.values()],
     meta: {
       command: options.command ?? 'batchtune record',
       recordedAt: new Date().toISOString(),
       seeds: Array.from({ length: options.seeds }, (_, i) => first + i),
-      resourceUnit: summaryInfo!.resourceUnit,
-      trainer: summaryInfo!.trainer,
-      backend: summaryInfo!.trainerInfo,
+      resourceUnit: info.resourceUnit,
+      trainer: info.trainer,
+      backend: info.trainerInfo,
       machine: {
         platform: platform(),
         arch: arch(),
@@ -135,30 +195,45 @@ export async function recordCurves(raw: StudyConfig, options: RecordOptions): Pr
 }
 
 /** `batchtune record`: trains the grid with several seeds and writes the curves as a tabular file. */
-export async function record(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommand(
-    args,
-    { seeds: { type: 'string' }, out: { type: 'string' }, seed: { type: 'string' }, quiet: { type: 'boolean' } },
-    usage,
-  );
-  const path = requirePositional(positionals, 'config.json', usage);
+async function record(values: OptionValues<typeof options>, positionals: string[], args: readonly string[]): Promise<number> {
+  const path = requirePositional(positionals, 'config.json', recordCommand.synopsis);
   const seeds = parseCount('seeds', values.seeds) ?? 3;
+  const seed = parseSeed(values.seed);
   const out = values.out ?? `${basename(path, '.json')}.curves.json`;
   const { config, baseDir } = readConfigFile(path);
   const table = await recordCurves(config as StudyConfig, {
     baseDir,
     seeds,
-    seed: parseSeed(values.seed),
+    ...(seed !== undefined ? { seed } : {}),
     command: ['batchtune', 'record', ...args].join(' '),
-    onTrial: values.quiet
-      ? undefined
-      : (t) =>
-          process.stderr.write(
-            `seed ${t.seedIndex + 1}/${seeds} trial ${t.trialId}: batchSize=${t.params.batchSize} learningRate=${formatNumber(t.params.learningRate)} value=${t.value === null ? 'null' : formatNumber(t.value)} (${t.seconds.toFixed(1)} s)\n`,
-          ),
+    ...(values.quiet
+      ? {}
+      : {
+          onTrial: (t: TrialDone) => {
+            process.stderr.write(
+              `seed ${t.seedIndex + 1}/${seeds} trial ${t.trialId}: batchSize=${t.params.batchSize} learningRate=${formatNumber(t.params.learningRate)} value=${t.value === null ? 'null' : formatNumber(t.value)} (${t.seconds.toFixed(1)} s)\n`,
+            );
+          },
+        }),
   });
   writeFileSync(out, `${JSON.stringify(table)}\n`);
   const curves = table.configs.reduce((n, c) => n + c.curves.length, 0);
+  if (values.json) {
+    const { meta } = table;
+    const result: RecordJson = {
+      out,
+      name: table.name,
+      metric: table.metric,
+      mode: table.mode,
+      configs: table.configs.length,
+      curves,
+      seeds: meta.seeds,
+      skipped: meta.skipped ?? [],
+      wallSeconds: meta.wallSeconds,
+    };
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return 0;
+  }
   process.stdout.write(`${out}: ${table.configs.length} configurations, ${curves} curves (${table.metric}, ${table.mode})\n`);
   return 0;
 }

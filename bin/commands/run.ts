@@ -7,40 +7,57 @@ import { trialsTable } from '../../report/trials-table.ts';
 import { scheduleRows } from '../../analysis/schedules.ts';
 import { schedulesTable } from '../../report/schedules-table.ts';
 import { formatNumber } from '../../report/format.ts';
-import { parseCommand, parseSeed, requirePositional } from '../args.ts';
+import { parseSeed, requirePositional } from '../args.ts';
+import { EXIT } from '../exit-codes.ts';
+import { debugging, expected, stackText } from '../failure.ts';
+import { everyTrialFailed } from '../trial-failures.ts';
+import { defineCommand, type OptionSpecs, type OptionValues } from '../command.ts';
 import { readConfigFile } from '../config-file.ts';
 
-export const usage = 'batchtune run <config.json> [--journal <file>] [--resume] [--seed <n>] [--json] [--quiet]';
+const options = {
+  journal: { type: 'string', value: '<file>', description: 'the journal to write (default .batchtune/<config>-<time>.jsonl)' },
+  resume: { type: 'boolean', short: 'r', description: 'continue the journal given with --journal instead of starting anew' },
+  seed: { type: 'string', value: '<n>', description: "the study's seed (default: the config's seed)" },
+  json: { type: 'boolean', short: 'j', description: 'print the summary as JSON on stdout (README, "The --json summary")' },
+  quiet: { type: 'boolean', short: 'q', description: 'no progress on stderr (failures and interruptions are still said)' },
+} as const satisfies OptionSpecs;
 
-export async function run(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommand(
-    args,
-    {
-      journal: { type: 'string' },
-      resume: { type: 'boolean' },
-      seed: { type: 'string' },
-      json: { type: 'boolean' },
-      quiet: { type: 'boolean' },
-    },
-    usage,
-  );
-  const configPath = requirePositional(positionals, 'config.json', usage);
+export const runCommand = defineCommand({
+  name: 'run',
+  summary: 'run a study (a batch-size search) from a JSON config',
+  operands: '<config.json>',
+  options,
+  notes: [
+    'Progress goes to stderr; stdout carries the table of trials and the best (or the JSON summary).',
+    'Exit codes: 0 done, 1 the search ended early or every trial failed, 2 bad input, 130 Ctrl-C, 143 SIGTERM.',
+  ],
+  run,
+});
+
+async function run(values: OptionValues<typeof options>, positionals: string[]): Promise<number> {
+  const configPath = requirePositional(positionals, 'config.json', runCommand.synopsis);
   const { config, baseDir } = readConfigFile(configPath);
   const journal = values.journal ?? defaultJournalPath(configPath);
   mkdirSync(dirname(journal), { recursive: true });
 
   const events = new SearchEvents();
   const detach = values.quiet ? () => {} : attachConsoleReporter(events);
+  // A plugin's failure is one warning line; --debug adds what it threw, with its stack.
+  const seen = { unexpected: false };
+  events.on('pluginError', ({ error }) => {
+    seen.unexpected ||= !expected(error);
+    if (debugging()) process.stderr.write(`${stackText(error)}\n`);
+  });
   if (!values.quiet) process.stderr.write(`journal: ${journal}\n`);
-  const seed = values.seed;
+  const seed = parseSeed(values.seed);
   const interrupt = new Interruption();
   let summary: SearchSummary;
   try {
     summary = await runStudy(config, {
       baseDir,
       journal,
-      resume: Boolean(values.resume),
-      seed: parseSeed(seed),
+      resume: values.resume === true,
+      ...(seed !== undefined ? { seed } : {}),
       events,
       signal: interrupt.signal,
     });
@@ -48,42 +65,43 @@ export async function run(args: string[]): Promise<number> {
     detach();
     if (!isCoded(error, 'INTERRUPTED')) throw error;
     // Stopped by Ctrl-C or SIGTERM: what finished is in the journal; show it and how to go on.
-    process.stderr.write(`\nbatchtune: interrupted by ${interrupt.received}; nothing recorded is lost\n`);
+    process.stderr.write(`\nbatchtune: interrupted by ${interrupt.received ?? 'a signal'}; nothing recorded is lost\n`);
     const view = readJournalFile(journal);
     if (view.trials.length > 0) process.stderr.write(`${trialsTable(view.trials, view.header.objective)}\n`);
-    process.stderr.write(`resume with: batchtune run ${configPath} --journal ${journal} --resume${seed ? ` --seed ${seed}` : ''}\n`);
+    const again = seed !== undefined ? ` --seed ${seed}` : '';
+    process.stderr.write(`resume with: batchtune run ${configPath} --journal ${journal} --resume${again}\n`);
     return interrupt.exitCode;
   } finally {
     interrupt.dispose();
   }
 
-  if (values.json) {
-    process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-  } else {
-    process.stdout.write(`${trialsTable(summary.trials, summary.objective)}\n\n`);
-    const schedules = scheduleRows(summary.trials);
-    if (schedules.length > 0) process.stdout.write(`${schedulesTable(schedules, summary.objective)}\n\n`);
-    const best = summary.best;
-    process.stdout.write(
-      best
-        ? `best: trial ${best.trialId} batchSize=${best.params.batchSize} learningRate=${formatNumber(best.params.learningRate)} ${best.metric}=${formatNumber(best.value)} at ${formatNumber(best.resource)} ${summary.resourceUnit}\n`
-        : 'best: none (no trial finished with a finite objective)\n',
-    );
-    process.stdout.write(`budget: spent ${formatNumber(summary.budget.spent)} of ${summary.budget.limit} ${summary.budget.unit}\n`);
-  }
-  if (summary.error) {
+  process.stdout.write(values.json ? `${JSON.stringify(summary, null, 2)}\n` : summaryText(summary));
+  if (summary.error !== undefined) {
     process.stderr.write(`batchtune: search ended early: ${summary.error}\n`);
-    return 1;
+    return EXIT.failed;
   }
-  const ended = summary.trials.filter((t) => t.state === 'failed' || t.state === 'infeasible');
-  if (summary.trials.length > 0 && ended.length === summary.trials.length) {
+  const failed = everyTrialFailed(summary.trials);
+  if (failed !== undefined) {
     // Said even with --quiet: a run with no result must not look like one.
-    process.stderr.write(
-      `batchtune: every trial failed (${ended.length}); trial ${ended[0].trialId}: ${ended[0].reason ?? ended[0].state}\n`,
-    );
-    return 1;
+    const hint = seen.unexpected && !debugging() ? ' (rerun with --debug for the stack traces)' : '';
+    process.stderr.write(`batchtune: ${failed}${hint}\n`);
+    return EXIT.failed;
   }
-  return 0;
+  return EXIT.ok;
+}
+
+function summaryText(summary: SearchSummary): string {
+  const lines = [`${trialsTable(summary.trials, summary.objective)}\n`];
+  const schedules = scheduleRows(summary.trials);
+  if (schedules.length > 0) lines.push(`${schedulesTable(schedules, summary.objective)}\n`);
+  const best = summary.best;
+  lines.push(
+    best
+      ? `best: trial ${best.trialId} batchSize=${best.params.batchSize} learningRate=${formatNumber(best.params.learningRate)} ${best.metric}=${formatNumber(best.value)} at ${formatNumber(best.resource)} ${summary.resourceUnit}`
+      : 'best: none (no trial finished with a finite objective)',
+  );
+  lines.push(`budget: spent ${formatNumber(summary.budget.spent)} of ${summary.budget.limit} ${summary.budget.unit}\n`);
+  return lines.join('\n');
 }
 
 /**

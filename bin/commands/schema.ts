@@ -1,9 +1,12 @@
 import { buildJsonSchema, createRegistry } from '../../index.ts';
+import { defineCommand } from '../command.ts';
 
-export const usage = 'batchtune schema';
-
-/** Prints the JSON Schema of study configs (the committed copy is schema/batchtune.schema.json). */
-export async function schema(): Promise<number> {
-  process.stdout.write(`${JSON.stringify(buildJsonSchema(createRegistry()), null, 2)}\n`);
-  return 0;
-}
+export const schemaCommand = defineCommand({
+  name: 'schema',
+  summary: 'print the JSON Schema of study configs (the committed copy is schema/batchtune.schema.json)',
+  options: {},
+  run: () => {
+    process.stdout.write(`${JSON.stringify(buildJsonSchema(createRegistry()), null, 2)}\n`);
+    return Promise.resolve(0);
+  },
+});

@@ -1,15 +1,29 @@
 import { trialsTable } from '../../report/trials-table.ts';
-import { parseCommand, requirePositional } from '../args.ts';
+import { requirePositional } from '../args.ts';
+import { defineCommand, type OptionSpecs, type OptionValues } from '../command.ts';
 import { readJournalFile, whereItStopped } from '../journal-file.ts';
 
-export const usage = 'batchtune show <journal.jsonl> [--json]';
+const options = {
+  json: {
+    type: 'boolean',
+    short: 'j',
+    description: 'print {"header", "trainerInfo", "trials", "finished", "stopped"} on stdout (stopped: where an unfinished journal ends)',
+  },
+} as const satisfies OptionSpecs;
+
+export const showCommand = defineCommand({
+  name: 'show',
+  summary: 'print the trials a journal recorded (finished or not) and where an unfinished one stops',
+  operands: '<journal.jsonl>',
+  options,
+  run: (values, positionals) => Promise.resolve(show(values, positionals)),
+});
 
 /** A table of the trials a journal recorded, finished or not. */
-export async function show(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommand(args, { json: { type: 'boolean' } }, usage);
-  const path = requirePositional(positionals, 'journal.jsonl', usage);
+function show(values: OptionValues<typeof options>, positionals: string[]): number {
+  const path = requirePositional(positionals, 'journal.jsonl', showCommand.synopsis);
   const view = readJournalFile(path);
-  const trials = view.trials.map(({ reports: _reports, ...trial }) => trial);
+  const trials = view.trials.map(withoutReports);
   if (values.json) {
     const { file } = view;
     const stopped = view.summary
@@ -40,4 +54,9 @@ export async function show(args: string[]): Promise<number> {
     process.stdout.write(`best: trial ${b.trialId} ${b.metric}=${b.value}\n`);
   }
   return 0;
+}
+
+/** A trial without its reports (a journal holds thousands): what show prints. */
+function withoutReports<T extends { reports: unknown }>(trial: T): Omit<T, 'reports'> {
+  return Object.fromEntries(Object.entries(trial).filter(([key]) => key !== 'reports')) as Omit<T, 'reports'>;
 }

@@ -21,7 +21,7 @@ export interface PreparedTrainer {
   description: TrainerDescription;
   space: SearchSpace;
   /** The params a run at this batch size uses: the space's first configuration with it, else the rule's rate. */
-  paramsFor(batchSize: number): Params;
+  paramsFor: (batchSize: number) => Params;
 }
 
 /**
@@ -56,20 +56,21 @@ export async function prepareTrainer(
     withOptions = { ...raw, trainer };
   }
   // Validated as a run would (schema, options, file checks); the strategy is not built: it is not used here.
-  const config = await resolveStudyConfig(withOptions, { registry, baseDir, seed });
+  const config = await resolveStudyConfig(withOptions, { registry, baseDir, ...(seed !== undefined ? { seed } : {}) });
   const { trainer: prepared, description, space } = await prepareStudyTrainer(config, registry, baseDir);
   // Lazily: a huge space is never built whole.
-  const first = (space.finite ? space.points().next().value : undefined) ?? space.sample(createRng(config.seed, 'params'));
+  const firstPoint = space.finite ? space.points().next() : undefined;
+  const first = firstPoint && !firstPoint.done ? firstPoint.value : space.sample(createRng(config.seed, 'params'));
   return {
     config,
     name: prepared.name,
     trainer: prepared.instance,
     description,
     space,
-    paramsFor(batchSize) {
+    paramsFor: (batchSize) => {
       const point = space.finite ? space.firstWith(batchSize) : undefined;
       if (point) return { ...point };
-      return { ...first, batchSize, learningRate: space.learningRatesFor(batchSize)[0] };
+      return { ...first, batchSize, learningRate: space.learningRatesFor(batchSize)[0] ?? first.learningRate };
     },
   };
 }

@@ -1,26 +1,39 @@
 import { BatchtuneError, createRegistry } from '../../index.ts';
 import { DEFAULT_PREFIX } from '../../plugins/executors/redis/protocol.ts';
-import { parseCommand, parseCount } from '../args.ts';
+import { parseCount } from '../args.ts';
+import { EXIT } from '../exit-codes.ts';
+import { defineCommand, type OptionSpecs, type OptionValues } from '../command.ts';
 
-export const usage = 'batchtune worker --redis <url> [--concurrency <n>] [--prefix <p>]';
+const options = {
+  redis: { type: 'string', value: '<url>', required: true, description: 'the Redis server: redis://host:port or rediss://' },
+  concurrency: { type: 'string', value: '<n>', description: 'segments this worker trains at once (default 1)' },
+  prefix: { type: 'string', value: '<p>', description: "the queues' key prefix; the same as the studies' executor.prefix" },
+} as const satisfies OptionSpecs;
+
+export const workerCommand = defineCommand({
+  name: 'worker',
+  summary: 'train segments for studies whose executor is redis, until SIGINT or SIGTERM',
+  options,
+  notes: [
+    'A segment in flight when the worker stops goes back to its queue. Exit codes: 130 after SIGINT, 143 after SIGTERM, 2 bad input.',
+  ],
+  run: worker,
+});
 
 /** Exit codes after a signal, as a shell reports them (128 + the signal's number). */
-const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: EXIT.sigint, SIGTERM: EXIT.sigterm };
 
 /**
  * Trains the segments of every study announced on a Redis server (studies whose config says
  * `executor: { "type": "redis" }`), until SIGINT or SIGTERM. A segment in flight then goes back to its
  * queue, where another worker picks it up.
  */
-export async function worker(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommand(
-    args,
-    { redis: { type: 'string' }, concurrency: { type: 'string' }, prefix: { type: 'string' } },
-    usage,
-  );
-  if (positionals.length > 0) throw new BatchtuneError('USAGE', `unexpected argument ${JSON.stringify(positionals[0])}\nusage: ${usage}`);
+async function worker(values: OptionValues<typeof options>, positionals: string[]): Promise<number> {
+  const { synopsis } = workerCommand;
+  if (positionals.length > 0)
+    throw new BatchtuneError('USAGE', `unexpected argument ${JSON.stringify(positionals[0])}\nusage: ${synopsis}`);
   const url = values.redis;
-  if (!url) throw new BatchtuneError('USAGE', `missing --redis <url>\nusage: ${usage}`);
+  if (!url) throw new BatchtuneError('USAGE', `missing --redis <url>\nusage: ${synopsis}`);
   if (!/^rediss?:\/\//.test(url))
     throw new BatchtuneError('USAGE', `--redis: must be a redis:// or rediss:// URL (got ${JSON.stringify(url)})`);
   const prefix = values.prefix ?? DEFAULT_PREFIX;
@@ -49,5 +62,5 @@ export async function worker(args: string[]): Promise<number> {
   log(`${received}: leaving; segments in flight go back to the queue`);
   await workerProcess.stop();
   log('stopped');
-  return SIGNAL_EXIT[received];
+  return SIGNAL_EXIT[received] ?? EXIT.failed;
 }

@@ -675,7 +675,7 @@ export function corpus(): CorpusCase[] {
   usage(
     'an unknown option',
     ['run', '{config}', '--wat'],
-    "Unknown option '--wat'. To specify a positional argument starting with a '-', place it at the end of the command after '--', as in '-- \"--wat\"",
+    'run: unknown option --wat; valid: --journal, -r/--resume, --seed, -j/--json, -q/--quiet, -h/--help, --debug (see batchtune run --help)',
   );
   usage('a seed that is not a number', ['validate', '{config}', '--seed', 'x'], '--seed: must be a whole number >= 0 (got "x")');
   usage('show without a journal', ['show'], 'missing <journal.jsonl>');

@@ -1,14 +1,13 @@
-import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { SearchSummary } from '../../index.ts';
+import { runBin, spawnBin } from '../helpers/cli.ts';
 import { knownTable, tempDir, writeTabular } from '../helpers/tabular.ts';
 
 const root = resolve(import.meta.dirname, '../..');
-const bin = join(root, 'bin/batchtune.js');
 
 function cli(args: string[], cwd = root) {
-  const result = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  return runBin(args, { cwd });
 }
 
 const dir = tempDir();
@@ -29,7 +28,7 @@ describe('batchtune CLI', () => {
   test('run --json prints the documented summary on stdout', () => {
     const { code, stdout, stderr } = cli(['run', grid, '--json', '--journal', join(dir, 'run.jsonl')]);
     expect(code).toBe(0);
-    const summary = JSON.parse(stdout);
+    const summary = JSON.parse(stdout) as SearchSummary;
     expect(summary.best).toEqual({
       trialId: 1,
       params: { batchSize: 32, learningRate: 0.1 },
@@ -47,7 +46,7 @@ describe('batchtune CLI', () => {
       value: 0.9,
       resource: 10000,
     });
-    expect(Object.keys(summary.trials[0].metrics)).toEqual(['val_acc', 'val_loss']);
+    expect(Object.keys(summary.trials[0]?.metrics ?? {})).toEqual(['val_acc', 'val_loss']);
     expect(stderr).toContain('trial 3 (batchSize=512 learningRate=0.1) completed at 10000: 0.7');
   });
 
@@ -100,7 +99,7 @@ describe('batchtune CLI', () => {
     expect(full.code).toBe(0);
 
     const journal = join(dir, 'killed.jsonl');
-    const child = spawn(process.execPath, [bin, 'run', slow, '--json', '--journal', journal, '--quiet'], { cwd: root });
+    const child = spawnBin(['run', slow, '--json', '--journal', journal, '--quiet'], { cwd: root });
     await new Promise<void>((done) => {
       const poll = setInterval(() => {
         const lines = existsSync(journal) ? readFileSync(journal, 'utf8').split('\n').length : 0;
@@ -116,7 +115,7 @@ describe('batchtune CLI', () => {
 
     const resumed = cli(['run', slow, '--json', '--journal', journal, '--resume', '--quiet']);
     expect(resumed.code).toBe(0);
-    const strip = (text: string) => ({ ...JSON.parse(text), elapsedSeconds: undefined });
+    const strip = (text: string) => ({ ...(JSON.parse(text) as SearchSummary), elapsedSeconds: undefined });
     expect(strip(resumed.stdout)).toEqual(strip(full.stdout));
   });
 });

@@ -4,13 +4,12 @@
  * may exit 13 (an unsettled promise), 134 (an abort) or print a stack trace. A closed stdout
  * (`| head -1`) ends quietly with 0.
  */
-import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { finished, runBin, spawnBin } from '../helpers/cli.ts';
 import { knownTable, tempDir, writeTabular } from '../helpers/tabular.ts';
 
 const root = resolve(import.meta.dirname, '../..');
-const bin = join(root, 'bin/batchtune.js');
 const dir = tempDir('batchtune-exit-');
 writeTabular(dir, knownTable());
 copyFileSync(join(root, 'test/fixtures/plugins/escape-hatches.mjs'), join(dir, 'escape-hatches.mjs'));
@@ -28,30 +27,16 @@ const grid = config('grid.json', {
 });
 
 function cli(args: string[]) {
-  const result = spawnSync(process.execPath, [bin, ...args], {
-    cwd: dir,
-    encoding: 'utf8',
-    env: { ...process.env, CI: 'true' },
-    timeout: 60_000,
-  });
-  return { code: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
+  return runBin(args, { cwd: dir, timeout: 60_000 });
 }
 
 /** Runs the CLI with its stdout closed by the reader before anything is written (what `| head -1` does, at the worst moment). */
-function withClosedStdout(args: string[]): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd: dir,
-      env: { ...process.env, CI: 'true' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout.destroy();
-    let stderr = '';
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('close', (code) => {
-      done({ code, stderr });
-    });
-  });
+async function withClosedStdout(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  const child = spawnBin(args, { cwd: dir });
+  child.stdin.end();
+  child.stdout.destroy();
+  const { code, stderr } = await finished(child);
+  return { code, stderr };
 }
 
 const STACK = /^\s+at .+\(|node:internal|Error: .*\n\s+at /m;
@@ -97,8 +82,15 @@ describe('exit codes', () => {
     });
     const { code, stderr } = cli(['run', path, '--journal', join(dir, 'stray.jsonl')]);
     expect(code).toBe(1);
-    expect(stderr).toContain('batchtune: internal error (unhandled rejection): stray rejection from a callback\n');
+    expect(stderr).toContain(
+      'batchtune: internal error (unhandled rejection): stray rejection from a callback (rerun with --debug for the stack trace)\n',
+    );
     expect(stderr).not.toMatch(STACK);
+    // --debug shows where it came from.
+    const debug = cli(['run', path, '--debug', '--journal', join(dir, 'stray-debug.jsonl')]);
+    expect(debug.code).toBe(1);
+    expect(debug.stderr).toContain('batchtune: internal error (unhandled rejection): Error: stray rejection from a callback\n');
+    expect(debug.stderr).toContain('escape-hatches.mjs:');
   });
 
   test('EPIPE: run --json and show into a closed pipe end quietly with 0', async () => {

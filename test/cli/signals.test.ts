@@ -1,14 +1,14 @@
 /**
  * Ctrl-C and SIGTERM stop a real `batchtune run` cleanly: exit 130 / 143, the trials so far and the resume
  * command on stderr, and a journal that `--resume` finishes with the same result as an uninterrupted run.
+ * Ctrl-C is sent as a terminal sends it: SIGINT to the whole process group.
  */
-import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { finished, runBin, spawnBin } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/tabular.ts';
 
 const root = resolve(import.meta.dirname, '../..');
-const bin = join(root, 'bin/batchtune.js');
 const dir = tempDir();
 const config = join(dir, 'paced.json');
 writeFileSync(
@@ -40,39 +40,29 @@ function comparable(stdout: string) {
   ]);
 }
 
-const whole = spawnSync(process.execPath, [bin, 'run', config, '--journal', join(dir, 'whole.jsonl'), '--json', '--quiet'], {
-  encoding: 'utf8',
-});
+const whole = runBin(['run', config, '--journal', join(dir, 'whole.jsonl'), '--json', '--quiet']);
 
 test.each([
-  ['SIGINT', 130],
-  ['SIGTERM', 143],
+  ['SIGINT', 130, 'the process group (Ctrl-C)'],
+  ['SIGTERM', 143, 'the process'],
 ] as const)(
-  '%s stops the search with exit %i, shows the trials so far and how to resume; --resume finishes it',
-  async (signal, code) => {
-    expect(whole.status).toBe(0);
+  '%s stops the search with exit %i, shows the trials so far and how to resume; --resume finishes it (sent to %s)',
+  async (signal, code, target) => {
+    expect(whole.code).toBe(0);
     const journal = join(dir, `${signal}.jsonl`);
-    const child = spawn(process.execPath, [bin, 'run', config, '--journal', journal], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, CI: 'true' },
-    });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
+    const child = spawnBin(['run', config, '--journal', journal], { detached: target !== 'the process' });
+    child.stdin.end();
+    const done = finished(child);
     while (reports(journal) < 12) await new Promise((r) => setTimeout(r, 20));
-    child.kill(signal);
-    const exit = await new Promise<number | null>((r) =>
-      child.once('exit', (c) => {
-        r(c);
-      }),
-    );
+    const pid = child.pid ?? 0;
+    process.kill(target === 'the process' ? pid : -pid, signal);
+    const { code: exit, stderr } = await done;
     expect(exit).toBe(code);
     expect(stderr).toContain(`batchtune: interrupted by ${signal}; nothing recorded is lost`);
     expect(stderr).toContain(`resume with: batchtune run ${config} --journal ${journal} --resume`);
     expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
-    const resumed = spawnSync(process.execPath, [bin, 'run', config, '--journal', journal, '--resume', '--json', '--quiet'], {
-      encoding: 'utf8',
-    });
-    expect(resumed.status).toBe(0);
+    const resumed = runBin(['run', config, '--journal', journal, '--resume', '--json', '--quiet']);
+    expect(resumed.code).toBe(0);
     expect(comparable(resumed.stdout)).toEqual(comparable(whole.stdout));
   },
   60000,

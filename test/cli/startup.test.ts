@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { binPath } from '../helpers/cli.ts';
 import { knownTable, tempDir, writeTabular } from '../helpers/tabular.ts';
 
 const root = resolve(import.meta.dirname, '../..');
-const bin = join(root, 'bin/batchtune.js');
+const bin = binPath;
 const trace = join(root, 'test/fixtures/module-trace/register.mjs');
 
 /** Runs node with a hook that prints each import of @tensorflow/* to stderr. */

@@ -1,13 +1,8 @@
 import { describe, expect, test } from '@jest/globals';
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
-
-const root = new URL('../..', import.meta.url).pathname;
-const bin = join(root, 'bin/batchtune.js');
+import { runBin } from '../helpers/cli.ts';
 
 function cli(args: string[]) {
-  const result = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8' });
-  return { code: result.status, stderr: result.stderr };
+  return runBin(args);
 }
 
 describe('batchtune worker: bad input', () => {
