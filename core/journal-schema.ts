@@ -225,7 +225,9 @@ export function assertJournalRecords(records: readonly unknown[], name: string):
 export function recordProblem(record: unknown): string | undefined {
   if (typeof record !== 'object' || record === null || Array.isArray(record)) return 'not a JSON object';
   const type = (record as { t?: unknown }).t;
-  if (typeof type !== 'string') return `no record type ("t" is ${JSON.stringify(type) ?? 'missing'})`;
+  // JSON.stringify(undefined) is undefined, whatever its type says.
+  const shown = JSON.stringify(type) as string | undefined;
+  if (typeof type !== 'string') return `no record type ("t" is ${shown ?? 'missing'})`;
   if (!Object.hasOwn(RECORD_SCHEMAS, type)) {
     return `unknown record type ${JSON.stringify(type)}${didYouMean(type, RECORD_TYPES)}; known: ${RECORD_TYPES.join(', ')}`;
   }
