@@ -11,9 +11,9 @@ import { journalRecordProblem } from './journal-schema.ts';
  * A crash mid-write can only leave a torn tail: bytes after the last newline. They never counted, so
  * they are dropped; anything before the last newline must be intact.
  */
-export const CHECKSUM_FIELD = 'c';
+const CHECKSUM_FIELD = 'c';
 /** The journal version whose lines carry checksums. */
-export const CHECKSUMS_SINCE = 3;
+const CHECKSUMS_SINCE = 3;
 const SUFFIX_LENGTH = ',"c":"00000000"}'.length;
 const NEWLINE = 0x0a;
 

@@ -34,12 +34,12 @@ const unit = { enum: ['examples', 'steps', 'seconds'] };
 const trialState = { enum: ['pending', 'running', 'paused', 'completed', 'stopped', 'pruned', 'failed', 'infeasible'] };
 const nonNegative = { type: 'number', minimum: 0 };
 
-export const progressSchema = {
+const progressSchema = {
   type: 'object',
   required: ['examples', 'steps', 'seconds'],
   properties: { examples: nonNegative, steps: nonNegative, seconds: nonNegative },
 };
-export const metricsSchema = { type: 'object', additionalProperties: { type: ['number', 'null'] } };
+const metricsSchema = { type: 'object', additionalProperties: { type: ['number', 'null'] } };
 const params = {
   type: 'object',
   required: ['batchSize', 'learningRate'],
@@ -47,7 +47,7 @@ const params = {
   additionalProperties: { type: ['number', 'string', 'boolean'] },
 };
 
-export const reportSchema = shape<Report>({ progress: progressSchema, metrics: metricsSchema, batchSize, learningRate: number }, [
+const reportSchema = shape<Report>({ progress: progressSchema, metrics: metricsSchema, batchSize, learningRate: number }, [
   'progress',
   'metrics',
   'batchSize',
@@ -57,7 +57,7 @@ export const reportSchema = shape<Report>({ progress: progressSchema, metrics: m
 const settings = shape<SegmentSettings>({ batchSize, learningRate: positive }, []);
 const final = { type: 'boolean' };
 type DecisionOf<K extends Decision['kind']> = Extract<Decision, { kind: K }>;
-export const decisionSchema = tagged('kind', {
+const decisionSchema = tagged('kind', {
   start: shape<DecisionOf<'start'>>({ kind: true, params, resource: nonNegative, tag: true, settings, seed: count, final }, [
     'kind',
     'params',

@@ -90,7 +90,7 @@ function check(validate: ValidateFunction, value: unknown, plugin: string, hook:
 }
 
 /** A plugin broke its contract: the message names it, the hook and the field. */
-export function violation(plugin: string, hook: string, problem: string): BatchtuneError {
+function violation(plugin: string, hook: string, problem: string): BatchtuneError {
   return new BatchtuneError('PLUGIN_CONTRACT', `${plugin} returned an invalid value from ${hook}: ${problem}`);
 }
 
@@ -99,7 +99,7 @@ export function checkDecision(value: unknown, strategy: string): Decision {
 }
 
 /** Metrics that are not finite become null (the documented meaning: diverged), before the schema check. */
-export function normalizeReport(value: unknown): unknown {
+function normalizeReport(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
   const report = value as { metrics?: unknown };
   if (!report.metrics || typeof report.metrics !== 'object') return value;

@@ -20,7 +20,7 @@ import type { Report, ReportHandler, SegmentResult, TrainRequest } from './train
 import { deepFreeze, type TrialRecord } from './trial-record.ts';
 import type { TrialState } from './trial.ts';
 
-export interface SupervisorSetup {
+interface SupervisorSetup {
   objective: Objective;
   trainer: { name: string };
   timeouts: Timeouts;
@@ -38,7 +38,7 @@ export interface SupervisorSetup {
   reportPluginError(error: unknown, trialId?: number): void;
 }
 
-export interface SupervisedOutcome {
+interface SupervisedOutcome {
   outcome: SegmentOutcome;
   /** The segment trained nothing because the budget left could not buy one step of it. */
   blockedByBudget: boolean;

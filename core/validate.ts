@@ -24,7 +24,7 @@ function isSchemaNode(value: unknown): value is SchemaNode {
 }
 
 /** `/callbacks/0/patience` → `callbacks[0].patience`. */
-export function toPath(prefix: string, instancePath: string): string {
+function toPath(prefix: string, instancePath: string): string {
   let path = prefix;
   for (const part of instancePath.split('/').slice(1)) {
     const key = part.replace(/~1/g, '/').replace(/~0/g, '~');
