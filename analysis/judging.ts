@@ -95,7 +95,7 @@ function judgeableLevels(study: Study, trial: JournalTrial, unit: ResourceUnit):
 }
 
 /** Chooses the point and judges every trial that reached it. */
-export function judge(study: Study, options: { metric?: string; examples?: number } = {}): Judgement {
+export function judge(study: Study, options: { metric?: string | undefined; examples?: number | undefined } = {}): Judgement {
   const { view } = study;
   const objective: Objective = view.header?.objective ?? { metric: options.metric ?? 'val_acc', mode: 'max' };
   const metric = options.metric ?? objective.metric;

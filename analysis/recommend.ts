@@ -25,11 +25,11 @@ export type { FastestRecommendation, Spread, StepsFit };
 
 export interface RecommendOptions {
   /** The metric to judge by; default: the journal's objective. */
-  metric?: string;
+  metric?: string | undefined;
   /** The target for goal 2; default: within 1% of the best value at the judging point. */
-  target?: number;
+  target?: number | undefined;
   /** Judge at this many examples instead of where the search judged its best trial. */
-  examples?: number;
+  examples?: number | undefined;
 }
 
 export interface BatchSizeRow {
