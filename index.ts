@@ -5,7 +5,7 @@
  *   const summary = await runStudy(config, { journal: 'study.jsonl' });
  */
 import { runStudy as runWith, validateStudy as validateWith, type RunOptions, type StudyOptions } from './core/index.ts';
-import type { ResolvedConfig, SearchSummary, StudyConfig } from './core/index.ts';
+import type { ResolvedConfig, SearchSummary } from './core/index.ts';
 import { createRegistry } from './plugins/builtins.ts';
 
 export * from './core/index.ts';
@@ -22,14 +22,14 @@ export { pageContent, renderPage } from './report/html.ts';
 export { journalCsv } from './report/export-csv.ts';
 export { optunaJournal } from './report/export-optuna.ts';
 
-type WithOptionalRegistry<T extends StudyOptions> = Omit<T, 'registry'> & { registry?: T['registry'] };
+type WithOptionalRegistry<T extends StudyOptions> = Omit<T, 'registry'> & { registry?: T['registry'] | undefined };
 
-/** Runs a study; the built-in plugins are available unless you pass your own registry. */
-export function runStudy(config: StudyConfig | unknown, options: WithOptionalRegistry<RunOptions> = {}): Promise<SearchSummary> {
+/** Runs a study (`config`: a `StudyConfig`, or parsed JSON checked at run time); the built-in plugins are available unless you pass your own registry. */
+export function runStudy(config: unknown, options: WithOptionalRegistry<RunOptions> = {}): Promise<SearchSummary> {
   return runWith(config, { ...options, registry: options.registry ?? createRegistry() });
 }
 
-/** Validates a study config (schema, plugin options, referenced files) without training. */
-export function validateStudy(config: StudyConfig | unknown, options: WithOptionalRegistry<StudyOptions> = {}): Promise<ResolvedConfig> {
+/** Validates a study config (a `StudyConfig` or parsed JSON: schema, plugin options, referenced files) without training. */
+export function validateStudy(config: unknown, options: WithOptionalRegistry<StudyOptions> = {}): Promise<ResolvedConfig> {
   return validateWith(config, { ...options, registry: options.registry ?? createRegistry() });
 }

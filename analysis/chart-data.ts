@@ -7,6 +7,7 @@ import { generalizationGap } from './metrics.ts';
 import { recommend, type BatchSizeReport, type RecommendOptions } from './recommend.ts';
 import { finite } from './stats.ts';
 import { predictSteps } from './steps-to-target.ts';
+import { at } from '../core/indexed.ts';
 
 export interface CurvePoint {
   trialId: number;
@@ -84,18 +85,18 @@ export function chartData(study: Study, options: RecommendOptions = {}): ChartDa
   const judged = trials.filter((t) => shown.get(t.params.batchSize) === JSON.stringify(t.params));
   const atPoint: ChartData['atPoint'] = [];
   const gap: ChartData['gap'] = [];
-  const at = judge(study, options).judged;
+  const reportAt = judge(study, options).judged;
   for (const t of judged) {
-    const r = at.get(t.trialId);
+    const r = reportAt.get(t.trialId);
     if (!r || !finite(r.metrics[metric])) continue;
     atPoint.push({ trialId: t.trialId, batchSize: t.params.batchSize, value: r.metrics[metric], examples: r.progress.examples });
     const g = generalizationGap(r.metrics);
     if (finite(g)) gap.push({ trialId: t.trialId, batchSize: t.params.batchSize, gap: g });
   }
 
-  const throughput = report.batchSizes
-    .filter((r) => finite(r.examplesPerSecond))
-    .map((r) => ({ batchSize: r.batchSize, examplesPerSecond: r.examplesPerSecond! }));
+  const throughput = report.batchSizes.flatMap((r) =>
+    finite(r.examplesPerSecond) ? [{ batchSize: r.batchSize, examplesPerSecond: r.examplesPerSecond }] : [],
+  );
   const top = throughput.reduce<(typeof throughput)[number] | null>(
     (b, r) => (!b || r.examplesPerSecond > b.examplesPerSecond ? r : b),
     null,
@@ -110,9 +111,9 @@ export function chartData(study: Study, options: RecommendOptions = {}): ChartDa
   );
   const largestFitting = smallestInfeasible !== null && fitting.length ? Math.max(...fitting.map((r) => r.batchSize)) : null;
 
-  const stepsToTarget = report.batchSizes
-    .filter((r) => finite(r.stepsToTarget))
-    .map((r) => ({ batchSize: r.batchSize, steps: r.stepsToTarget! }));
+  const stepsToTarget = report.batchSizes.flatMap((r) =>
+    finite(r.stepsToTarget) ? [{ batchSize: r.batchSize, steps: r.stepsToTarget }] : [],
+  );
   const fitCurve: ChartData['fitCurve'] = [];
   if (report.fit && stepsToTarget.length >= 2) {
     const lo = Math.min(...report.batchSizes.map((r) => r.batchSize));
@@ -123,6 +124,7 @@ export function chartData(study: Study, options: RecommendOptions = {}): ChartDa
     }
   }
 
+  const stopsAt = report.halvingStopsAt;
   return {
     report,
     metric,
@@ -133,15 +135,12 @@ export function chartData(study: Study, options: RecommendOptions = {}): ChartDa
     smallestInfeasible,
     fastestPerExample: top && {
       ...top,
-      speedup: throughput[0].batchSize === top.batchSize ? null : top.examplesPerSecond / throughput[0].examplesPerSecond,
+      speedup: at(throughput, 0).batchSize === top.batchSize ? null : top.examplesPerSecond / at(throughput, 0).examplesPerSecond,
     },
     plateauFrom,
     stepsToTarget,
     fitCurve,
-    halvingStopsAfter:
-      report.halvingStopsAt === null
-        ? null
-        : Math.max(0, ...stepsToTarget.map((p) => p.batchSize).filter((b) => b < report.halvingStopsAt!)) || null,
+    halvingStopsAfter: stopsAt === null ? null : Math.max(0, ...stepsToTarget.map((p) => p.batchSize).filter((b) => b < stopsAt)) || null,
     noise,
     noiseGrowth: growth(noise),
     gap,
@@ -155,13 +154,13 @@ function growth(noise: CurvePoint[]): ChartData['noiseGrowth'] {
   const series = [...byTrial.values()].filter((s) => s.length >= 2);
   if (!series.length) return null;
   const avg = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
-  const first = avg(series.map((s) => s[0].value));
-  const last = avg(series.map((s) => s.at(-1)!.value));
+  const first = avg(series.map((s) => at(s, 0).value));
+  const last = avg(series.map((s) => at(s, s.length - 1).value));
   return {
     first,
     last,
-    firstExamples: avg(series.map((s) => s[0].examples)),
-    lastExamples: avg(series.map((s) => s.at(-1)!.examples)),
+    firstExamples: avg(series.map((s) => at(s, 0).examples)),
+    lastExamples: avg(series.map((s) => at(s, s.length - 1).examples)),
     factor: last / first,
   };
 }
@@ -172,5 +171,5 @@ function range(gap: ChartData['gap']): ChartData['gapRange'] {
   const means = [...bySize].map(([batchSize, gs]) => ({ batchSize, gap: gs.reduce((s, x) => s + x, 0) / gs.length }));
   if (means.length < 2) return null;
   const sorted = [...means].sort((a, b) => a.gap - b.gap || a.batchSize - b.batchSize);
-  return { smallest: sorted[0], largest: sorted.at(-1)! };
+  return { smallest: at(sorted, 0), largest: at(sorted, sorted.length - 1) };
 }

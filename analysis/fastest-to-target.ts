@@ -8,6 +8,7 @@ import { paramsKey, type JournalTrial, type Objective } from '../core/index.ts';
 import type { BatchSizeRow, Recommendation } from './recommend.ts';
 import { finite, groupBy, mean } from './stats.ts';
 import { crossing, fitSteps, predictSteps, type StepsFit } from './steps-to-target.ts';
+import { at } from '../core/indexed.ts';
 
 /** Scaling efficiency below which a doubling "stopped halving" the steps (it saved less than 1.5×). */
 const HALVING = 0.75;
@@ -20,7 +21,8 @@ export interface FastestRecommendation extends Recommendation {
   predictedSteps: number | null;
   measuredSeconds: number | null;
   measuredSteps: number | null;
-  secondsPerStep: number;
+  /** Null when the basis is "measured" and no throughput was measured alone. */
+  secondsPerStep: number | null;
   /** The batch size with the least measured seconds to the target, to set against the prediction. */
   measuredFastest: { batchSize: number; learningRate: number; seconds: number } | null;
 }
@@ -35,7 +37,7 @@ export function toTarget(
 ): { fit: StepsFit | null; halvingStopsAt: number | null; fastest: FastestRecommendation | null } {
   let halvingStopsAt: number | null = null;
   for (const [i, [, ts]] of bySize.entries()) {
-    const row = rows[i];
+    const row = at(rows, i);
     let chosen: { steps: number; seconds: number; lr: number; of: number } | undefined;
     let mostHits = { hits: -1, of: 0 };
     for (const group of groupBy(ts, (t) => paramsKey(t.params)).values()) {
@@ -46,7 +48,7 @@ export function toTarget(
       if (reached.length < group.length) continue;
       const steps = mean(reached.map((h) => h.steps));
       if (!chosen || steps < chosen.steps)
-        chosen = { steps, seconds: mean(reached.map((h) => h.seconds)), lr: group[0].params.learningRate, of: group.length };
+        chosen = { steps, seconds: mean(reached.map((h) => h.seconds)), lr: at(group, 0).params.learningRate, of: group.length };
     }
     row.reachedTarget = chosen ? { hits: chosen.of, of: chosen.of } : { hits: Math.max(0, mostHits.hits), of: mostHits.of };
     if (chosen) {
@@ -55,15 +57,19 @@ export function toTarget(
       row.targetLearningRate = chosen.lr;
     }
   }
-  let previous: BatchSizeRow | undefined;
-  for (const row of rows.filter((r) => finite(r.stepsToTarget))) {
+  const reachedSteps = rows.flatMap((row) =>
+    finite(row.stepsToTarget) ? [{ row, batchSize: row.batchSize, steps: row.stepsToTarget }] : [],
+  );
+  let previous: (typeof reachedSteps)[number] | undefined;
+  for (const current of reachedSteps) {
+    const { row } = current;
     if (previous) {
-      row.scalingEfficiency = previous.stepsToTarget! / row.stepsToTarget! / (row.batchSize / previous.batchSize);
+      row.scalingEfficiency = previous.steps / current.steps / (row.batchSize / previous.batchSize);
       if (halvingStopsAt === null && row.scalingEfficiency < HALVING) halvingStopsAt = row.batchSize;
     }
-    previous = row;
+    previous = current;
   }
-  const fit = fitSteps(rows.filter((r) => finite(r.stepsToTarget)).map((r) => ({ batchSize: r.batchSize, steps: r.stepsToTarget! })));
+  const fit = fitSteps(reachedSteps.map(({ batchSize, steps }) => ({ batchSize, steps })));
   for (const row of rows) {
     if (!fit || !finite(row.secondsPerStep)) continue;
     row.predictedStepsToTarget = predictSteps(fit, row.batchSize);
@@ -78,32 +84,33 @@ function fastestToTarget(
   fit: StepsFit | null,
   target: number,
 ): FastestRecommendation | null {
-  const furthestSteps = (i: number) => Math.max(0, ...bySize[i][1].map((t) => t.reports.at(-1)?.progress.steps ?? 0));
-  const candidates = rows
-    .map((row, i) => ({ row, i }))
-    .filter(({ row, i }) => {
-      if (fit) {
-        if (!finite(row.predictedSecondsToTarget)) return false;
-        // A batch size that trained past its predicted steps without reaching the target contradicts the fit.
-        return finite(row.stepsToTarget) || furthestSteps(i) < row.predictedStepsToTarget!;
-      }
-      return finite(row.secondsToTarget);
-    });
-  const key = (row: BatchSizeRow) => (fit ? row.predictedSecondsToTarget! : row.secondsToTarget!);
-  const pick = candidates.sort((a, b) => key(a.row) - key(b.row))[0]?.row;
+  const furthestSteps = (i: number) => Math.max(0, ...at(bySize, i)[1].map((t) => t.reports.at(-1)?.progress.steps ?? 0));
+  const candidates = rows.flatMap((row, i) => {
+    const seconds = fit ? row.predictedSecondsToTarget : row.secondsToTarget;
+    if (!finite(seconds)) return [];
+    // A batch size that trained past its predicted steps without reaching the target contradicts the fit.
+    const predicted = row.predictedStepsToTarget;
+    if (fit && !finite(row.stepsToTarget) && !(finite(predicted) && furthestSteps(i) < predicted)) return [];
+    return [{ row, seconds }];
+  });
+  const pick = candidates.sort((a, b) => a.seconds - b.seconds)[0]?.row;
   if (!pick) return null;
   const lr = pick.targetLearningRate ?? pick.learningRate;
-  const params = bySize.find(([size]) => size === pick.batchSize)![1].find((t) => t.params.learningRate === lr)?.params ?? {
+  const trials = bySize.find(([size]) => size === pick.batchSize)?.[1];
+  if (!trials) throw new Error(`batch size ${pick.batchSize} has a row but no trials`);
+  const params = trials.find((t) => t.params.learningRate === lr)?.params ?? {
     batchSize: pick.batchSize,
     learningRate: lr ?? NaN,
   };
-  const reached = rows.filter((r) => finite(r.secondsToTarget)).sort((a, b) => a.secondsToTarget! - b.secondsToTarget!)[0];
-  const measuredFastest = reached
-    ? { batchSize: reached.batchSize, learningRate: reached.targetLearningRate!, seconds: reached.secondsToTarget! }
-    : null;
+  const reached = rows
+    .flatMap((r) =>
+      finite(r.secondsToTarget) && finite(r.targetLearningRate) ? [{ row: r, seconds: r.secondsToTarget, lr: r.targetLearningRate }] : [],
+    )
+    .sort((a, b) => a.seconds - b.seconds)[0];
+  const measuredFastest = reached ? { batchSize: reached.row.batchSize, learningRate: reached.lr, seconds: reached.seconds } : null;
   return {
     batchSize: pick.batchSize,
-    learningRate: lr!,
+    learningRate: lr ?? NaN,
     params,
     target,
     basis: fit ? 'fit' : 'measured',
@@ -111,7 +118,7 @@ function fastestToTarget(
     predictedSteps: pick.predictedStepsToTarget,
     measuredSeconds: pick.secondsToTarget,
     measuredSteps: pick.stepsToTarget,
-    secondsPerStep: pick.secondsPerStep!,
+    secondsPerStep: pick.secondsPerStep,
     measuredFastest,
   };
 }

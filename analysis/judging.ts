@@ -53,7 +53,7 @@ export interface NotCompared {
   detail?: string;
 }
 
-export interface Judgement {
+interface Judgement {
   metric: string;
   mode: Objective['mode'];
   point: JudgingPoint | null;
@@ -91,11 +91,11 @@ function judgeableLevels(study: Study, trial: JournalTrial, unit: ResourceUnit):
     const last = trial.reports.at(-1);
     return last ? [{ level: last.progress[unit], report: last }] : [];
   }
-  return levels.filter((l) => (l.reached || l.shortBy === 'stopped') && l.report).map((l) => ({ level: l.level, report: l.report! }));
+  return levels.flatMap((l) => ((l.reached || l.shortBy === 'stopped') && l.report ? [{ level: l.level, report: l.report }] : []));
 }
 
 /** Chooses the point and judges every trial that reached it. */
-export function judge(study: Study, options: { metric?: string; examples?: number } = {}): Judgement {
+export function judge(study: Study, options: { metric?: string | undefined; examples?: number | undefined } = {}): Judgement {
   const { view } = study;
   const objective: Objective = view.header?.objective ?? { metric: options.metric ?? 'val_acc', mode: 'max' };
   const metric = options.metric ?? objective.metric;
@@ -166,8 +166,10 @@ export function notCompared(study: Study, trials: readonly JournalTrial[], metri
   const states = [...new Set(trials.map((t) => t.state))];
   const base = { furthestExamples, states };
   if (trials.every((t) => t.state === 'infeasible')) return { reason: 'infeasible', ...base };
-  if (trials.every((t) => t.state === 'failed' || t.state === 'infeasible'))
-    return { reason: 'failed', ...base, detail: trials.find((t) => t.reason)?.reason };
+  if (trials.every((t) => t.state === 'failed' || t.state === 'infeasible')) {
+    const detail = trials.find((t) => t.reason)?.reason;
+    return { reason: 'failed', ...base, ...(detail !== undefined ? { detail } : {}) };
+  }
   const level = judgement.point?.level ?? 0;
   const atLevel = trials.flatMap((t) => (study.levels.get(t.trialId) ?? []).filter((l) => l.level >= level));
   if (atLevel.some((l) => l.reached && l.report && !finite(l.report.metrics[metric]))) return { reason: 'diverged', ...base };

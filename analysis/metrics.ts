@@ -17,7 +17,7 @@ export function throughput(trial: Pick<TrialSummary, 'progress'>): number | unde
 export type Measured = 'alone' | 'shared';
 
 /** A trial trained alone unless one of its segments shared the machine (journals without placements ran inline, alone). */
-export function measuredAs(trial: Pick<TrialSummary, 'segments'>): Measured {
+function measuredAs(trial: Pick<TrialSummary, 'segments'>): Measured {
   return trial.segments.some((s) => (s.sharedWith ?? 0) > 0) ? 'shared' : 'alone';
 }
 
@@ -32,7 +32,11 @@ export function speedOf(trials: ReadonlyArray<Pick<TrialSummary, 'segments'> & {
 } {
   const alone = trials.filter((t) => measuredAs(t) === 'alone');
   const used = alone.length > 0 ? alone : trials;
-  const sum = (pick: (r: Report) => number) => used.reduce((s, t) => s + (t.reports.at(-1) ? pick(t.reports.at(-1)!) : 0), 0);
+  const sum = (pick: (r: Report) => number) =>
+    used.reduce((s, t) => {
+      const last = t.reports.at(-1);
+      return s + (last ? pick(last) : 0);
+    }, 0);
   const seconds = sum((r) => r.progress.seconds);
   const steps = sum((r) => r.progress.steps);
   const examples = sum((r) => r.progress.examples);

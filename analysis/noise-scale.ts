@@ -1,3 +1,5 @@
+import { at } from '../core/indexed.ts';
+
 /**
  * The gradient noise scale B_simple = tr(Σ) / |G|² (McCandlish et al. 2018, "An Empirical Model of
  * Large-Batch Training", appendix A), estimated from gradients measured at two batch sizes: k
@@ -15,7 +17,7 @@
  */
 
 /** One gradient measurement: k micro-batches of `microBatch` examples each, from the same weights. */
-export interface NoiseMeasurement {
+interface NoiseMeasurement {
   /** Examples per micro-batch (b). */
   microBatch: number;
   /** |g_i|² for each of the k ≥ 2 micro-batches. */
@@ -25,13 +27,13 @@ export interface NoiseMeasurement {
 }
 
 /** The unbiased estimates from one measurement alone. */
-export interface RawNoiseEstimate {
+interface RawNoiseEstimate {
   gradSqNorm: number;
   traceSigma: number;
 }
 
 /** The smoothed estimate after some measurements. */
-export interface NoiseScaleEstimate {
+interface NoiseScaleEstimate {
   /** EMA[tr Σ] / EMA[|G|²]; null while EMA[|G|²] is not positive (the signal is lost in the noise). */
   bSimple: number | null;
   /** Bias-corrected EMA of |G|². */
@@ -42,7 +44,7 @@ export interface NoiseScaleEstimate {
   measurements: number;
 }
 
-export interface NoiseScaleOptions {
+interface NoiseScaleOptions {
   /** EMA decay per measurement, in [0, 1); 0 keeps only the last measurement. Default 0.9. */
   beta?: number;
 }
@@ -64,19 +66,20 @@ export function rawNoiseEstimate(measurement: NoiseMeasurement): RawNoiseEstimat
 export function gradientNorms(gradients: readonly ArrayLike<number>[]): { microSqNorms: number[]; meanSqNorm: number } {
   const k = gradients.length;
   if (k === 0) throw new RangeError('noise scale: no gradients');
-  const n = gradients[0].length;
+  const n = at(gradients, 0).length;
   const mean = new Float64Array(n);
   const microSqNorms = gradients.map((g) => {
     if (g.length !== n) throw new RangeError(`noise scale: gradients differ in length (${g.length} vs ${n})`);
     let sq = 0;
     for (let j = 0; j < n; j++) {
-      sq += g[j] * g[j];
-      mean[j] += g[j] / k;
+      const v = at(g, j);
+      sq += v * v;
+      mean[j] = at(mean, j) + v / k;
     }
     return sq;
   });
   let meanSqNorm = 0;
-  for (let j = 0; j < n; j++) meanSqNorm += mean[j] * mean[j];
+  for (const m of mean) meanSqNorm += m * m;
   return { microSqNorms, meanSqNorm };
 }
 

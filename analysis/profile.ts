@@ -12,10 +12,11 @@
  */
 import { isCoded } from '../core/driver.ts';
 import { errorMessage, type Params, type Trainer, type TrainerSession } from '../core/index.ts';
+import { at } from '../core/indexed.ts';
 
 const isInfeasible = (error: unknown) => isCoded(error, 'INFEASIBLE');
 
-export interface ProfileOptions {
+interface ProfileOptions {
   /** The params a trial at this batch size trains with (its learning rate and extras). */
   paramsFor: (batchSize: number) => Params;
   warmupSteps?: number;
@@ -71,7 +72,7 @@ async function withSession<T>(trainer: Trainer, params: Params, seed: number, us
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return sorted.length % 2 ? at(sorted, mid) : (at(sorted, mid - 1) + at(sorted, mid)) / 2;
 }
 
 /** Examples/s per batch size: warm-up steps, then the median of timed repeats. */
@@ -180,7 +181,7 @@ export async function findMaxBatchSize(
         cappedAt = lo;
       } else {
         let size = lo > 0 ? Math.min(lo * 2, maxBatch) : Math.max(1, Math.min(start, maxBatch));
-        while (true) {
+        for (;;) {
           if (await fits(size)) {
             lo = size;
             if (size >= maxBatch) {

@@ -19,16 +19,17 @@ import { generalizationGap, speedOf, type Measured } from './metrics.ts';
 import { finite, groupBy, mean, spreadOf, type Spread } from './stats.ts';
 import { toTarget, type FastestRecommendation } from './fastest-to-target.ts';
 import type { StepsFit } from './steps-to-target.ts';
+import { at } from '../core/indexed.ts';
 
 export type { FastestRecommendation, Spread, StepsFit };
 
 export interface RecommendOptions {
   /** The metric to judge by; default: the journal's objective. */
-  metric?: string;
+  metric?: string | undefined;
   /** The target for goal 2; default: within 1% of the best value at the judging point. */
-  target?: number;
+  target?: number | undefined;
   /** Judge at this many examples instead of where the search judged its best trial. */
-  examples?: number;
+  examples?: number | undefined;
 }
 
 export interface BatchSizeRow {
@@ -156,7 +157,7 @@ export function recommend(study: Study, options: RecommendOptions = {}): BatchSi
     for (const group of configs) {
       const there = group.filter((t) => judged.has(t.trialId));
       anyJudged ||= there.length > 0;
-      const at = there.map((t) => judged.get(t.trialId)!);
+      const at = there.flatMap((t) => judged.get(t.trialId) ?? []);
       if (at.length === 0 || at.some((r) => !finite(r.metrics[metric]))) continue; // a trial diverged: the config has no finite value
       const candidate = { trials: there, at, values: at.map((r) => r.metrics[metric] as number) };
       if (there.some((t) => t.trialId === bestTrialId)) {
@@ -169,8 +170,8 @@ export function recommend(study: Study, options: RecommendOptions = {}): BatchSi
     const reason = shown ? null : notCompared(study, ts, metric, judgement);
     return {
       batchSize,
-      learningRate: shown ? shown.trials[0].params.learningRate : null,
-      params: shown ? shown.trials[0].params : null,
+      learningRate: shown ? at(shown.trials, 0).params.learningRate : null,
+      params: shown ? at(shown.trials, 0).params : null,
       trials: ts.length,
       configs: configs.length,
       infeasible: ts.every((t) => t.state === 'infeasible'),
@@ -203,12 +204,13 @@ export function recommend(study: Study, options: RecommendOptions = {}): BatchSi
       row.secondsPerStep = null;
     }
   }
-  const compared = rows.filter((r) => finite(r.value));
+  const compared = rows.filter((r): r is BatchSizeRow & { value: number } => finite(r.value));
   const bestTrial = trials.find((t) => t.trialId === bestTrialId);
-  const bestRow = bestTrial ? rows.find((r) => r.batchSize === bestTrial.params.batchSize && finite(r.value)) : undefined;
+  const bestRow = bestTrial ? compared.find((r) => r.batchSize === bestTrial.params.batchSize) : undefined;
   let bestMetric: BestMetricRecommendation | null = null;
   if (bestTrial && bestRow) {
-    const report = judged.get(bestTrial.trialId)!;
+    const report = judged.get(bestTrial.trialId);
+    if (!report) throw new Error(`trial ${bestTrial.trialId} is the best but was not judged at the point`);
     const noiseOf = (r: BatchSizeRow) => r.spread?.std ?? 0;
     const others = compared.filter((r) => r !== bestRow);
     const runnerUp = [...others].sort((a, b) => score(b.value, mode) - score(a.value, mode))[0];
@@ -224,11 +226,10 @@ export function recommend(study: Study, options: RecommendOptions = {}): BatchSi
       steps: report.progress.steps,
       seconds: report.progress.seconds,
       compared: compared.length,
-      runnerUp: runnerUp ? { batchSize: runnerUp.batchSize, value: runnerUp.value! } : null,
+      runnerUp: runnerUp ? { batchSize: runnerUp.batchSize, value: runnerUp.value } : null,
       withinNoise: others
         .filter(
-          (r) =>
-            (noiseOf(r) > 0 || noiseOf(bestRow) > 0) && Math.abs(r.value! - bestRow.value!) <= Math.hypot(noiseOf(r), noiseOf(bestRow)),
+          (r) => (noiseOf(r) > 0 || noiseOf(bestRow) > 0) && Math.abs(r.value - bestRow.value) <= Math.hypot(noiseOf(r), noiseOf(bestRow)),
         )
         .map((r) => r.batchSize),
       aheadByMean: others.filter((r) => score(r.value, mode) > score(bestRow.value, mode)).map((r) => r.batchSize),

@@ -20,10 +20,13 @@ export interface ScheduleRow {
 
 /** The batch-increase study's trials, one row per schedule, in the order they ran. */
 export function scheduleRows(trials: readonly TrialSummary[]): ScheduleRow[] {
-  const tagged = trials.filter((t) => scheduleOf(t));
-  const constant = tagged.find((t) => scheduleOf(t) === 'constant');
+  const tagged = trials.flatMap((t) => {
+    const schedule = scheduleOf(t);
+    return schedule ? [{ ...t, schedule }] : [];
+  });
+  const constant = tagged.find((t) => t.schedule === 'constant');
   return tagged.map((t) => ({
-    schedule: scheduleOf(t)!,
+    schedule: t.schedule,
     trialId: t.trialId,
     state: t.state,
     batchSize: t.batchSize,

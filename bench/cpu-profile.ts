@@ -19,7 +19,9 @@ export function topSelfTime(file: string, count: number, root: string): string[]
   const self = new Map<string, { name: string; where: string; micros: number }>();
   let total = 0;
   profile.samples.forEach((id, i) => {
-    const { functionName, url, lineNumber } = nodes.get(id)!.callFrame;
+    const node = nodes.get(id);
+    if (!node) throw new Error(`${file}: sample ${i} names node ${id}, which the profile does not list`);
+    const { functionName, url, lineNumber } = node.callFrame;
     const where = url ? `${url.replace(`file://${root}`, '').replace(/^.*node_modules\//, '')}:${lineNumber + 1}` : '';
     const key = `${functionName}|${where}`;
     const entry = self.get(key) ?? { name: functionName || '(anonymous)', where, micros: 0 };

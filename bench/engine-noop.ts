@@ -11,6 +11,10 @@ import { MemoryStore, runStudy, SearchEvents } from '../index.ts';
 import { NOOP_STEP } from './noop-table.ts';
 
 const [table, reports, journal, seed] = [process.argv[2], Number(process.argv[3]), process.argv[4], Number(process.argv[5])];
+if (table === undefined || journal === undefined) {
+  console.error('usage: bench/engine-noop.ts <table.json> <reports> <memory | journal file> <seed>');
+  process.exit(2);
+}
 
 let reported = 0;
 const events = new SearchEvents();

@@ -20,6 +20,7 @@ import { topSelfTime } from './cpu-profile.ts';
 import { machineLine, uptimeLoad } from './machine.ts';
 import { noopTable } from './noop-table.ts';
 import { missingPython, PYTHON } from './python-worker.ts';
+import { at } from '../core/indexed.ts';
 
 const TRIALS = 2000;
 const SCALE_TRIALS = 20000;
@@ -63,11 +64,12 @@ const runners: Runner[] = [
 /** Runs one process to its end; its last stdout line is its JSON result. */
 function runProcess(argv: string[], extraNodeFlags: string[] = []): Outcome {
   const [program, ...args] = argv;
+  if (program === undefined) throw new Error('runProcess: no command to run');
   const start = performance.now();
   const run = spawnSync(program, program === process.execPath ? [...extraNodeFlags, ...args] : args, { cwd: root, encoding: 'utf8' });
   const seconds = (performance.now() - start) / 1000;
   if (run.status !== 0) throw new Error(`${argv.join(' ')} failed (${run.status}): ${run.stderr.trim().split('\n').slice(-3).join(' | ')}`);
-  const result = JSON.parse(run.stdout.trim().split('\n').pop()!) as { trials: number; reports: number; peak_rss_kb: number };
+  const result = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '') as { trials: number; reports: number; peak_rss_kb: number };
   return { seconds, trials: result.trials, reports: result.reports, peakMiB: result.peak_rss_kb / 1024 };
 }
 
@@ -81,7 +83,7 @@ function build(): number {
   return (performance.now() - start) / 1000;
 }
 
-export async function engineOverhead(): Promise<string> {
+export function engineOverhead(): string {
   const began = performance.now();
   const loadBefore = uptimeLoad();
   const buildSeconds = build();
@@ -116,7 +118,8 @@ export async function engineOverhead(): Promise<string> {
   for (const storage of ['memory', 'file'] as const) {
     const optuna = best.get(`Optuna 3.1|${storage}`);
     for (const runner of active) {
-      const o = best.get(`${runner.name}|${storage}`)!;
+      const o = best.get(`${runner.name}|${storage}`);
+      if (!o) throw new Error(`${runner.name} with a ${storage} journal was not measured`);
       rows.push([
         runner.name,
         storage,
@@ -134,11 +137,12 @@ export async function engineOverhead(): Promise<string> {
   // Linear growth: the same study at 10× the trials, compiled, journal in memory.
   const scaleTable = join(dir, 'noop-20k.json');
   writeFileSync(scaleTable, JSON.stringify(noopTable(SCALE_TRIALS, REPORTS, 1)));
-  const small = runProcess(runners[0].command(table, 'memory'));
-  const large = runProcess(runners[0].command(scaleTable, 'memory'));
+  const compiled = at(runners, 0);
+  const small = runProcess(compiled.command(table, 'memory'));
+  const large = runProcess(compiled.command(scaleTable, 'memory'));
   const oneTrial = join(dir, 'noop-1.json');
   writeFileSync(oneTrial, JSON.stringify(noopTable(1, REPORTS, 1)));
-  const empty = runProcess(runners[0].command(oneTrial, 'memory'));
+  const empty = runProcess(compiled.command(oneTrial, 'memory'));
   const scaleRows = [small, large].map((o) => [
     String(o.trials),
     o.seconds.toFixed(2),
@@ -148,8 +152,10 @@ export async function engineOverhead(): Promise<string> {
 
   // Where the compiled loop spends its time (self time per function, 2,000 trials, in memory).
   const profileDir = join(dir, 'profile');
-  runProcess(runners[0].command(table, 'memory'), ['--cpu-prof', '--cpu-prof-dir', profileDir]);
-  const profile = topSelfTime(join(profileDir, readdirSync(profileDir)[0]), 15, root);
+  runProcess(compiled.command(table, 'memory'), ['--cpu-prof', '--cpu-prof-dir', profileDir]);
+  const [profileFile] = readdirSync(profileDir);
+  if (profileFile === undefined) throw new Error(`no CPU profile was written to ${profileDir}`);
+  const profile = topSelfTime(join(profileDir, profileFile), 15, root);
   rmSync(dir, { recursive: true, force: true });
 
   const header = ['engine', 'journal', 'trials', 'reports', 'seconds', 'trials/s', 'vs Optuna (speed)', 'peak MiB', 'memory / Optuna'];
@@ -182,4 +188,4 @@ export async function engineOverhead(): Promise<string> {
   return text;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) console.log(await engineOverhead());
+if (import.meta.url === `file://${process.argv[1]}`) console.log(engineOverhead());

@@ -50,7 +50,9 @@ const trainerPlugin = new URL('./fixtures/noop-trainer.ts', import.meta.url).pat
 function cpuSeconds(pid: number): number {
   const path = `/proc/${pid}/stat`;
   if (!existsSync(path)) return 0;
-  const fields = readFileSync(path, 'utf8').split(') ')[1].split(' ');
+  const afterName = readFileSync(path, 'utf8').split(') ')[1];
+  if (afterName === undefined) return 0;
+  const fields = afterName.split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
@@ -98,7 +100,7 @@ async function withInfrastructure<T>(use: (infra: Infrastructure) => Promise<T>)
     Array.from({ length: REDIS_WORKERS }, () => startWorker(server.url, prefix, REDIS_WORKER_CONCURRENCY)),
   );
   try {
-    return await use({ redis: { url: server.url, prefix }, helpers: [server.pid, ...workers.map((w) => w.pid!)] });
+    return await use({ redis: { url: server.url, prefix }, helpers: [server.pid, ...workers.flatMap((w) => w.pid ?? [])] });
   } finally {
     await Promise.all(workers.map((w) => stopChild(w)));
     await server.stop();
@@ -110,7 +112,10 @@ export async function executorOverhead(): Promise<string> {
     .map((l) => l.toFixed(2))
     .join(' ');
   const rows = await withInfrastructure(async (infra) => {
-    const measured = [];
+    const measured: Array<
+      | { target: Measured; skipped: string }
+      | { target: Measured; throughput: number; latencyMs: number; cpu: Awaited<ReturnType<typeof timeStudy>> }
+    > = [];
     for (const target of EXECUTORS) {
       const executor = target.executor(infra);
       if (typeof executor === 'string') {
@@ -128,7 +133,9 @@ export async function executorOverhead(): Promise<string> {
     }
     return measured;
   });
-  const baseline = rows.find((r) => r.target.name === 'inline')!;
+  const baseline = rows.find((r) => r.target.name === 'inline');
+  if (!baseline || 'skipped' in baseline) throw new Error('the inline executor, the baseline, was not measured');
+  const baselineMs = baseline.latencyMs;
   const table = renderTable(
     [
       'executor',
@@ -141,7 +148,7 @@ export async function executorOverhead(): Promise<string> {
     ],
     rows.map((r) =>
       'skipped' in r
-        ? [r.target.name, r.target.where, String(r.target.concurrency), r.skipped!, '', '', '']
+        ? [r.target.name, r.target.where, String(r.target.concurrency), r.skipped, '', '', '']
         : [
             r.target.name,
             r.target.where,
@@ -149,7 +156,7 @@ export async function executorOverhead(): Promise<string> {
             r.throughput.toFixed(0),
             `${r.cpu.searchCpuMs.toFixed(3)} + ${r.cpu.helperCpuMs.toFixed(3)}`,
             r.latencyMs.toFixed(3),
-            (r.latencyMs - baseline.latencyMs!).toFixed(3),
+            (r.latencyMs - baselineMs).toFixed(3),
           ],
     ),
   );

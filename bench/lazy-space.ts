@@ -12,6 +12,7 @@ import { createRng, SearchSpace, type SpaceConfig } from '../index.ts';
 import { renderTable } from '../report/format.ts';
 import { distinctDraws } from '../strategies/distinct-draws.ts';
 import { machineLine } from './machine.ts';
+import { at } from '../core/indexed.ts';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -43,9 +44,9 @@ function measure(points: number) {
 }
 
 export function lazySpace(): string {
-  const load = loadavg()[0].toFixed(2);
+  const load = at(loadavg(), 0).toFixed(2);
   const rows = [1e3, 1e4, 1e5, 1e6, 1e9].map(measure);
-  const base = rows[0];
+  const base = at(rows, 0);
   const table = renderTable(
     ['points', 'path', 'ms for 20 draws', 'x 1,000 pts', 'heap MiB (no GC between)'],
     rows.map((r) => [

@@ -69,6 +69,7 @@ const perTrial = renderTable(
   ['trial', 'batch', 'val_acc inline', 'val_acc pool', 'ex/s inline (alone)', 'ex/s pool (shared)'],
   inline.summary.trials.map((t, i) => {
     const p = pool.summary.trials[i];
+    if (!p) throw new Error(`the pool run has no trial ${t.trialId}: the two runs differ`);
     const rate = (s: typeof t) => (s.progress.seconds > 0 ? (s.progress.examples / s.progress.seconds).toFixed(0) : '-');
     return [String(t.trialId), String(t.params.batchSize), String(t.metrics.val_acc), String(p.metrics.val_acc), rate(t), rate(p)];
   }),

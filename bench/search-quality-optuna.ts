@@ -28,7 +28,7 @@ const PYTHON = '/usr/bin/python3';
 const ETA = 3;
 
 /** batchtune's contenders: a sampler under a scheduler (defaults: η = 3, r = R/9). */
-const TPE = { type: 'tpe', ...JSON.parse(process.env.BATCHTUNE_BENCH_TPE ?? '{}') };
+const TPE = { type: 'tpe', ...(JSON.parse(process.env.BATCHTUNE_BENCH_TPE ?? '{}') as Record<string, unknown>) };
 const OURS = [
   { label: 'batchtune tpe + hyperband', config: { sampler: TPE, scheduler: { type: 'hyperband', iterations: 3 } } },
   { label: 'batchtune tpe + asha', config: { sampler: TPE, scheduler: { type: 'asha' } } },
@@ -122,7 +122,9 @@ async function benchFile(file: string, seeds: number) {
     );
     const { regret, hit } = regretOf(result.best);
     r.regret.push(regret);
-    r.spend.push(result.spent / budgets.find((b) => b.seed === result.seed)!.grid);
+    const budget = budgets.find((b) => b.seed === result.seed);
+    if (!budget) throw new Error(`no grid budget was measured for seed ${result.seed}`);
+    r.spend.push(result.spent / budget.grid);
     r.trials.push(result.trials);
     if (hit) r.trueBest += 1;
   }

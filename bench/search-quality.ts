@@ -27,6 +27,7 @@ import { runStudy } from '../index.ts';
 import { loadTabularFile, type TabularFile } from '../plugins/trainers/tabular-file.ts';
 import { mean } from '../analysis/stats.ts';
 import { fmt, quantile, truths } from './regret.ts';
+import { at } from '../core/indexed.ts';
 
 interface Contender {
   label: string;
@@ -92,7 +93,7 @@ async function benchFile(
     .filter((v): v is number => v !== null && Number.isFinite(v));
   // Accuracy-like metrics (within [0, 1]) are reported in points.
   const scale = allValues.every((v) => v >= 0 && v <= 1) ? 100 : 1;
-  const maxResource = Math.max(...table.configs.flatMap((c) => c.curves.map((curve) => curve[curve.length - 1].examples)));
+  const maxResource = Math.max(...table.configs.flatMap((c) => c.curves.map((curve) => curve.at(-1)?.examples ?? 0)));
   const baseDir = dirname(resolve(file));
   const run = (strategy: object, seed: number, limit: number, concurrency = 1): Promise<SearchSummary> =>
     runStudy(
@@ -116,29 +117,38 @@ async function benchFile(
       const limit = contender.budgetFraction ? Math.floor(grid.budget.spent * contender.budgetFraction) : Number.MAX_SAFE_INTEGER;
       const summary = contender.label === 'grid' ? grid : await run(contender.strategy, seed, limit, contender.concurrency);
       if (summary.error) throw new Error(`${contender.label} seed ${seed}: ${summary.error}`);
-      const row = rows[i];
+      const row = at(rows, i);
       row.runs += 1;
       row.spend.push(summary.budget.spent / grid.budget.spent);
       row.trials.push(summary.trials.length);
-      const returned = summary.best ? truth.find((t) => sameParams(t.params, summary.best!.params)) : undefined;
+      const bestParams = summary.best?.params;
+      const returned = bestParams ? truth.find((t) => sameParams(t.params, bestParams)) : undefined;
       const regret = returned && returned.truth !== null ? Math.abs(best.truth - returned.truth) * scale : Infinity;
       row.regret.push(regret);
       if (returned && sameParams(returned.params, best.params)) row.trueBest += 1;
     }
   }
-  const bestFinals = table.configs
-    .find((c) => sameParams(c.params, best.params))!
-    .curves.map((curve) => curve[curve.length - 1].metrics[table.metric] as number);
+  const bestConfig = table.configs.find((c) => sameParams(c.params, best.params));
+  if (!bestConfig) throw new Error(`${file}: the best configuration is not in the table`);
+  const bestFinals = bestConfig.curves.map((curve) => at(curve, curve.length - 1).metrics[table.metric] as number);
   const spread = (Math.max(...bestFinals) - Math.min(...bestFinals)) * scale;
   const runnerUp = finite.filter((t) => t !== best).reduce((a, b) => (sign * b.truth > sign * a.truth ? b : a));
   const gap = Math.abs(best.truth - runnerUp.truth) * scale;
   return { table, rows, best, scale, maxResource, spread, gap };
 }
 
+/** What a recorded table says about where it was recorded (written by the recorder). */
+interface TableMeta {
+  backend?: { backend?: string; tfjsVersion?: string };
+  machine?: { cpus: number; cpu: string; platform: string; arch: string; node: string };
+  wallSeconds?: number;
+  command?: string;
+}
+
 function render(name: string, result: Awaited<ReturnType<typeof benchFile>>, seeds: number): string {
   const { table, rows, best, scale, maxResource } = result;
   const unit = scale === 100 ? 'points' : table.metric;
-  const meta = (table.meta ?? {}) as Record<string, any>;
+  const meta = (table.meta ?? {}) as TableMeta;
   const backend = meta.backend
     ? `${meta.backend.backend ?? '?'}${meta.backend.tfjsVersion ? ` (tfjs ${meta.backend.tfjsVersion})` : ''}`
     : 'unknown';
@@ -191,7 +201,8 @@ async function main(): Promise<void> {
     process.stdout.write(`${section}\n(${((Date.now() - started) / 1000).toFixed(1)} s)\n\n`);
     sections.push(section);
     for (const label of ['successive-halving', 'asha']) {
-      const row = result.rows.find((r) => r.label === label)!;
+      const row = result.rows.find((r) => r.label === label);
+      if (!row) throw new Error(`no ${label} row in the results`);
       const regret = quantile(row.regret, 0.5);
       const spend = quantile(row.spend, 0.5);
       const ok = regret <= 0.5 && Math.max(...row.spend) <= 1 / 3 + 1e-9;

@@ -36,7 +36,7 @@ const SGEMM_SIZE = 2048;
 const LAYER_PRODUCT = [1024, 784, 256] as const;
 
 const options: TfjsOptions = {
-  backend: (process.env.BENCH_BACKEND as TfjsOptions['backend']) ?? 'auto',
+  backend: (process.env.BENCH_BACKEND ?? 'auto') as TfjsOptions['backend'],
   task: 'classification',
   model: { type: 'mlp', hidden: [256, 256], activation: 'relu', dropout: 0 },
   optimizer: { type: 'momentum', momentum: 0.9, nesterov: false },
@@ -56,7 +56,7 @@ async function trainerRun(trainer: TfjsTrainer, batchSize: number, examples: num
     return 'continue';
   });
   const seconds = (performance.now() - start) / 1000 - evalSeconds;
-  await session.dispose();
+  session.dispose();
   return { wall: result.progress.examples / seconds, reported };
 }
 
@@ -84,6 +84,7 @@ async function fitRun(data: Dataset, x: tf.Tensor2D, y: tf.Tensor2D, batchSize: 
   const whole = Math.max(1, Math.round(epochs));
   const [xs, ys] = rows < TRAIN ? [x.slice(0, rows), y.slice(0, rows)] : [x, y];
   const start = performance.now();
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-enum-assignment -- tfjs does not export ModelLoggingVerbosity; 0 is its SILENT
   await model.fit(xs, ys, { batchSize, epochs: whole, shuffle: true, verbose: 0 });
   const seconds = (performance.now() - start) / 1000;
   if (xs !== x) tf.dispose([xs, ys]);
@@ -143,7 +144,7 @@ async function stepProfile(trainer: TfjsTrainer, batchSize: number, steps: numbe
     await session.train(request(batchSize * (3 + steps)), () => 'continue');
   });
   const wall = (performance.now() - start) / steps;
-  await session.dispose();
+  session.dispose();
   const kernels = new Map<string, { calls: number; ms: number }>();
   for (const kernel of info.kernels) {
     const entry = kernels.get(kernel.name) ?? { calls: 0, ms: 0 };

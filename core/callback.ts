@@ -3,6 +3,7 @@ import type { Report } from './trainer.ts';
 import type { TrialView } from './trial.ts';
 
 /** A callback's verdict on a report: nothing, or stop this trial with a reason. */
+// eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- a callback written as `(): void` (returns nothing) must fit
 export type CallbackVerdict = void | { stop: true; reason: string };
 
 /**

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** A trial's latest checkpoint and the segment it lets the trial start. */
@@ -27,7 +28,7 @@ export class FileCheckpointStore implements CheckpointStore {
   async load(trialId: number): Promise<StoredCheckpoint | undefined> {
     const path = this.path(trialId);
     if (!existsSync(path)) return undefined;
-    const file = readFileSync(path);
+    const file = await readFile(path);
     return { seg: file.readUInt32LE(0), bytes: new Uint8Array(file.subarray(4)) };
   }
 
@@ -36,12 +37,12 @@ export class FileCheckpointStore implements CheckpointStore {
     const header = Buffer.alloc(4);
     header.writeUInt32LE(seg, 0);
     const path = this.path(trialId);
-    writeFileSync(`${path}.tmp`, Buffer.concat([header, bytes]));
-    renameSync(`${path}.tmp`, path);
+    await writeFile(`${path}.tmp`, Buffer.concat([header, bytes]));
+    await rename(`${path}.tmp`, path);
   }
 
   async remove(trialId: number): Promise<void> {
-    rmSync(this.path(trialId), { force: true });
+    await rm(this.path(trialId), { force: true });
   }
 
   /** A checkpoint is there for the trial (a pool asks before moving a trial to another worker). */

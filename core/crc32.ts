@@ -1,3 +1,5 @@
+import { at } from './indexed.ts';
+
 /** CRC-32 (IEEE 802.3, as zlib and PNG use), table-driven. */
 const TABLE = (() => {
   const table = new Uint32Array(256);
@@ -15,6 +17,6 @@ const TABLE = (() => {
  */
 export function crc32(bytes: Uint8Array, previous = 0): number {
   let crc = (previous ^ 0xffffffff) >>> 0;
-  for (let i = 0; i < bytes.length; i++) crc = TABLE[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
+  for (const byte of bytes) crc = at(TABLE, (crc ^ byte) & 0xff) ^ (crc >>> 8);
   return (crc ^ 0xffffffff) >>> 0;
 }

@@ -14,14 +14,6 @@ export async function callPlugin<T>(plugin: string, hook: string, call: () => T 
   }
 }
 
-export function callPluginSync<T>(plugin: string, hook: string, call: () => T): T {
-  try {
-    return call();
-  } catch (error) {
-    throw wrap(plugin, hook, error);
-  }
-}
-
 function wrap(plugin: string, hook: string, error: unknown): unknown {
   if (error instanceof PluginError) return error;
   if (isCoded(error, 'INFEASIBLE') || isCoded(error, 'TIMEOUT')) return error;

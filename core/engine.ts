@@ -46,7 +46,7 @@ export interface EngineSetup {
   configHash: string;
   config: unknown;
   /** Content hashes of the files the config reads, for the journal header (resume refuses changed data). */
-  data?: DataFileHash[];
+  data?: DataFileHash[] | undefined;
   /** Where the store lives, for error messages. */
   journalPath: string;
   /** Aborting it stops the search at once: the journal keeps what was recorded, and `--resume` continues. */
@@ -186,7 +186,7 @@ export class Engine {
 
   private async loop(): Promise<void> {
     let asking = true;
-    while (true) {
+    for (;;) {
       while (asking && this.mayAsk()) {
         const decision = await this.ask();
         if (!decision || decision.kind === 'done') {
@@ -253,8 +253,9 @@ export class Engine {
     if (decision.kind === 'stop') {
       const trial = this.trials[decision.trialId];
       if (!trial || trial.state !== 'paused') return this.refuse(decision.trialId, trial?.state, 'stop');
-      await this.ending.end(trial, 'pruned', decision.reason ?? `stopped by ${strategy}`, strategy);
-      this.setup.events.emit('trialStop', { trial: trial.snapshot(), by: 'strategy', reason: trial.reason! });
+      const reason = decision.reason ?? `stopped by ${strategy}`;
+      await this.ending.end(trial, 'pruned', reason, strategy);
+      this.setup.events.emit('trialStop', { trial: trial.snapshot(), by: 'strategy', reason: trial.reason ?? reason });
       return true;
     }
     let trial: TrialRecord;
@@ -315,7 +316,8 @@ export class Engine {
 
   private async tell(entry: FlightEntry): Promise<void> {
     const { name, instance } = this.setup.strategy;
-    const outcome = entry.outcome!;
+    const outcome = entry.outcome;
+    if (!outcome) throw new Error(`trial ${entry.trialId} segment ${entry.seg} was told before its outcome settled`);
     if (this.sequential) this.now = Math.max(this.now, entry.finish ?? this.now);
     if (!this.replay.checkTell(entry.trialId, entry.seg)) this.journal({ t: 'tell', trialId: entry.trialId, seg: entry.seg });
     try {
@@ -363,15 +365,10 @@ export class Engine {
   private async summary(): Promise<SearchSummary> {
     const { setup } = this;
     let bestId: number | undefined;
-    const best = setup.strategy.instance.best;
+    const best = setup.strategy.instance.best?.bind(setup.strategy.instance);
     if (best) {
       try {
-        const chosen = await callPlugin(
-          setup.strategy.name,
-          'best',
-          () => best.call(setup.strategy.instance, this.state()),
-          setup.timeouts.hookSeconds,
-        );
+        const chosen = await callPlugin(setup.strategy.name, 'best', () => best(this.state()), setup.timeouts.hookSeconds);
         bestId = checkBest(chosen, setup.strategy.name, this.trials.length);
       } catch (error) {
         this.reportPluginError(error);

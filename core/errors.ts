@@ -1,3 +1,5 @@
+import { at } from './indexed.ts';
+
 /**
  * Every error batchtune raises on purpose, with a stable code. User-facing messages name the
  * field (as a JSON path), the bad value and what is allowed, so the CLI can print one line.
@@ -33,8 +35,10 @@ export class BatchtuneError extends Error {
 export function showValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value);
-  return text === undefined ? String(value) : text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  if (typeof value === 'function' || typeof value === 'symbol') return String(value);
+  // JSON.stringify's type says string, but a toJSON may return undefined.
+  const text = JSON.stringify(value) as string | undefined;
+  return text === undefined ? 'nothing' : text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
 /** `path: problem (got value)`: the one shape of every config error. */
@@ -95,10 +99,10 @@ function editDistance(a: string, b: string): number {
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
     for (let j = 1; j <= b.length; j++) {
-      const substitution = previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, substitution);
+      const substitution = at(previous, j - 1) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current[j] = Math.min(at(previous, j) + 1, at(current, j - 1) + 1, substitution);
     }
     previous = current;
   }
-  return previous[b.length];
+  return at(previous, b.length);
 }

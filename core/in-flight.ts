@@ -1,4 +1,5 @@
 import type { SegmentOutcome } from './strategy.ts';
+import { at } from './indexed.ts';
 
 /** A segment that has been handed out, and the outcome it will have. */
 export interface FlightEntry {
@@ -36,9 +37,10 @@ export class InFlight {
     await Promise.all(this.entries.map((e) => e.done));
     let index = 0;
     for (let i = 1; i < this.entries.length; i++) {
-      const a = this.entries[i];
-      const b = this.entries[index];
-      if (a.finish! < b.finish! || (a.finish === b.finish && a.order < b.order)) index = i;
+      const a = at(this.entries, i);
+      const b = at(this.entries, index);
+      const earlier = a.finish !== undefined && b.finish !== undefined && a.finish < b.finish;
+      if (earlier || (a.finish === b.finish && a.order < b.order)) index = i;
     }
     return this.entries.splice(index, 1)[0];
   }
@@ -55,7 +57,8 @@ export class InFlight {
   async take(trialId: number, seg: number): Promise<FlightEntry | undefined> {
     const index = this.entries.findIndex((e) => e.trialId === trialId && e.seg === seg);
     if (index < 0) return undefined;
-    const [entry] = this.entries.splice(index, 1);
+    const entry = at(this.entries, index);
+    this.entries.splice(index, 1);
     await entry.done;
     return entry;
   }

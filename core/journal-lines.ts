@@ -11,9 +11,9 @@ import { journalRecordProblem } from './journal-schema.ts';
  * A crash mid-write can only leave a torn tail: bytes after the last newline. They never counted, so
  * they are dropped; anything before the last newline must be intact.
  */
-export const CHECKSUM_FIELD = 'c';
+const CHECKSUM_FIELD = 'c';
 /** The journal version whose lines carry checksums. */
-export const CHECKSUMS_SINCE = 3;
+const CHECKSUMS_SINCE = 3;
 const SUFFIX_LENGTH = ',"c":"00000000"}'.length;
 const NEWLINE = 0x0a;
 
@@ -44,7 +44,8 @@ export function parseJournal(bytes: Buffer, path: string): ParsedJournal {
   const lines = splitLines(bytes.subarray(0, end));
   const parsed: ParsedJournal = { records: [], lines: 0, intactBytes: end };
   if (end < bytes.length) parsed.torn = { line: lines.length + 1, bytes: bytes.length - end };
-  const checksummed = lines.length > 0 && checksumOf(lines[0]) !== undefined;
+  const first = lines[0];
+  const checksummed = first !== undefined && checksumOf(first) !== undefined;
   let crc = 0;
   for (const [index, line] of lines.entries()) {
     const number = index + 1;
@@ -82,9 +83,9 @@ export function parseJournal(bytes: Buffer, path: string): ParsedJournal {
 
 /** Checksums came with version 3: a header's version says whether its journal's lines carry them. */
 function versionProblem(header: { version?: number }, line: number, checksummed: boolean): string | undefined {
-  if (line !== 1) return undefined;
-  if (!checksummed && header.version! >= CHECKSUMS_SINCE) return `a version ${header.version} header without a checksum ("c" field)`;
-  if (checksummed && header.version! < CHECKSUMS_SINCE)
+  if (line !== 1 || header.version === undefined) return undefined;
+  if (!checksummed && header.version >= CHECKSUMS_SINCE) return `a version ${header.version} header without a checksum ("c" field)`;
+  if (checksummed && header.version < CHECKSUMS_SINCE)
     return `a version ${header.version} header with a checksum: versions before ${CHECKSUMS_SINCE} have none`;
   return undefined;
 }
@@ -103,7 +104,8 @@ function checksumOf(line: Buffer): number | undefined {
   if (line.length < SUFFIX_LENGTH + 1) return undefined;
   const suffix = line.subarray(line.length - SUFFIX_LENGTH).toString('latin1');
   const match = /^,"c":"([0-9a-f]{8})"\}$/.exec(suffix);
-  return match ? Number.parseInt(match[1], 16) : undefined;
+  const hex = match?.[1];
+  return hex === undefined ? undefined : Number.parseInt(hex, 16);
 }
 
 function splitLines(bytes: Buffer): Buffer[] {

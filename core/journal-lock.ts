@@ -256,7 +256,7 @@ function releaseAll(): void {
 function onSignal(signal: NodeJS.Signals): void {
   if (process.listenerCount(signal) > 1) return;
   releaseAll();
-  process.exit(128 + (constants.signals[signal] ?? 0));
+  process.exit(128 + constants.signals[signal]);
 }
 
 function installExitHooks(): void {

@@ -34,12 +34,12 @@ const unit = { enum: ['examples', 'steps', 'seconds'] };
 const trialState = { enum: ['pending', 'running', 'paused', 'completed', 'stopped', 'pruned', 'failed', 'infeasible'] };
 const nonNegative = { type: 'number', minimum: 0 };
 
-export const progressSchema = {
+const progressSchema = {
   type: 'object',
   required: ['examples', 'steps', 'seconds'],
   properties: { examples: nonNegative, steps: nonNegative, seconds: nonNegative },
 };
-export const metricsSchema = { type: 'object', additionalProperties: { type: ['number', 'null'] } };
+const metricsSchema = { type: 'object', additionalProperties: { type: ['number', 'null'] } };
 const params = {
   type: 'object',
   required: ['batchSize', 'learningRate'],
@@ -47,7 +47,7 @@ const params = {
   additionalProperties: { type: ['number', 'string', 'boolean'] },
 };
 
-export const reportSchema = shape<Report>({ progress: progressSchema, metrics: metricsSchema, batchSize, learningRate: number }, [
+const reportSchema = shape<Report>({ progress: progressSchema, metrics: metricsSchema, batchSize, learningRate: number }, [
   'progress',
   'metrics',
   'batchSize',
@@ -57,7 +57,7 @@ export const reportSchema = shape<Report>({ progress: progressSchema, metrics: m
 const settings = shape<SegmentSettings>({ batchSize, learningRate: positive }, []);
 const final = { type: 'boolean' };
 type DecisionOf<K extends Decision['kind']> = Extract<Decision, { kind: K }>;
-export const decisionSchema = tagged('kind', {
+const decisionSchema = tagged('kind', {
   start: shape<DecisionOf<'start'>>({ kind: true, params, resource: nonNegative, tag: true, settings, seed: count, final }, [
     'kind',
     'params',
@@ -225,7 +225,9 @@ export function assertJournalRecords(records: readonly unknown[], name: string):
 export function recordProblem(record: unknown): string | undefined {
   if (typeof record !== 'object' || record === null || Array.isArray(record)) return 'not a JSON object';
   const type = (record as { t?: unknown }).t;
-  if (typeof type !== 'string') return `no record type ("t" is ${JSON.stringify(type) ?? 'missing'})`;
+  // JSON.stringify(undefined) is undefined, whatever its type says.
+  const shown = JSON.stringify(type) as string | undefined;
+  if (typeof type !== 'string') return `no record type ("t" is ${shown ?? 'missing'})`;
   if (!Object.hasOwn(RECORD_SCHEMAS, type)) {
     return `unknown record type ${JSON.stringify(type)}${didYouMean(type, RECORD_TYPES)}; known: ${RECORD_TYPES.join(', ')}`;
   }

@@ -116,6 +116,7 @@ export function viewJournal(records: readonly JournalRecord[]): JournalView {
   view.trials = [...trials.values()].sort((a, b) => a.trialId - b.trialId);
   view.openSegments = [...pending.keys()].map((key) => {
     const [trialId, seg] = key.split(':').map(Number);
+    if (trialId === undefined || seg === undefined) throw new Error(`open segment key ${JSON.stringify(key)} is not "trialId:seg"`);
     return { trialId, seg };
   });
   // A trial whose segment never ended was training when the journal stopped.
@@ -127,7 +128,7 @@ export function viewJournal(records: readonly JournalRecord[]): JournalView {
   if (last)
     view.last = {
       t: last.t,
-      ...('trialId' in last && last.trialId !== undefined ? { trialId: last.trialId } : {}),
+      ...('trialId' in last ? { trialId: last.trialId } : {}),
       ...('seg' in last ? { seg: last.seg } : {}),
     };
   return view;

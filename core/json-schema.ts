@@ -24,7 +24,9 @@ export function buildJsonSchema(registry: PluginRegistry): Record<string, unknow
       })),
     };
   };
-  const { $id: _id, ...base } = studySchema;
+  // The composed schema is not study.json: it goes without that $id.
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- omitted by rest destructuring
+  const { $id, ...base } = studySchema;
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
     ...base,

@@ -14,7 +14,7 @@ export async function loadPlugins(paths: readonly string[], registry: PluginRegi
     const where = `plugins[${index}]`;
     let module: Record<string, unknown>;
     try {
-      module = await import(pathToFileURL(resolve(baseDir, path)).href);
+      module = (await import(pathToFileURL(resolve(baseDir, path)).href)) as Record<string, unknown>;
     } catch (error) {
       throw new BatchtuneError('PLUGIN_LOAD_FAILED', `${where}: cannot load ${JSON.stringify(path)}: ${errorMessage(error)}`, {
         cause: error,

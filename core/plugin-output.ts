@@ -83,23 +83,23 @@ const validateDecision = ajv.compile(decisionSchema);
 const validateReport = ajv.compile(reportSchema);
 const validateResult = ajv.compile(resultSchema);
 
-function check<T>(validate: ValidateFunction, value: unknown, plugin: string, hook: string, what: string): T {
+function check(validate: ValidateFunction, value: unknown, plugin: string, hook: string, what: string): object {
   if (value === null || typeof value !== 'object') throw violation(plugin, hook, `${what}: must be an object (got ${showValue(value)})`);
   if (!validate(value)) throw violation(plugin, hook, formatAjvErrors(validate.errors ?? [], what).message);
-  return value as T;
+  return value;
 }
 
 /** A plugin broke its contract: the message names it, the hook and the field. */
-export function violation(plugin: string, hook: string, problem: string): BatchtuneError {
+function violation(plugin: string, hook: string, problem: string): BatchtuneError {
   return new BatchtuneError('PLUGIN_CONTRACT', `${plugin} returned an invalid value from ${hook}: ${problem}`);
 }
 
 export function checkDecision(value: unknown, strategy: string): Decision {
-  return check<Decision>(validateDecision, value, strategy, 'ask', 'decision');
+  return check(validateDecision, value, strategy, 'ask', 'decision') as Decision;
 }
 
 /** Metrics that are not finite become null (the documented meaning: diverged), before the schema check. */
-export function normalizeReport(value: unknown): unknown {
+function normalizeReport(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
   const report = value as { metrics?: unknown };
   if (!report.metrics || typeof report.metrics !== 'object') return value;
@@ -114,13 +114,13 @@ export function normalizeReport(value: unknown): unknown {
  * segment's batch size (a trainer that over-reports progress would overspend the budget unseen).
  */
 export function checkReport(value: unknown, trainer: string, previous: Progress, request: TrainRequest): Report {
-  const report = check<Report>(validateReport, normalizeReport(value), trainer, 'train', 'report');
+  const report = check(validateReport, normalizeReport(value), trainer, 'train', 'report') as Report;
   checkProgress(report.progress, trainer, 'report.progress', previous, request);
   return report;
 }
 
 export function checkResult(value: unknown, trainer: string, previous: Progress, request: TrainRequest): SegmentResult {
-  const result = check<SegmentResult>(validateResult, value, trainer, 'train', 'result');
+  const result = check(validateResult, value, trainer, 'train', 'result') as SegmentResult;
   checkProgress(result.progress, trainer, 'result.progress', previous, request);
   return result;
 }

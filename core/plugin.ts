@@ -17,7 +17,7 @@ export interface PluginEnvironment {
   seed: number;
 }
 
-export interface TrainerContext extends PluginEnvironment {}
+export type TrainerContext = PluginEnvironment;
 
 interface BaseDefinition<TOptions> {
   name: string;
@@ -36,31 +36,37 @@ interface BaseDefinition<TOptions> {
   dataFiles?(options: TOptions, env: PluginEnvironment): string[];
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- options are the config's JSON, checked by the plugin's own schema
 export interface StrategyDefinition<TOptions = any> extends BaseDefinition<TOptions> {
   kind: 'strategy';
   create(options: TOptions, context: StrategyContext): Strategy;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- options are the config's JSON, checked by the plugin's own schema
 export interface TrainerDefinition<TOptions = any> extends BaseDefinition<TOptions> {
   kind: 'trainer';
   create(options: TOptions, context: TrainerContext): Trainer;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- options are the config's JSON, checked by the plugin's own schema
 export interface CallbackDefinition<TOptions = any> extends BaseDefinition<TOptions> {
   kind: 'callback';
   create(options: TOptions, context: CallbackContext): Callback;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- options are the config's JSON, checked by the plugin's own schema
 export interface ExecutorDefinition<TOptions = any> extends BaseDefinition<TOptions> {
   kind: 'executor';
   create(options: TOptions, context: ExecutorContext): Executor | Promise<Executor>;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- options are the config's JSON, checked by the plugin's own schema
 export interface SamplerDefinition<TOptions = any> extends BaseDefinition<TOptions> {
   kind: 'sampler';
   create(options: TOptions, context: SamplerContext): Sampler;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- options are the config's JSON, checked by the plugin's own schema
 export interface SchedulerDefinition<TOptions = any> extends BaseDefinition<TOptions> {
   kind: 'scheduler';
   create(options: TOptions, context: SchedulerContext): Scheduler;

@@ -1,4 +1,5 @@
 import seedrandom from 'seedrandom';
+import { at } from './indexed.ts';
 
 /** A seeded random stream. One seed drives the search; each purpose forks its own stream. */
 export interface Rng {
@@ -21,7 +22,7 @@ export function createRng(seed: number, purpose: string): Rng {
       const out = items.slice();
       for (let i = out.length - 1; i > 0; i--) {
         const j = int(i + 1);
-        [out[i], out[j]] = [out[j], out[i]];
+        [out[i], out[j]] = [at(out, j), at(out, i)];
       }
       return out;
     },

@@ -20,7 +20,7 @@ import type { Report, ReportHandler, SegmentResult, TrainRequest } from './train
 import { deepFreeze, type TrialRecord } from './trial-record.ts';
 import type { TrialState } from './trial.ts';
 
-export interface SupervisorSetup {
+interface SupervisorSetup {
   objective: Objective;
   trainer: { name: string };
   timeouts: Timeouts;
@@ -38,7 +38,7 @@ export interface SupervisorSetup {
   reportPluginError(error: unknown, trialId?: number): void;
 }
 
-export interface SupervisedOutcome {
+interface SupervisedOutcome {
   outcome: SegmentOutcome;
   /** The segment trained nothing because the budget left could not buy one step of it. */
   blockedByBudget: boolean;
@@ -108,6 +108,7 @@ export class SegmentSupervisor {
       setup.events.emit('report', { trial: trial.snapshot(), report, replayed: recorded !== undefined });
       setup.events.emit('budget', setup.ledger.snapshot());
       stopReason ??= await this.consultCallbacks(report, trial);
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the finally below sets it while the callbacks are awaited
       if (!closed) heartbeat?.renew();
       return stopReason ? 'stop' : 'continue';
     };
@@ -133,7 +134,8 @@ export class SegmentSupervisor {
           { trial: { trialId, params: trial.params, seed: trial.seed }, seg, request, history, final: decision.final === true },
           { onReport, onRestart },
         );
-        const ran = await Promise.race([running, heartbeat!.expired]);
+        if (!heartbeat) throw new Error('a segment that trains (not replayed) has a heartbeat');
+        const ran = await Promise.race([running, heartbeat.expired]);
         if (broken) throw broken;
         result = checkResult(ran.result, trainer, trial.progress, request);
         placement = ran.placement;
@@ -186,7 +188,11 @@ export class SegmentSupervisor {
   private async settle(
     trial: TrialRecord,
     decision: Extract<Decision, { kind: 'start' | 'continue' }>,
-    ending: { error?: { state: 'failed' | 'infeasible'; message: string }; stopReason?: string; blockedByBudget: boolean },
+    ending: {
+      error?: { state: 'failed' | 'infeasible'; message: string } | undefined;
+      stopReason?: string | undefined;
+      blockedByBudget: boolean;
+    },
   ): Promise<void> {
     const { setup } = this;
     const unit = setup.resourceUnit;
@@ -272,7 +278,10 @@ export class SegmentSupervisor {
     const snapshot = trial.snapshot();
     for (const { name, instance } of this.setup.callbacks) {
       try {
+        // Callbacks are user JavaScript, unchecked at load: one may lack onReport, or answer { stop: false }.
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- see above
         const verdict = await callPlugin(name, 'onReport', () => instance.onReport?.(report, snapshot), this.setup.timeouts.hookSeconds);
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- see above
         if (verdict && verdict.stop) return `${name}: ${verdict.reason}`;
       } catch (error) {
         this.setup.reportPluginError(error, trial.trialId);
@@ -289,5 +298,10 @@ async function replaySegment(recorded: RecordedSegment, onReport: ReportHandler)
   }
   const { result, error } = recorded.end;
   if (error) throw Object.assign(new Error(error.message), { code: error.state === 'infeasible' ? 'INFEASIBLE' : 'PLUGIN_FAILED' });
-  return result!;
+  if (!result)
+    throw new BatchtuneError(
+      'JOURNAL_CORRUPT',
+      `trial ${recorded.end.trialId} segment ${recorded.end.seg}: its segmentEnd has neither result nor error`,
+    );
+  return result;
 }

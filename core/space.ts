@@ -1,4 +1,5 @@
 import { configError } from './errors.ts';
+import { at } from './indexed.ts';
 import type { Params, ParamValue, Warmup } from './params.ts';
 import type { Rng } from './rng.ts';
 
@@ -115,20 +116,20 @@ export class SearchSpace {
 
   /** The configuration at mixed-radix digits (one per entry of `radices()`). */
   pointAt(digits: readonly number[]): Params {
-    if (this.config.configs) return { ...this.config.configs[digits[0]] };
-    let rest = digits[0];
+    if (this.config.configs) return { ...at(this.config.configs, at(digits, 0)) };
+    let rest = at(digits, 0);
     let params: Params | undefined;
     for (const batchSize of this.batchSizes) {
       const rates = this.learningRatesFor(batchSize);
       if (rest < rates.length) {
-        params = { batchSize, learningRate: rates[rest] };
+        params = { batchSize, learningRate: at(rates, rest) };
         break;
       }
       rest -= rates.length;
     }
-    if (!params) throw new RangeError(`grid digit ${digits[0]} is out of range`);
+    if (!params) throw new RangeError(`grid digit ${at(digits, 0)} is out of range`);
     Object.entries(this.config.params ?? {}).forEach(([name, spec], i) => {
-      params[name] = valueAt(spec, digits[i + 1]);
+      params[name] = valueAt(spec, at(digits, i + 1));
     });
     return params;
   }
@@ -141,7 +142,14 @@ export class SearchSpace {
     for (;;) {
       yield this.pointAt(digits);
       let d = digits.length - 1;
-      while (d >= 0 && ++digits[d] === radices[d]) digits[d--] = 0;
+      for (; d >= 0; d--) {
+        const next = at(digits, d) + 1;
+        if (next !== radices[d]) {
+          digits[d] = next;
+          break;
+        }
+        digits[d] = 0;
+      }
       if (d < 0) return;
     }
   }
@@ -156,7 +164,7 @@ export class SearchSpace {
     const digits = this.radices().map(() => 0);
     for (const b of this.batchSizes) {
       if (b === batchSize) break;
-      digits[0] += this.learningRatesFor(b).length;
+      digits[0] = at(digits, 0) + this.learningRatesFor(b).length;
     }
     return this.pointAt(digits);
   }
@@ -178,10 +186,10 @@ export class SearchSpace {
 
   /** One random configuration. */
   sample(rng: Rng): Params {
-    if (this.config.configs) return { ...this.config.configs[rng.int(this.config.configs.length)] };
-    const batchSize = this.batchSizes[rng.int(this.batchSizes.length)];
+    if (this.config.configs) return { ...at(this.config.configs, rng.int(this.config.configs.length)) };
+    const batchSize = at(this.batchSizes, rng.int(this.batchSizes.length));
     const rates = this.learningRatesFor(batchSize);
-    const params: Params = { batchSize, learningRate: rates[rng.int(rates.length)] };
+    const params: Params = { batchSize, learningRate: at(rates, rng.int(rates.length)) };
     for (const [name, spec] of Object.entries(this.config.params ?? {})) params[name] = sampleParam(spec, rng);
     return params;
   }
@@ -216,13 +224,13 @@ function valueCount(name: string, spec: ParamSpec): number {
 }
 
 function valueAt(spec: ParamSpec, digit: number): ParamValue {
-  if ('choice' in spec) return spec.choice[digit];
+  if ('choice' in spec) return at(spec.choice, digit);
   if ('int' in spec) return spec.int[0] + digit * (spec.step ?? 1);
   throw new RangeError('a continuous parameter has no grid values');
 }
 
 function sampleParam(spec: ParamSpec, rng: Rng): ParamValue {
-  if ('choice' in spec) return spec.choice[rng.int(spec.choice.length)];
+  if ('choice' in spec) return at(spec.choice, rng.int(spec.choice.length));
   if ('int' in spec) {
     const step = spec.step ?? 1;
     return spec.int[0] + step * rng.int(Math.floor((spec.int[1] - spec.int[0]) / step) + 1);

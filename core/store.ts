@@ -70,10 +70,10 @@ export class JsonlFileStore implements Store {
   }
 
   append(record: object): void {
-    if (this.fd === undefined) this.openForAppend();
+    const fd = this.fd ?? this.openForAppend();
     const { line, crc } = encodeLine(record, this.crc);
     this.crc = crc;
-    writeSync(this.fd!, `${line}\n`);
+    writeSync(fd, `${line}\n`);
   }
 
   sync(): void {
@@ -97,7 +97,7 @@ export class JsonlFileStore implements Store {
     this.lock = undefined;
   }
 
-  private openForAppend(): void {
+  private openForAppend(): number {
     if (!this.lock) {
       this.lock = acquireJournalLock(this.path, this.warn);
       const size = existsSync(this.path) ? statSync(this.path).size : 0;
@@ -112,6 +112,7 @@ export class JsonlFileStore implements Store {
     // A torn last line never counted: new records start on a clean line.
     if (this.readBytes > this.parsed.intactBytes) truncateSync(this.path, this.parsed.intactBytes);
     this.fd = openSync(this.path, 'a');
+    return this.fd;
   }
 
   private readonly warn = (message: string): void => {

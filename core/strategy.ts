@@ -60,7 +60,7 @@ export interface StrategyContext {
   objective: Objective;
   resourceUnit: ResourceUnit;
   /** The most the trainer can give a trial, in the resource unit, when it knows. */
-  trainerMaxResource?: number;
+  trainerMaxResource?: number | undefined;
   budget: { unit: BudgetUnit; limit: number };
   concurrency: number;
   /** The strategy's own seeded stream. */

@@ -19,31 +19,31 @@ import type { SearchSummary } from './summary.ts';
 import type { Trainer, TrainerDescription } from './trainer.ts';
 import type { Strategy } from './strategy.ts';
 import type { Callback } from './callback.ts';
-import type { ResolvedConfig, StudyConfig } from './config.ts';
+import type { ResolvedConfig } from './config.ts';
 import { resolveConfig } from './validate.ts';
 
 export interface StudyOptions {
   /** The plugins a config can name. */
   registry: PluginRegistry;
   /** Folder relative paths in the config are resolved against; the current folder by default. */
-  baseDir?: string;
+  baseDir?: string | undefined;
   /** Overrides the config's seed. */
-  seed?: number;
+  seed?: number | undefined;
 }
 
 export interface RunOptions extends StudyOptions {
   /** A journal file path, or a store; an in-memory journal by default. */
-  journal?: string | Store;
+  journal?: string | Store | undefined;
   /** Continue the journal instead of refusing a journal that already has records. */
-  resume?: boolean;
+  resume?: boolean | undefined;
   /** Subscribe to these before the search starts. */
-  events?: SearchEvents;
+  events?: SearchEvents | undefined;
   /** Abort to stop the search (Ctrl-C): it rejects with code INTERRUPTED, and the journal resumes it. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
-/** Validates a config: the schema, each plugin's options and its own checks (files exist and parse). */
-export async function resolveStudyConfig(raw: StudyConfig | unknown, options: StudyOptions): Promise<ResolvedConfig> {
+/** Validates a config (a `StudyConfig` or parsed JSON): the schema, each plugin's options and its own checks (files exist and parse). */
+export async function resolveStudyConfig(raw: unknown, options: StudyOptions): Promise<ResolvedConfig> {
   const config = withSeed(raw, options.seed);
   return resolveConfig(config, options.registry, { baseDir: options.baseDir ?? process.cwd() });
 }
@@ -118,7 +118,7 @@ export async function buildStudy(config: ResolvedConfig, options: StudyOptions &
   try {
     prepared = await prepareStudyTrainer(config, registry, baseDir, {
       trainer: local,
-      ...(executor.describe ? { prepare: () => executor.describe!() } : {}),
+      ...(executor.describe ? { prepare: executor.describe.bind(executor) } : {}),
     });
   } catch (error) {
     await executor.close();
@@ -162,7 +162,7 @@ export async function buildStudy(config: ResolvedConfig, options: StudyOptions &
  * Validates a config and builds everything a run would (the trainer prepares its data, the
  * strategy checks its options against the budget), without training. Returns the resolved config.
  */
-export async function validateStudy(raw: StudyConfig | unknown, options: StudyOptions): Promise<ResolvedConfig> {
+export async function validateStudy(raw: unknown, options: StudyOptions): Promise<ResolvedConfig> {
   const config = await resolveStudyConfig(raw, options);
   const built = await buildStudy(config, options);
   await built.executor.instance.close();
@@ -170,7 +170,7 @@ export async function validateStudy(raw: StudyConfig | unknown, options: StudyOp
 }
 
 /** Runs a study end to end and returns its summary. The journal records every step. */
-export async function runStudy(raw: StudyConfig | unknown, options: RunOptions): Promise<SearchSummary> {
+export async function runStudy(raw: unknown, options: RunOptions): Promise<SearchSummary> {
   // The journal is locked before anything slow (config checks, hashing, the trainer's prepare): a second writer is refused at once.
   const { store, path } = openStore(options.journal, options.resume ?? false, options.events);
   let checkpointDir: string | undefined;
@@ -179,7 +179,9 @@ export async function runStudy(raw: StudyConfig | unknown, options: RunOptions):
     const baseDir = options.baseDir ?? process.cwd();
     // Where trials train, and how long plugins may take, are not part of what a study is: a pool run
     // resumes inline, or on more workers, and older journals resume under today's defaults.
-    const { executor: _where, timeouts: _deadlines, ...study } = config;
+    const study: Partial<ResolvedConfig> = { ...config };
+    delete study.executor;
+    delete study.timeouts;
     const hash = configHash({ ...study, concurrency: config.concurrency ?? 1 });
     // An in-memory journal is never resumed: its data needs no hashes.
     const data = path === '(memory)' ? undefined : await hashDataFiles(configDataFiles(config, options.registry, baseDir), baseDir);

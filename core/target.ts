@@ -53,10 +53,11 @@ export function stoppedByCap(
   const { limits, target, batchSize } = request;
   const { progress } = result;
   if (target && progress[target.unit] >= target.value) return false;
-  const binds = (unit: ResourceUnit) => limits[unit] !== undefined && (target?.unit !== unit || limits[unit] < target.value);
+  const binds = (unit: ResourceUnit, limit: number | undefined): limit is number =>
+    limit !== undefined && (target?.unit !== unit || limit < target.value);
   return (
-    (binds('examples') && progress.examples + batchSize > limits.examples!) ||
-    (binds('steps') && progress.steps + 1 > limits.steps!) ||
-    (binds('seconds') && progress.seconds >= limits.seconds!)
+    (binds('examples', limits.examples) && progress.examples + batchSize > limits.examples) ||
+    (binds('steps', limits.steps) && progress.steps + 1 > limits.steps) ||
+    (binds('seconds', limits.seconds) && progress.seconds >= limits.seconds)
   );
 }

@@ -26,7 +26,7 @@ export interface TrainRequest {
    * point nearest to it, never with zero progress while the trial can still train (`endsBefore`).
    * The engine always sets it; a direct caller may leave it out and rely on `limits` alone.
    */
-  target?: Target;
+  target?: Target | undefined;
   batchSize: number;
   learningRate: number;
   warmup?: Warmup;

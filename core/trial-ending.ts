@@ -9,7 +9,7 @@ import type { Replay } from './replay.ts';
 import type { TrialRecord } from './trial-record.ts';
 import type { TrialState } from './trial.ts';
 
-export interface TrialEndingSetup {
+interface TrialEndingSetup {
   executor: { name: string; instance: Executor };
   callbacks: Array<{ name: string; instance: Callback }>;
   events: SearchEvents;

@@ -17,7 +17,7 @@ interface HeldSession {
  */
 export class TrialHost {
   private readonly sessions = new Map<number, HeldSession>();
-  private readonly checkpoints?: CheckpointStore;
+  private readonly checkpoints: CheckpointStore | undefined;
 
   constructor(
     private readonly trainer: { name: string; instance: Trainer },
@@ -70,8 +70,8 @@ export class TrialHost {
   async close(options: { keepCheckpoints?: boolean } = {}): Promise<unknown[]> {
     const errors: unknown[] = [];
     const free = (trialId: number) => (options.keepCheckpoints ? this.evict(trialId) : this.release(trialId));
-    for (const trialId of [...this.sessions.keys()]) await free(trialId).catch((error) => errors.push(error));
-    await callPlugin(this.trainer.name, 'close', () => this.trainer.instance.close?.()).catch((error) => errors.push(error));
+    for (const trialId of [...this.sessions.keys()]) await free(trialId).catch((error: unknown) => errors.push(error));
+    await callPlugin(this.trainer.name, 'close', () => this.trainer.instance.close?.()).catch((error: unknown) => errors.push(error));
     return errors;
   }
 
@@ -91,15 +91,17 @@ export class TrialHost {
 
   private async restore(job: SegmentJob): Promise<TrainerSession | undefined> {
     const { name, instance } = this.trainer;
-    if (!this.checkpoints || !instance.restore || job.seg === 0) return undefined;
+    const restore = instance.restore?.bind(instance);
+    if (!this.checkpoints || !restore || job.seg === 0) return undefined;
     const stored = await this.checkpoints.load(job.trial.trialId);
     if (!stored || stored.seg !== job.seg) return undefined;
-    return callPlugin(name, 'restore', () => instance.restore!(job.trial, stored.bytes));
+    return callPlugin(name, 'restore', () => restore(job.trial, stored.bytes));
   }
 
   private async saveCheckpoint(job: SegmentJob, session: TrainerSession): Promise<void> {
-    if (!this.checkpoints) return;
-    const bytes = await callPlugin(this.trainer.name, 'checkpoint', () => session.checkpoint!());
+    const checkpoint = session.checkpoint?.bind(session);
+    if (!this.checkpoints || !checkpoint) return;
+    const bytes = await callPlugin(this.trainer.name, 'checkpoint', checkpoint);
     await this.checkpoints.save(job.trial.trialId, job.seg + 1, bytes);
   }
 }

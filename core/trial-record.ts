@@ -27,7 +27,7 @@ export class TrialRecord {
   /** What each finished segment trained, capped at what it reached: a new session re-trains these to catch up. */
   readonly history: TrainRequest[] = [];
   readonly trace: SegmentTrace[] = [];
-  private cached?: TrialView;
+  private cached: TrialView | undefined;
 
   constructor(
     readonly trialId: number,

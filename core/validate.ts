@@ -9,8 +9,22 @@ const ajv = new Ajv({ allErrors: true, useDefaults: true, verbose: true, strict:
 const validateStudy = ajv.compile(studySchema);
 const compiledOptions = new WeakMap<PluginDefinition, ValidateFunction>();
 
+/** The parts of a JSON Schema node the messages below read (ajv hands schemas over untyped). */
+interface SchemaNode {
+  type?: string | string[];
+  required?: string[];
+  properties?: Record<string, SchemaNode | undefined>;
+  enum?: unknown[];
+  minItems?: number;
+  maxItems?: number;
+}
+
+function isSchemaNode(value: unknown): value is SchemaNode {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 /** `/callbacks/0/patience` → `callbacks[0].patience`. */
-export function toPath(prefix: string, instancePath: string): string {
+function toPath(prefix: string, instancePath: string): string {
   let path = prefix;
   for (const part of instancePath.split('/').slice(1)) {
     const key = part.replace(/~1/g, '/').replace(/~0/g, '~');
@@ -29,18 +43,21 @@ export function formatAjvErrors(errors: ErrorObject[], prefix: string): Batchtun
   // Prefer an unknown key (a typo), then the deepest error.
   const ranked = [...errors].sort((a, b) => rank(b) - rank(a));
   const error = ranked[0];
+  if (!error) return configError(prefix, 'is invalid');
   const path = toPath(prefix, error.instancePath);
   const params = error.params;
   switch (error.keyword) {
     case 'additionalProperty':
     case 'additionalProperties': {
       const key = params.additionalProperty as string;
-      const allowed = Object.keys((error.parentSchema as any)?.properties ?? {}).filter((k) => k !== '$schema');
+      const parent: unknown = error.parentSchema;
+      const allowed = Object.keys((isSchemaNode(parent) && parent.properties) || {}).filter((k) => k !== '$schema');
       const where = path ? `${path}.${key}` : key;
       return configError(where, `unknown key${didYouMean(key, allowed)}; allowed: ${allowed.join(', ') || '(none)'}`);
     }
     case 'required': {
-      const where = path ? `${path}.${params.missingProperty}` : params.missingProperty;
+      const missing = String(params.missingProperty);
+      const where = path ? `${path}.${missing}` : missing;
       return configError(where, 'is required');
     }
     case 'enum':
@@ -83,7 +100,7 @@ function deepestFork(forks: ErrorObject[]): ErrorObject | undefined {
  * otherwise it lists the forms, e.g. `must be one of { "choice": [...] }, { "int": [lo, hi] }`.
  */
 function formatFork(fork: ErrorObject, errors: ErrorObject[], prefix: string): BatchtuneError {
-  const branches = fork.schema as any[];
+  const branches = (fork.schema as unknown[]).map((b) => (isSchemaNode(b) ? b : {}));
   const data = fork.data;
   const picked = pickBranch(branches, data);
   if (picked >= 0) {
@@ -91,7 +108,7 @@ function formatFork(fork: ErrorObject, errors: ErrorObject[], prefix: string): B
     if (inside.length) return formatAjvErrors(inside, prefix);
   }
   const path = toPath(prefix, fork.instancePath);
-  const keys = branches.flatMap((b) => (b?.type === 'object' && Array.isArray(b.required) ? b.required : [])) as string[];
+  const keys = branches.flatMap((b) => (b.type === 'object' && Array.isArray(b.required) ? b.required : []));
   const unknown = isPlainObject(data) ? Object.keys(data).find((k) => !keys.includes(k)) : undefined;
   const hint = unknown === undefined ? '' : didYouMean(unknown, keys);
   return configError(path, `must be one of ${branches.map(describeForm).join(', ')}${hint}`, data);
@@ -108,33 +125,40 @@ function jsonType(value: unknown): string {
 }
 
 /** The branch a value means: the object form whose required keys it has, else the only one of its type; -1 if none. */
-function pickBranch(branches: any[], data: unknown): number {
+function pickBranch(branches: SchemaNode[], data: unknown): number {
   if (isPlainObject(data)) {
     const keyed = branches
       .map((b, i) => [b, i] as const)
-      .filter(([b]) => Array.isArray(b?.required) && b.required.length > 0 && b.required.every((k: string) => k in data));
-    if (keyed.length === 1) return keyed[0][1];
+      .filter(([b]) => Array.isArray(b.required) && b.required.length > 0 && b.required.every((k) => k in data));
+    const only = keyed.length === 1 ? keyed[0] : undefined;
+    if (only) return only[1];
   }
   const type = jsonType(data);
   const typed = branches
     .map((b, i) => [b, i] as const)
-    .filter(([b]) => [b?.type].flat().some((t: string) => t === type || (t === 'number' && type === 'integer')));
-  return typed.length === 1 ? typed[0][1] : -1;
+    .filter(([b]) => [b.type].flat().some((t) => t === type || (t === 'number' && type === 'integer')));
+  const only = typed.length === 1 ? typed[0] : undefined;
+  return only ? only[1] : -1;
 }
 
 /** One form for a message: `{ "int": [lo, hi] }`, `{ "choice": [...] }`, `a number`, `a list`. */
-function describeForm(form: any): string {
-  if (form?.type === 'object' && Array.isArray(form.required) && form.required.length) {
-    const shapes = form.required.map((key: string) => {
+function describeForm(form: SchemaNode): string {
+  if (form.type === 'object' && Array.isArray(form.required) && form.required.length) {
+    const shapes = form.required.map((key) => {
       const item = form.properties?.[key];
-      const shape = item?.type === 'array' ? (item.minItems === 2 && item.maxItems === 2 ? '[lo, hi]' : '[...]') : (item?.type ?? 'value');
+      const shape =
+        item?.type === 'array'
+          ? item.minItems === 2 && item.maxItems === 2
+            ? '[lo, hi]'
+            : '[...]'
+          : [item?.type ?? 'value'].flat().join(',');
       return `${JSON.stringify(key)}: ${shape}`;
     });
     return `{ ${shapes.join(', ')} }`;
   }
-  if (form?.type === 'array') return 'a list';
-  if (form?.enum) return form.enum.map((v: unknown) => showValue(v)).join('|');
-  return form?.type ? `a ${[form.type].flat().join(' or ')}` : 'a value';
+  if (form.type === 'array') return 'a list';
+  if (form.enum) return form.enum.map((v: unknown) => showValue(v)).join('|');
+  return form.type ? `a ${[form.type].flat().join(' or ')}` : 'a value';
 }
 
 function rank(error: ErrorObject): number {
@@ -201,15 +225,19 @@ export async function resolveConfig(raw: unknown, registry: PluginRegistry, env:
     await definition.check?.(options, pluginEnv, path);
     validated.push(options);
   }
-  resolved.strategy = validated[0];
-  resolved.trainer = validated[1];
-  resolved.executor = validated[2];
+  const [strategy, trainer, executor, sampler, scheduler] = validated;
+  if (!strategy || !trainer || !executor || (composed && (!sampler || !scheduler))) {
+    throw new Error(`resolveConfig validated ${validated.length} plugins, fewer than it checked`);
+  }
+  resolved.strategy = strategy;
+  resolved.trainer = trainer;
+  resolved.executor = executor;
   const pair = composed ? 2 : 0;
-  if (composed) {
-    resolved.sampler = validated[3];
-    resolved.scheduler = validated[4];
+  if (composed && sampler && scheduler) {
+    resolved.sampler = sampler;
+    resolved.scheduler = scheduler;
     // The engine sees one strategy: the built-in "compose" strategy pairs them (strategies/compose.ts).
-    resolved.strategy = { type: 'compose', sampler: resolved.sampler, scheduler: resolved.scheduler };
+    resolved.strategy = { type: 'compose', sampler, scheduler };
   }
   resolved.callbacks = validated.slice(3 + pair);
   return resolved;

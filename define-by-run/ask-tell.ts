@@ -56,11 +56,11 @@ export interface TellReport extends ReportPoint {
 }
 
 export interface OpenStudyOptions extends Omit<RunOptions, 'registry'> {
-  registry?: PluginRegistry;
+  registry?: PluginRegistry | undefined;
   /** The metric tell() values record and its direction; default { metric: "value", mode: "min" }. */
-  objective?: Objective;
+  objective?: Objective | undefined;
   /** The most a trial can train, per unit (schedulers default their maxResource to it). */
-  maxResource?: Partial<Record<ResourceUnit, number>>;
+  maxResource?: Partial<Record<ResourceUnit, number>> | undefined;
 }
 
 const TRAINER = 'ask-tell';
@@ -91,17 +91,19 @@ export class AskTellStudy {
         description: 'Trials trained outside the engine, through an ask/tell study.',
         schema: { type: 'object', properties: {} },
         create: () => ({
-          prepare: async () => ({ objective, ...(options.maxResource ? { maxResource: options.maxResource } : {}) }),
-          open: async (handle) => {
+          prepare: () => Promise.resolve({ objective, ...(options.maxResource ? { maxResource: options.maxResource } : {}) }),
+          open: (handle) => {
             const session = new DrivenSession(queue);
             handles.set(session, handle);
             sessions.set(handle.trialId, session);
-            return session;
+            return Promise.resolve(session);
           },
         }),
       }),
     );
-    const { objective: _o, maxResource: _m, ...run } = options;
+    const run: Partial<OpenStudyOptions> = { ...options };
+    delete run.objective;
+    delete run.maxResource;
     // Trials train where the caller is: always in this process.
     this.summary = runStudy({ ...config, trainer: { type: TRAINER }, executor: { type: 'inline' } }, { ...run, registry }).finally(() => {
       this.finished = true;
@@ -118,8 +120,9 @@ export class AskTellStudy {
       this.ready.shift() ??
       (this.finished ? undefined : await new Promise<DrivenSession | undefined>((resolve) => this.waiting.push(resolve)));
     if (!session) return undefined;
-    const handle = this.handles.get(session)!;
-    const request = session.request!;
+    const handle = this.handles.get(session);
+    const request = session.request;
+    if (!handle || !request) throw new Error(`a session queued for ask() has ${handle ? 'no request' : 'no trial'}`);
     return {
       ...handle,
       batchSize: request.batchSize,
@@ -180,6 +183,9 @@ function copyRegistry(source: PluginRegistry): PluginRegistry {
 }
 
 /** Opens an ask/tell study on a config without a trainer (it is the caller). */
-export async function openStudy(config: Omit<StudyConfig, 'trainer'>, options: OpenStudyOptions = {}): Promise<AskTellStudy> {
-  return new AskTellStudy(config, options);
+export function openStudy(config: Omit<StudyConfig, 'trainer'>, options: OpenStudyOptions = {}): Promise<AskTellStudy> {
+  // A bad config rejects, as from every other entry point, rather than throwing at the call.
+  return new Promise((resolve) => {
+    resolve(new AskTellStudy(config, options));
+  });
 }

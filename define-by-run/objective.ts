@@ -30,13 +30,13 @@ export type ObjectiveFunction = (trial: ObjectiveTrial) => Promise<void> | void;
 
 export interface ObjectiveOptions {
   /** The trainer's registered name; default "objective". */
-  name?: string;
+  name?: string | undefined;
   /** The metric `report(number)` records, and its direction; default { metric: "value", mode: "min" } (Optuna's default). */
-  objective?: Objective;
+  objective?: Objective | undefined;
   /** The space searched when the config gives none. */
-  space?: SpaceConfig;
+  space?: SpaceConfig | undefined;
   /** The most a trial can train, per unit (schedulers default their maxResource to it). */
-  maxResource?: Partial<Record<ResourceUnit, number>>;
+  maxResource?: Partial<Record<ResourceUnit, number>> | undefined;
 }
 
 export function defineObjective(fn: ObjectiveFunction, options: ObjectiveOptions = {}): TrainerDefinition<Record<string, never>> {
@@ -47,14 +47,14 @@ export function defineObjective(fn: ObjectiveFunction, options: ObjectiveOptions
     schema: { type: 'object', properties: {} },
     create() {
       return {
-        async prepare() {
-          return {
+        prepare() {
+          return Promise.resolve({
             objective,
             ...(options.space ? { space: options.space } : {}),
             ...(options.maxResource ? { maxResource: options.maxResource } : {}),
-          };
+          });
         },
-        async open(handle) {
+        open(handle) {
           let started = false;
           const session: DrivenSession = new DrivenSession(() => {
             if (started) return;
@@ -67,7 +67,7 @@ export function defineObjective(fn: ObjectiveFunction, options: ObjectiveOptions
                   () => {
                     session.finish();
                   },
-                  (error) => {
+                  (error: unknown) => {
                     session.fail(error);
                   },
                 );
@@ -92,7 +92,7 @@ export function defineObjective(fn: ObjectiveFunction, options: ObjectiveOptions
             },
             shouldStop: () => session.ended,
           };
-          return session;
+          return Promise.resolve(session);
         },
       };
     },

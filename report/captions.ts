@@ -3,13 +3,14 @@ import type { ChartData } from '../analysis/chart-data.ts';
 import type { ChartId } from './charts.ts';
 import { notComparedText } from './findings.ts';
 import { formatNumber as fmt } from './format.ts';
+import { at } from '../core/indexed.ts';
 
 export function captions(data: ChartData): Record<ChartId, string> {
   const { report, metric } = data;
   const best = report.recommendations.bestMetric;
   const trials = new Set(data.curves.map((p) => p.trialId)).size;
   const missing = report.batchSizes.filter((r) => r.notCompared).map((r) => `batch ${r.batchSize}: ${notComparedText(r, report)}`);
-  const [first, last] = [data.throughput[0], data.throughput.at(-1)];
+  const last = data.throughput.at(-1);
 
   const curves = trials
     ? `${trials} trials over ${report.batchSizes.length} batch sizes; the best, trial ${best?.trialId ?? '-'} (batch ${best?.batchSize ?? '-'}), reached ${metric} ${fmt(best?.value)} at ${fmt(best?.examples)} examples.`
@@ -26,7 +27,7 @@ export function captions(data: ChartData): Record<ChartId, string> {
   const fastest = data.fastestPerExample;
   const throughput = fastest
     ? `Batch ${fastest.batchSize} is the fastest per example (${fmt(fastest.examplesPerSecond)} examples/s` +
-      (fastest.speedup !== null ? `, ${fmt(fastest.speedup, 3)}× batch ${first.batchSize}` : '') +
+      (fastest.speedup !== null ? `, ${fmt(fastest.speedup, 3)}× batch ${at(data.throughput, 0).batchSize}` : '') +
       ')' +
       (data.plateauFrom !== null && data.plateauFrom !== fastest.batchSize
         ? `; from batch ${data.plateauFrom} on, throughput is within 10% of it`
@@ -57,13 +58,13 @@ export function captions(data: ChartData): Record<ChartId, string> {
     ? 'The gradient noise scale was not measured in this study (tfjs trainer option noiseScale).'
     : g
       ? `B_simple went from ${fmt(g.first)} at ${fmt(g.firstExamples)} examples to ${fmt(g.last)} at ${fmt(g.lastExamples)} (${fmt(g.factor, 3)}×, mean over trials).`
-      : `B_simple measured once: ${fmt(data.noise[0].value)}.`;
+      : `B_simple measured once: ${fmt(at(data.noise, 0).value)}.`;
 
   const r = data.gapRange;
   const gap = r
     ? `The gap is smallest at batch ${r.smallest.batchSize} (${fmt(r.smallest.gap, 3)}) and largest at batch ${r.largest.batchSize} (${fmt(r.largest.gap, 3)}).`
     : data.gap.length
-      ? `One batch size has a gap: ${fmt(data.gap[0].gap, 3)}.`
+      ? `One batch size has a gap: ${fmt(at(data.gap, 0).gap, 3)}.`
       : 'The journal has no train metric next to the validation metric, so no gap.';
 
   return { curves, 'at-point': atPoint, throughput, 'steps-to-target': steps, 'noise-scale': noise, gap };

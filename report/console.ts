@@ -16,7 +16,8 @@ function describeTrial(trial: TrialView): string {
  * output on stdout stays clean.
  */
 export function attachConsoleReporter(events: SearchEvents, stream: NodeJS.WriteStream = process.stderr): () => void {
-  const interactive = Boolean(stream.isTTY) && !process.env.CI;
+  // isTTY is typed boolean, but a stream that is not a terminal leaves it undefined.
+  const interactive = Boolean(stream.isTTY as boolean | undefined) && !process.env.CI;
   let bar: cliProgress.SingleBar | undefined;
   let unit = '';
   let best: number | undefined;
@@ -32,7 +33,10 @@ export function attachConsoleReporter(events: SearchEvents, stream: NodeJS.Write
     print(
       `batchtune: ${e.strategy} on ${e.trainer}, seed ${e.seed}, budget ${e.budget.limit} ${unit}${e.resumed ? ' (resumed from journal)' : ''}`,
     );
-    if (e.trainerInfo.backend) print(`backend: ${e.trainerInfo.backend} (${e.trainerInfo.backendReason ?? 'no reason given'})`);
+    // Facts a trainer plugin chose to report: strings as they are, anything else as JSON.
+    const text = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+    const { backend, backendReason } = e.trainerInfo;
+    if (backend) print(`backend: ${text(backend)} (${text(backendReason ?? 'no reason given')})`);
     if (interactive) {
       bar = new cliProgress.SingleBar(
         { stream, format: 'budget |{bar}| {percentage}% {value}/{total} {unit} | trials {trials} | best {best}', hideCursor: true },

@@ -11,7 +11,7 @@
  * no per-trial wall-clock times: every trial's datetime_start is the study's creation time, and no
  * datetime_complete is written.
  */
-import { score, type JournalView, type Params, type TrialState } from '../core/index.ts';
+import { BatchtuneError, score, type JournalView, type Params, type TrialState } from '../core/index.ts';
 
 const OP = { CREATE_STUDY: 0, SET_STUDY_USER_ATTR: 2, CREATE_TRIAL: 4 } as const;
 const DIRECTION = { min: 1, max: 2 } as const;
@@ -62,7 +62,8 @@ function distributions(view: JournalView): Map<string, Distribution> {
 
 /** The Optuna journal's lines for one batchtune journal. */
 export function optunaJournal(view: JournalView, studyName: string): string {
-  const header = view.header!;
+  const header = view.header;
+  if (!header) throw new BatchtuneError('JOURNAL_CORRUPT', `study ${JSON.stringify(studyName)}: the journal has no header record`);
   const unit = header.resourceUnit;
   const metric = header.objective.metric;
   const start = header.createdAt.replace(/Z$/, '');
@@ -93,7 +94,8 @@ export function optunaJournal(view: JournalView, studyName: string): string {
     const params: Record<string, number> = {};
     const trialDists: Record<string, string> = {};
     for (const [name, value] of Object.entries(trial.params)) {
-      const d = dists.get(name)!;
+      const d = dists.get(name);
+      if (!d) throw new Error(`parameter ${JSON.stringify(name)} has no distribution`);
       params[name] = d.internal(value);
       trialDists[name] = d.json;
     }

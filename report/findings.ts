@@ -8,7 +8,7 @@ import { formatNumber as fmt } from './format.ts';
 const list = (xs: readonly number[]) => xs.join(', ');
 
 /** Where batch sizes were judged, and how many could be compared there. */
-export function pointText(report: BatchSizeReport): string {
+function pointText(report: BatchSizeReport): string {
   const { point } = report;
   if (!point) return `no trial has a finite ${report.metric}: nothing to judge`;
   const compared = report.batchSizes.filter((r) => r.value !== null).length;
@@ -41,7 +41,7 @@ export function notComparedText(row: BatchSizeRow, report: BatchSizeReport): str
 }
 
 /** The best-metric recommendation and the numbers behind it. */
-export function bestMetricText(report: BatchSizeReport): string {
+function bestMetricText(report: BatchSizeReport): string {
   const best = report.recommendations.bestMetric;
   if (!best) return `best ${report.metric}: none (no batch size has a finite ${report.metric} at the judging point)`;
   const spread = best.spread ? ` (its configuration: ${fmt(best.spread.mean)} ± ${fmt(best.spread.std)} over ${best.spread.n} trials)` : '';
@@ -61,7 +61,7 @@ export function bestMetricText(report: BatchSizeReport): string {
 }
 
 /** The fastest-to-target recommendation and the numbers behind it. */
-export function fastestText(report: BatchSizeReport): string {
+function fastestText(report: BatchSizeReport): string {
   const fastest = report.recommendations.fastestToTarget;
   if (!fastest) return 'fastest to the target: none (no batch size reached it)';
   const { fit } = report;
@@ -83,7 +83,7 @@ export function fastestText(report: BatchSizeReport): string {
 }
 
 /** The steps-to-target fit, whether doubling stopped halving the steps, and the noise scale. */
-export function scalingLines(report: BatchSizeReport): string[] {
+function scalingLines(report: BatchSizeReport): string[] {
   const lines: string[] = [];
   if (report.fit) {
     const f = report.fit;

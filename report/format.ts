@@ -1,3 +1,5 @@
+import { at } from '../core/indexed.ts';
+
 /** Number formatting shared by the terminal reporters: short, and never hides that a value is missing. */
 export function formatNumber(value: number | null | undefined, digits = 4): string {
   if (value === null || value === undefined) return '-';
@@ -11,6 +13,6 @@ export function formatNumber(value: number | null | undefined, digits = 4): stri
 /** A plain text table with right-aligned columns. */
 export function renderTable(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (c ?? '').padStart(widths[i])).join('  ');
+  const line = (cells: string[]) => cells.map((c, i) => c.padStart(at(widths, i))).join('  ');
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }

@@ -14,16 +14,18 @@ import { findings } from './findings.ts';
 import { batchSizeTable } from './recommendation.ts';
 import { trialsTableCells } from './trials-table.ts';
 import { browserBundles } from './vega.ts';
+import { at } from '../core/indexed.ts';
+import { BatchtuneError } from '../core/errors.ts';
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 /** Text for HTML content and attribute values. */
-export function escapeHtml(text: unknown): string {
-  return String(text).replace(/[&<>"']/g, (c) => ESCAPES[c]);
+function escapeHtml(text: unknown): string {
+  return String(text).replace(/[&<>"']/g, (c) => ESCAPES[c as keyof typeof ESCAPES]);
 }
 
 /** JSON that cannot end the script element it sits in, nor open a comment. */
-export function scriptJson(value: unknown): string {
+function scriptJson(value: unknown): string {
   return JSON.stringify(value)
     .replace(/</g, '\\u003c')
     .replace(/>/g, '\\u003e')
@@ -53,19 +55,20 @@ export interface PageContent {
 /** The content of the report for one journal: what the page shows and what the live view sends. */
 export function pageContent(study: Study, options: RecommendOptions, source: string): PageContent {
   const { view } = study;
-  const header = view.header!;
+  const header = view.header;
+  if (!header) throw new BatchtuneError('JOURNAL_CORRUPT', `${source}: the journal has no header record`);
   const data = chartData(study, options);
   const said = findings(data.report);
   const caption = captions(data);
   const list = charts(data);
-  const name =
-    typeof (header.config as { name?: unknown } | undefined)?.name === 'string' ? String((header.config as { name: string }).name) : source;
+  const configName = (header.config as { name?: unknown } | undefined)?.name;
+  const name = typeof configName === 'string' ? configName : source;
   const title = `batchtune report: ${name}`;
   const state = view.summary ? (view.summary.error ? `ended early: ${view.summary.error}` : 'finished') : 'running or unfinished';
   const trials = trialsTableCells(view.trials, header.objective);
   const withTags = view.trials.some((t) => t.tag !== undefined);
   const trialRows = trials.rows.map((row, i) =>
-    withTags ? [...row, view.trials[i].tag === undefined ? '' : JSON.stringify(view.trials[i].tag)] : row,
+    withTags ? [...row, at(view.trials, i).tag === undefined ? '' : JSON.stringify(at(view.trials, i).tag)] : row,
   );
   const sizes = batchSizeTable(data.report);
   const parts = [

@@ -11,13 +11,13 @@ import type { RecommendOptions } from '../analysis/recommend.ts';
 import type { Study } from '../analysis/judging.ts';
 import { pageContent, renderPage, type PageContent } from './html.ts';
 
-export interface ReportServer {
+interface ReportServer {
   url: string;
   /** Stops watching, ends every open event stream and closes the server. */
   close(): Promise<void>;
 }
 
-export interface ServeOptions {
+interface ServeOptions {
   port: number;
   host: string;
   /** How often the journal is checked, in milliseconds. */

@@ -34,7 +34,7 @@ export function browserBundles(): string[] {
   return [bundle('vega', 'vega.min.js'), bundle('vega-lite', 'vega-lite.min.js'), bundle('vega-embed', 'vega-embed.min.js')];
 }
 
-export interface VegaModules {
+interface VegaModules {
   vega: typeof import('vega');
   vegaLite: typeof import('vega-lite');
 }

@@ -3,7 +3,7 @@
  * The message often arrives already stamped (a PluginError says "<plugin> failed in <hook>: ...", a
  * worker relays "batchtune: warning: ..."), so prefixes it repeats are dropped: each is said once.
  */
-export interface PluginWarning {
+interface PluginWarning {
   plugin: string;
   hook: string;
   message: string;

@@ -12,7 +12,7 @@ import { writeSvgCharts } from './svg.ts';
 export async function writeCharts(
   study: Study,
   options: RecommendOptions,
-  out: { source: string; html?: string; svgDir?: string },
+  out: { source: string; html?: string | undefined; svgDir?: string | undefined },
 ): Promise<string[]> {
   const written: string[] = [];
   if (out.html !== undefined) {

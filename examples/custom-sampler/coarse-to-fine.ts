@@ -11,8 +11,8 @@ import { defineSampler, isBetter, paramsKey, type Params } from 'batchtune';
 export function coarseToFine(n: number): number[] {
   const order = n > 1 ? [0, n - 1] : [0];
   const gaps: Array<[number, number]> = n > 2 ? [[0, n - 1]] : [];
-  while (gaps.length > 0) {
-    const [lo, hi] = gaps.shift()!;
+  for (let gap = gaps.shift(); gap !== undefined; gap = gaps.shift()) {
+    const [lo, hi] = gap;
     if (hi - lo < 2) continue;
     const mid = Math.floor((lo + hi) / 2);
     order.push(mid);
@@ -29,7 +29,7 @@ export const coarseToFineSampler = defineSampler({
     const { space, rng, objective } = context;
     const points: Params[] = space.grid();
     const sizes = space.batchSizes;
-    const order = coarseToFine(sizes.length).map((i) => sizes[i]);
+    const order = coarseToFine(sizes.length).flatMap((i) => sizes[i] ?? []);
     const proposed = new Set<string>();
     return {
       get capacity() {
@@ -39,7 +39,8 @@ export const coarseToFineSampler = defineSampler({
         const left = points.filter((p) => !proposed.has(paramsKey(p)));
         if (left.length === 0) return undefined;
         // The next batch size in coarse-to-fine order that still has a configuration left.
-        const batchSize = order.find((b) => left.some((p) => p.batchSize === b))!;
+        const batchSize = order.find((b) => left.some((p) => p.batchSize === b));
+        if (batchSize === undefined) return undefined;
         const here = left.filter((p) => p.batchSize === batchSize);
         // The best observation so far (at the highest level any trial reached), at the nearest batch size.
         const top = Math.max(...observations.map((o) => o.resource), -Infinity);
@@ -49,11 +50,13 @@ export const coarseToFineSampler = defineSampler({
             Math.abs(Math.log2(a.params.batchSize / batchSize)) - Math.abs(Math.log2(b.params.batchSize / batchSize)) ||
             a.trialId - b.trialId,
         );
-        const distance = nearest.length > 0 ? Math.abs(Math.log2(nearest[0].params.batchSize / batchSize)) : undefined;
+        const closest = nearest[0];
+        const distance = closest ? Math.abs(Math.log2(closest.params.batchSize / batchSize)) : undefined;
         const best = nearest
           .filter((o) => Math.abs(Math.log2(o.params.batchSize / batchSize)) === distance)
           .reduce<(typeof atTop)[number] | undefined>((a, o) => (!a || isBetter(o.value, a.value, objective.mode) ? o : a), undefined);
         const chosen = (best && here.find((p) => p.learningRate === best.params.learningRate)) ?? here[rng.int(here.length)];
+        if (!chosen) return undefined;
         proposed.add(paramsKey(chosen));
         return chosen;
       },

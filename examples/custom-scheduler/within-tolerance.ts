@@ -65,8 +65,8 @@ export const withinTolerance = defineScheduler<Options>({
           if (best === undefined || sign * value > sign * best) bestAt.set(at, value);
         }
         if (outcome.trial.state !== 'paused' || outcome.exhausted || at >= max) return;
-        const best = bestAt.get(at)!;
-        if (typeof value !== 'number' || sign * (best - value) > options.tolerance) {
+        const best = bestAt.get(at);
+        if (typeof value !== 'number' || best === undefined || sign * (best - value) > options.tolerance) {
           pending = {
             kind: 'stop',
             trialId: current.trialId,

@@ -35,6 +35,7 @@ export const doubling = defineStrategy<DoublingOptions>({
         if (batchSize === undefined || !sizes.includes(batchSize)) return { kind: 'done' };
         waiting = true;
         const learningRate = context.space.learningRatesFor(batchSize)[0];
+        if (learningRate === undefined) return { kind: 'done' };
         return { kind: 'start', params: { batchSize, learningRate }, resource };
       },
       tell({ trial }) {
