@@ -15,4 +15,6 @@ export default {
   },
   transformIgnorePatterns: ['/node_modules/(?!(inversify|@inversifyjs)/)'],
   testTimeout: 60000,
+  // Builds dist/ when the sources changed: tests that spawn bin/batchtune.js run the compiled CLI.
+  globalSetup: '<rootDir>/test/build-dist.js',
 };

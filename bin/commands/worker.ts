@@ -1,4 +1,6 @@
 import { BatchtuneError, createRegistry } from '../../index.ts';
+import { withOptionalPackages } from '../../core/optional-package.ts';
+import { REDIS_PACKAGES } from '../../plugins/executors/redis/definition.ts';
 import { DEFAULT_PREFIX } from '../../plugins/executors/redis/protocol.ts';
 import { parseCommand, parseCount } from '../args.ts';
 
@@ -41,7 +43,11 @@ export async function worker(args: string[]): Promise<number> {
       });
   });
   // BullMQ and ioredis load here, not when the CLI starts.
-  const { RedisWorkerProcess } = await import('../../plugins/executors/redis/worker.ts');
+  const { RedisWorkerProcess } = await withOptionalPackages(
+    'batchtune worker',
+    REDIS_PACKAGES,
+    () => import('../../plugins/executors/redis/worker.ts'),
+  );
   const workerProcess = new RedisWorkerProcess({ url, prefix, concurrency, createRegistry, log });
   await workerProcess.start();
   log(`${workerProcess.id} listening on ${url} (prefix ${prefix}, ${concurrency} segment${concurrency === 1 ? '' : 's'} at once)`);
