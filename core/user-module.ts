@@ -31,7 +31,7 @@ async function registerTsx(file: string): Promise<void> {
     if (stripsTypes()) return;
     throw new BatchtuneError(
       'PLUGIN_LOAD_FAILED',
-      `${file} is TypeScript, which needs the package "tsx" to load (an optional peer dependency of batchtune): npm install --save-dev tsx`,
+      'TypeScript needs the package "tsx" to load (an optional peer dependency of batchtune): npm install --save-dev tsx',
     );
   }
   // tsx's main entry is what `node --import tsx` runs: it registers its loader hooks in this process.

@@ -12,15 +12,17 @@ import { dirname, join, normalize, resolve } from 'node:path';
 const root = resolve(import.meta.dirname, '../..');
 
 function packedFiles(): Set<string> {
-  const [pack] = JSON.parse(
+  const packs = JSON.parse(
     execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' }),
   ) as Array<{ files: Array<{ path: string }> }>;
-  return new Set(pack!.files.map((f) => normalize(f.path)));
+  const pack = packs.at(0);
+  if (!pack) throw new Error('npm pack --dry-run listed no package');
+  return new Set(pack.files.map((f) => normalize(f.path)));
 }
 
 function relativeImports(file: string): string[] {
   const source = readFileSync(join(root, file), 'utf8');
-  return [...source.matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)].map((match) => match[1]!);
+  return [...source.matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)].map((match) => match.at(1) ?? '');
 }
 
 const packed = packedFiles();
