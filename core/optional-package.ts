@@ -46,7 +46,7 @@ export function installCommand(name: string): string {
 }
 
 /** Which of `packages` an import or require failed to find, if that is why it failed. */
-export function missingPackage(error: unknown, packages: readonly string[]): string | undefined {
+function missingPackage(error: unknown, packages: readonly string[]): string | undefined {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
   if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') return undefined;
   const text = String(message);
