@@ -103,6 +103,23 @@ describe('the installed bin, without tsx', () => {
     expect(summary.trials).toHaveLength(8);
   });
 
+  it('trains in pool workers, which run the compiled worker with no loader', () => {
+    writeFileSync(
+      join(consumer, 'pool.json'),
+      JSON.stringify({
+        seed: 1,
+        budget: { limit: 200000 },
+        trainer: { type: 'tabular', file: 'node_modules/batchtune/examples/tabular/toy-curves.json' },
+        executor: { type: 'pool', workers: 2 },
+      }),
+    );
+    const study = run(bin, ['run', 'pool.json', '--json', '--quiet', '--journal', 'pool.jsonl']);
+    expect({ code: study.code, stderr: study.stderr }).toEqual({ code: 0, stderr: '' });
+    const summary = JSON.parse(study.stdout) as { best: { params: Record<string, number> }; trials: unknown[] };
+    expect(summary.best.params).toEqual({ batchSize: 16, learningRate: 0.05 });
+    expect(summary.trials).toHaveLength(8);
+  });
+
   it('names the package to install, with exit 2, when a study needs TensorFlow.js', () => {
     writeFileSync(
       join(consumer, 'tfjs.json'),
