@@ -21,7 +21,11 @@ export async function importUserModule(absolutePath: string): Promise<Record<str
 function loadTypeScript(file: string): Promise<void> {
   // Running from batchtune's own TypeScript sources (its tests, bench) means a loader is already in place.
   if (import.meta.url.endsWith('.ts')) return Promise.resolve();
-  typescriptLoader ??= registerTsx(file);
+  // A failed attempt is not remembered: tsx installed since is found on the next import.
+  typescriptLoader ??= registerTsx(file).catch((error: unknown) => {
+    typescriptLoader = undefined;
+    throw error;
+  });
   return typescriptLoader;
 }
 
