@@ -13,6 +13,10 @@ export default {
       },
     ],
   },
+  // The package by name (examples, test plugins) is its sources here, as tsconfig.json's paths say.
+  moduleNameMapper: { '^batchtune$': '<rootDir>/index.ts' },
   transformIgnorePatterns: ['/node_modules/(?!(inversify|@inversifyjs)/)'],
   testTimeout: 60000,
+  // Builds dist/ when the sources changed: tests that spawn bin/batchtune.js run the compiled CLI.
+  globalSetup: '<rootDir>/test/build-dist.js',
 };

@@ -1,8 +1,16 @@
 #!/usr/bin/env node
-// The CLI runs the TypeScript sources directly through tsx, so a clean clone needs no build step.
-import { register } from 'tsx/esm/api';
+// The command users run: the compiled CLI in dist/ (`npm run build`; `npm ci` and `npm install` build it
+// through "prepare"), plain JavaScript with no TypeScript runner. With --debug, stack traces point
+// into the TypeScript sources (dist/ carries source maps).
+/* global process, URL */
+import { existsSync } from 'node:fs';
 
-register();
-const { main } = await import('./cli.ts');
-const { runToExit } = await import('./last-resort.ts');
+if (process.argv.includes('--debug')) process.setSourceMapsEnabled(true);
+const cli = new URL('../dist/bin/cli.js', import.meta.url);
+if (!existsSync(cli)) {
+  process.stderr.write('batchtune: the compiled CLI (dist/bin/cli.js) is missing; run `npm run build` in the batchtune folder\n');
+  process.exit(2);
+}
+const { main } = await import(cli.href);
+const { runToExit } = await import(new URL('../dist/bin/last-resort.js', import.meta.url).href);
 runToExit(() => main(process.argv.slice(2)));

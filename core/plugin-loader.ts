@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { BatchtuneError, errorMessage } from './errors.ts';
 import { isPluginDefinition, type PluginDefinition } from './plugin.ts';
 import type { PluginRegistry } from './registry.ts';
+import { importUserModule } from './user-module.ts';
 
 /**
  * Imports user plugin modules and registers every plugin definition they export (default export,
@@ -14,7 +14,7 @@ export async function loadPlugins(paths: readonly string[], registry: PluginRegi
     const where = `plugins[${index}]`;
     let module: Record<string, unknown>;
     try {
-      module = (await import(pathToFileURL(resolve(baseDir, path)).href)) as Record<string, unknown>;
+      module = await importUserModule(resolve(baseDir, path));
     } catch (error) {
       throw new BatchtuneError('PLUGIN_LOAD_FAILED', `${where}: cannot load ${JSON.stringify(path)}: ${errorMessage(error)}`, {
         cause: error,

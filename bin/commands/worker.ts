@@ -1,4 +1,6 @@
 import { BatchtuneError, createRegistry } from '../../index.ts';
+import { withOptionalPackages } from '../../core/optional-package.ts';
+import { REDIS_PACKAGES } from '../../plugins/executors/redis/definition.ts';
 import { DEFAULT_PREFIX } from '../../plugins/executors/redis/protocol.ts';
 import { parseCount } from '../args.ts';
 import { EXIT } from '../exit-codes.ts';
@@ -54,7 +56,11 @@ async function worker(values: OptionValues<typeof options>, positionals: string[
       });
   });
   // BullMQ and ioredis load here, not when the CLI starts.
-  const { RedisWorkerProcess } = await import('../../plugins/executors/redis/worker.ts');
+  const { RedisWorkerProcess } = await withOptionalPackages(
+    'batchtune worker',
+    REDIS_PACKAGES,
+    () => import('../../plugins/executors/redis/worker.ts'),
+  );
   const workerProcess = new RedisWorkerProcess({ url, prefix, concurrency, createRegistry, log });
   await workerProcess.start();
   log(`${workerProcess.id} listening on ${url} (prefix ${prefix}, ${concurrency} segment${concurrency === 1 ? '' : 's'} at once)`);

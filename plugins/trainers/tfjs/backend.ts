@@ -7,8 +7,10 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { BatchtuneError, errorMessage } from '../../../core/errors.ts';
+import { installCommand } from '../../../core/optional-package.ts';
 import type { BackendName, BackendRequest } from './options.ts';
 import { importOptional } from './optional-import.ts';
+import { silenceNodeBanner } from './node-banner.ts';
 import { installWasmKernels } from './wasm-kernels.ts';
 import { holdWebGpu, loadWebGpu, releaseWebGpu } from './webgpu.ts';
 
@@ -97,7 +99,11 @@ export const realLoaders: readonly BackendLoader[] = [
   {
     name: 'wasm',
     load: async () => {
-      const wasm = await import('@tensorflow/tfjs-backend-wasm');
+      const wasm = (await importOptional('@tensorflow/tfjs-backend-wasm').catch((error: unknown) => {
+        throw errorMessage(error) === 'not installed'
+          ? new Error(`not installed (${installCommand('@tensorflow/tfjs-backend-wasm')})`)
+          : error;
+      })) as typeof import('@tensorflow/tfjs-backend-wasm');
       if (tf.getBackend() !== 'wasm') wasm.setWasmPaths(wasmDistDir());
       await activate(TF_NAME.wasm);
       installWasmKernels();
@@ -115,6 +121,7 @@ const settled = new Map<BackendRequest, BackendChoice>();
  * (and switch back to it if another request switched the process meanwhile).
  */
 export async function ensureBackend(request: BackendRequest, loaders: readonly BackendLoader[] = realLoaders): Promise<BackendChoice> {
+  silenceNodeBanner();
   let pending = chosen.get(request);
   if (!pending) {
     pending = chooseBackend(request, loaders);

