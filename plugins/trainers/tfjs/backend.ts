@@ -10,6 +10,7 @@ import { BatchtuneError, errorMessage } from '../../../core/errors.ts';
 import type { BackendName, BackendRequest } from './options.ts';
 import { importOptional } from './optional-import.ts';
 import { installWasmKernels } from './wasm-kernels.ts';
+import { applyWasmThreads, fallBackToSingleThread } from './wasm-threads.ts';
 import { holdWebGpu, loadWebGpu, releaseWebGpu } from './webgpu.ts';
 
 /** Tries to make one backend the active one; throws an Error whose message says why it cannot. */
@@ -99,7 +100,11 @@ export const realLoaders: readonly BackendLoader[] = [
     load: async () => {
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
       if (tf.getBackend() !== 'wasm') wasm.setWasmPaths(wasmDistDir());
-      await activate(TF_NAME.wasm);
+      await applyWasmThreads();
+      await activate(TF_NAME.wasm).catch((error: unknown) => {
+        if (!fallBackToSingleThread(errorMessage(error))) throw error;
+        return activate(TF_NAME.wasm);
+      });
       installWasmKernels();
     },
   },
