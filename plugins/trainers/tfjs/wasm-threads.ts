@@ -30,6 +30,7 @@ interface ThreadedModule {
 }
 interface NodeWorker {
   unref(): void;
+  terminate(): unknown;
 }
 type Factory = (config: Record<string, unknown>) => Promise<ThreadedModule>;
 
@@ -162,8 +163,10 @@ async function registerThreadedWasm(threads: number): Promise<void> {
     wasm.setThreadsCount(threads);
     const backend = new wasm.BackendWasm(module as unknown as ConstructorParameters<typeof wasm.BackendWasm>[0]);
     // pthreadpool's threads now wait for work; they must not keep the process alive.
-    const workers = [...module.PThread.runningWorkers, ...module.PThread.unusedWorkers];
-    for (const w of workers) w.unref();
+    for (const w of module.PThread.runningWorkers) w.unref();
+    // Emscripten pre-starts 8 workers, each with its own instance; the pool took what it needs, so
+    // the spare ones go (Emscripten starts a new one should a thread ever be created later).
+    for (const w of module.PThread.unusedWorkers.splice(0)) void w.terminate();
     state = { threads: wasm.getThreadsCount(), workers: module.PThread.runningWorkers.length };
     const dispose = backend.dispose.bind(backend);
     backend.dispose = () => {

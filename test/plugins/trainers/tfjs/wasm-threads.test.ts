@@ -10,7 +10,7 @@ const root = resolve(import.meta.dirname, '../../../..');
 /** Runs a Node process to its end; a process that never exits is killed by the timeout (signal set). */
 function run(args: string[], cwd = root): Promise<{ status: number | null; signal: string | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, args, { cwd, env: { ...process.env, CI: 'true' }, timeout: 120_000 });
+    const child = spawn(process.execPath, args, { cwd, env: { ...process.env, CI: 'true' }, timeout: 50_000 });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
