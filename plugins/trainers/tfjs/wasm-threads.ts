@@ -82,8 +82,11 @@ export function fallBackToSingleThread(reason: string): boolean {
 /** For the trainer's info: what was asked, what runs, and why. */
 export function wasmThreadsInfo(): { requested: WasmThreadsSetting; threads: number; reason: string } {
   const requested = plan?.setting ?? 1;
-  if (state) return { requested, threads: state.threads, reason: plan?.reason ?? 'threaded backend' };
-  return { requested, threads: 1, reason: fallback ? `threads failed to start (${fallback}); one thread` : (plan?.reason ?? 'one thread') };
+  const threads = state?.threads ?? 1;
+  if (fallback) return { requested, threads, reason: `threads failed to start (${fallback}); one thread` };
+  const reason = plan?.reason ?? 'one thread';
+  if (!plan || plan.threads === threads) return { requested, threads, reason };
+  return { requested, threads, reason: `${reason}, but this process's wasm backend had already started on ${threads} (fixed at start)` };
 }
 
 /** The folder of the installed @tensorflow/tfjs-backend-wasm. */
@@ -99,9 +102,7 @@ function packageDir(): string {
 function workerUrl(dir: string): URL {
   const script = path.join(dir, 'wasm-out', 'tfjs-backend-wasm-threaded-simd.worker.js');
   const source =
-    `import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { availableParallelism } from 'node:os';\n` +
+    `import { createRequire } from 'node:module';\n` +
     `const require = createRequire(${JSON.stringify(script)});\n` +
     `const { wasmWorkerContents } = require(${JSON.stringify(script)});\n` +
     // The shipped text holds raw newlines inside string literals; tfjs escapes them the same way.

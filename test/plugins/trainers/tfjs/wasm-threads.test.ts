@@ -24,6 +24,7 @@ function run(args: string[], cwd = root): Promise<{ status: number | null; signa
 interface Trained {
   info: unknown;
   reports: Array<Record<string, number>>;
+  second: unknown;
 }
 
 function trained(stdout: string): Trained {
@@ -63,6 +64,14 @@ describe('wasm threads in Node', () => {
     const b = trained(single.stdout);
     expect(a.info).toMatchObject({ backend: 'wasm', wasmThreads: { requested: 2, threads: 2, reason: '2 requested' } });
     expect(b.info).toMatchObject({ backend: 'wasm', wasmThreads: { requested: 1, threads: 1 } });
+    // The count is process-wide and fixed when wasm starts: a later request is reported, not obeyed.
+    expect(a.second).toMatchObject({
+      wasmThreads: {
+        requested: 1,
+        threads: 2,
+        reason: "1 requested, but this process's wasm backend had already started on 2 (fixed at start)",
+      },
+    });
     expect(a.reports).toHaveLength(4);
     expect(b.reports).toHaveLength(4);
     // Same seed, data and model: the threaded build splits the products across threads, not the sums within them.
