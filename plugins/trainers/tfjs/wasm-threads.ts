@@ -11,7 +11,8 @@
  *   pass the count the config asked for.
  * And one more of ours: pthreadpool's threads wait forever for work, and Emscripten refs their
  * workers while they run, so a process that used them would never exit. After the backend starts,
- * every worker is unref'd; disposing the backend terminates them.
+ * its pool's workers are unref'd and Emscripten's spare ones terminated; disposing the backend
+ * terminates the rest. If the threaded build cannot start, wasm falls back to one thread.
  *
  * The thread count is fixed for the life of the backend (XNNPACK's pool is made once) and is
  * process-wide: every trainer in the process shares one wasm backend.
@@ -34,20 +35,8 @@ interface NodeWorker {
 }
 type Factory = (config: Record<string, unknown>) => Promise<ThreadedModule>;
 
-/** What the threaded backend runs with, once it has started (for the trainer's info). */
-export interface WasmThreadsState {
-  /** Threads XNNPACK runs on (the calling thread included), as the backend reports it. */
-  threads: number;
-  /** Worker threads Emscripten started for it. */
-  workers: number;
-}
-
-let state: WasmThreadsState | undefined;
-
-/** The running threaded backend's thread count, or undefined when wasm runs single-threaded. */
-export function wasmThreadsState(): WasmThreadsState | undefined {
-  return state;
-}
+/** The running threaded backend's thread count, as XNNPACK reports it; undefined while wasm runs single-threaded. */
+let state: { threads: number } | undefined;
 
 let plan: WasmThreadsPlan | undefined;
 /** Set when the threaded backend could not start and wasm fell back to one thread. */
@@ -168,7 +157,7 @@ async function registerThreadedWasm(threads: number): Promise<void> {
     // Emscripten pre-starts 8 workers, each with its own instance; the pool took what it needs, so
     // the spare ones go (Emscripten starts a new one should a thread ever be created later).
     for (const w of module.PThread.unusedWorkers.splice(0)) void w.terminate();
-    state = { threads: wasm.getThreadsCount(), workers: module.PThread.runningWorkers.length };
+    state = { threads: wasm.getThreadsCount() };
     const dispose = backend.dispose.bind(backend);
     backend.dispose = () => {
       state = undefined;
