@@ -6,11 +6,13 @@ import { planWasmThreads } from '../../../../plugins/trainers/tfjs/wasm-threads-
 import { withDefaults } from './helpers.ts';
 
 const root = resolve(import.meta.dirname, '../../../..');
+/** A child that never exits is killed after this; generous, because a loaded machine starts tfjs slowly. */
+const CHILD_TIMEOUT_MS = 100_000;
 
 /** Runs a Node process to its end; a process that never exits is killed by the timeout (signal set). */
 function run(args: string[], cwd = root): Promise<{ status: number | null; signal: string | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, args, { cwd, env: { ...process.env, CI: 'true' }, timeout: 50_000 });
+    const child = spawn(process.execPath, args, { cwd, env: { ...process.env, CI: 'true' }, timeout: CHILD_TIMEOUT_MS });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -80,7 +82,7 @@ describe('wasm threads in Node', () => {
         expect(report[metric]).toBeCloseTo(b.reports[i]?.[metric] ?? NaN, 5);
     });
     expect(a.reports[3]?.train_loss).toBeLessThan(a.reports[0]?.train_loss ?? 0);
-  });
+  }, 120_000);
 
   it('a CLI study on 2 wasm threads ends by itself and records the threads', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'batchtune-threads-'));
@@ -110,5 +112,5 @@ describe('wasm threads in Node', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 120_000);
 });
