@@ -26,8 +26,10 @@ export class PythonWorker {
   private stderr = '';
   private exited?: string;
 
-  constructor(script: string, args: string[], env: Record<string, string> = {}) {
-    this.child = spawn(PYTHON, [script, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  /** `command` runs `script` (Python by default; the trainer benchmark also runs Node workers this way). */
+  constructor(script: string, args: string[], env: Record<string, string> = {}, command: readonly string[] = [PYTHON]) {
+    const [program = PYTHON, ...flags] = command;
+    this.child = spawn(program, [...flags, script, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     this.child.stderr.on('data', (chunk) => (this.stderr += String(chunk)));
     this.lines = createInterface({ input: this.child.stdout });
     this.lines.on('line', (line) => {
@@ -36,7 +38,7 @@ export class PythonWorker {
       else this.unread.push(line);
     });
     this.child.on('exit', (code) => {
-      this.exited = JSON.stringify({ error: `python exited with ${code}: ${this.stderr.trim().split('\n').pop()}` });
+      this.exited = JSON.stringify({ error: `${program} exited with ${code}: ${this.stderr.trim().split('\n').pop()}` });
       for (const resolve of this.pending.splice(0)) resolve(this.exited);
     });
   }

@@ -5,28 +5,31 @@
  * (the custom loop costs nothing) and trainer/PyTorch ≥ 0.5. GFLOP/s are put against one core's
  * sgemm peak, measured by PyTorch on a large square product in the same run. The trainer also runs
  * with tfjs's own matMul packing ("right"), so the gain of choosing it per shape is measured too.
+ * The threaded wasm backend (`wasmThreads`, as many threads as cores) runs in a worker process of
+ * its own (the thread count is fixed per process), alternated with the rest, against PyTorch on the
+ * same number of threads.
  *
  * Run with `npm run bench -- trainer-throughput` (or `npx tsx bench/trainer-throughput.ts`).
- * Environment: BENCH_BACKEND (auto), BENCH_REPEATS (3), BENCH_PYTHON (/usr/bin/python3).
+ * Environment: BENCH_BACKEND (auto), BENCH_REPEATS (3), BENCH_PYTHON (/usr/bin/python3), BENCH_THREADS (the cores).
  * Writes bench/results/trainer-throughput.md.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { renderTable } from '../report/format.ts';
 import { loadDataset, type Dataset } from '../plugins/trainers/tfjs/data/dataset.ts';
 import { buildModel } from '../plugins/trainers/tfjs/model.ts';
-import type { TfjsOptions } from '../plugins/trainers/tfjs/options.ts';
 import { TfjsTrainer } from '../plugins/trainers/tfjs/trainer.ts';
 import { setPackingMode } from '../plugins/trainers/tfjs/wasm-matmul.ts';
 import { machineLine, uptimeLoad } from './machine.ts';
 import { missingPython, PythonWorker } from './python-worker.ts';
+import { benchOptions, LEARNING_RATE, TRAIN, trainerRun } from './trainer-run.ts';
 
 const BATCH_SIZES = [8, 32, 128, 512, 1024];
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
-const LEARNING_RATE = 0.01;
-const TRAIN = 8000;
+/** Threads for the threaded rows: every core (tfjs's own default would be half of them). */
+const THREADS = Number(process.env.BENCH_THREADS ?? Math.min(availableParallelism(), 8));
 /** Epochs per timed run: small batches are slow, so they get fewer. */
 const epochsFor = (batchSize: number) => (batchSize <= 8 ? 0.5 : batchSize <= 32 ? 1 : 2);
 /** Multiply-adds ×2 of one training example: forward, input gradient and weight gradient of each dense layer (6 × weights). */
@@ -35,30 +38,7 @@ const SGEMM_SIZE = 2048;
 /** The model's largest product: the first layer's forward pass at batch 1024. */
 const LAYER_PRODUCT = [1024, 784, 256] as const;
 
-const options: TfjsOptions = {
-  backend: (process.env.BENCH_BACKEND ?? 'auto') as TfjsOptions['backend'],
-  task: 'classification',
-  model: { type: 'mlp', hidden: [256, 256], activation: 'relu', dropout: 0 },
-  optimizer: { type: 'momentum', momentum: 0.9, nesterov: false },
-  data: { type: 'mnist', train: TRAIN, validation: 1000 },
-  evalEvery: 1e12,
-};
-
-/** The batchtune session: wall time of train() less the one evaluation at its end. */
-async function trainerRun(trainer: TfjsTrainer, batchSize: number, examples: number): Promise<{ wall: number; reported: number }> {
-  const session = await trainer.open({ trialId: 0, params: { batchSize, learningRate: LEARNING_RATE }, seed: 1 });
-  let evalSeconds = 0;
-  let reported = 0;
-  const start = performance.now();
-  const result = await session.train({ limits: { examples }, batchSize, learningRate: LEARNING_RATE }, (report) => {
-    evalSeconds += report.metrics.eval_seconds ?? 0;
-    reported = report.metrics.examples_per_second ?? 0;
-    return 'continue';
-  });
-  const seconds = (performance.now() - start) / 1000 - evalSeconds;
-  session.dispose();
-  return { wall: result.progress.examples / seconds, reported };
-}
+const options = benchOptions(1);
 
 /** The same model and optimizer trained by model.fit over whole epochs of the same data. */
 async function fitRun(data: Dataset, x: tf.Tensor2D, y: tf.Tensor2D, batchSize: number, epochs: number): Promise<number> {
@@ -94,7 +74,10 @@ async function fitRun(data: Dataset, x: tf.Tensor2D, y: tf.Tensor2D, batchSize: 
 }
 
 /** PyTorch on the same training rows, in a process of its own; `worker` is absent when torch is not installed. */
-async function startTorch(data: Dataset): Promise<{ worker?: PythonWorker; version?: string; missing?: string; close(): void }> {
+async function startTorch(
+  data: Dataset,
+  threads: number,
+): Promise<{ worker?: PythonWorker; version?: string; missing?: string; close(): void }> {
   const missing = missingPython('torch');
   if (missing) {
     console.log(`PyTorch baseline skipped: ${missing}`);
@@ -115,12 +98,14 @@ async function startTorch(data: Dataset): Promise<{ worker?: PythonWorker; versi
       String(LEARNING_RATE),
     ],
     {
-      // One thread for BLAS too: torch.set_num_threads does not reach a system OpenBLAS.
-      OPENBLAS_NUM_THREADS: '1',
-      OMP_NUM_THREADS: '1',
+      // The same count for BLAS: torch.set_num_threads does not reach a system OpenBLAS.
+      TORCH_THREADS: String(threads),
+      OPENBLAS_NUM_THREADS: String(threads),
+      OMP_NUM_THREADS: String(threads),
     },
   );
   const ready = await worker.next<{ torch: string; threads: number; blas: string }>();
+  if (ready.threads !== threads) throw new Error(`PyTorch runs ${ready.threads} threads, not ${threads}`);
   return {
     worker,
     version: `${ready.torch} on ${ready.blas}`,
@@ -129,6 +114,15 @@ async function startTorch(data: Dataset): Promise<{ worker?: PythonWorker; versi
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The trainer with `threads` wasm threads, in a process of its own (the count is fixed per process). */
+async function startThreadedTrainer(threads: number): Promise<{ worker: PythonWorker; threads: number; reason: string }> {
+  const script = new URL('./trainer-throughput-worker.ts', import.meta.url).pathname;
+  const worker = new PythonWorker(script, [String(threads)], {}, [process.execPath, '--import', 'tsx']);
+  const ready = await worker.next<{ backend: string; wasmThreads?: { threads: number; reason: string } }>();
+  if (ready.backend !== 'wasm' || !ready.wasmThreads) throw new Error(`the threaded worker runs ${ready.backend}, not wasm`);
+  return { worker, ...ready.wasmThreads };
 }
 
 /**
@@ -198,7 +192,9 @@ async function main(): Promise<string> {
   const data = await loadDataset(options.data, 'classification', process.cwd(), 1);
   const x = tf.tensor2d(data.train.x, [data.train.rows, data.features]);
   const y = tf.tensor2d(data.train.y, [data.train.rows, data.outputs]);
-  const torch = await startTorch(data);
+  const torch = await startTorch(data, 1);
+  const torchThreads = THREADS > 1 ? await startTorch(data, THREADS) : undefined;
+  const threaded = THREADS > 1 && info.backend === 'wasm' ? await startThreadedTrainer(THREADS) : undefined;
   const [m, k, n] = LAYER_PRODUCT;
   const sgemm = await torch.worker?.ask<{ gflops: number }>({ cmd: 'sgemm', m: SGEMM_SIZE, k: SGEMM_SIZE, n: SGEMM_SIZE });
   const torchLayer = await torch.worker?.ask<{ gflops: number }>({ cmd: 'sgemm', m, k, n });
@@ -209,25 +205,44 @@ async function main(): Promise<string> {
     await trainerRun(trainer, batchSize, batchSize * 4);
     await fitRun(data, x, y, batchSize, (batchSize * 4) / TRAIN);
     await torch.worker?.ask({ cmd: 'train', batch: batchSize, examples: batchSize * 4 });
+    await torchThreads?.worker?.ask({ cmd: 'train', batch: batchSize, examples: batchSize * 4 });
+    await threaded?.worker.ask({ batch: batchSize, examples: batchSize * 4 });
   }
 
   const rows: string[][] = [];
+  const threadRows: string[][] = [];
+  const ratio = (a: number, b: number) => (a && b ? (a / b).toFixed(2) : 'n/a');
+  const rate = (a: number) => (a ? a.toFixed(0) : 'n/a');
   const gflops = (examplesPerSecond: number) => ((examplesPerSecond * FLOPS_PER_EXAMPLE) / 1e9).toFixed(1);
   for (const batchSize of BATCH_SIZES) {
     const epochs = epochsFor(batchSize);
     const examples = Math.floor((epochs * TRAIN) / batchSize) * batchSize;
-    const best = { trainer: 0, right: 0, fit: 0, torch: 0 };
+    const best = { trainer: 0, right: 0, fit: 0, torch: 0, threaded: 0, torchThreads: 0 };
     // Alternate the runs so a change in machine load hits all of them; keep each one's best run.
     for (let r = 0; r < REPEATS; r++) {
       setPackingMode('auto');
-      best.trainer = Math.max(best.trainer, (await trainerRun(trainer, batchSize, examples)).wall);
+      best.trainer = Math.max(best.trainer, await trainerRun(trainer, batchSize, examples));
       setPackingMode('right');
-      best.right = Math.max(best.right, (await trainerRun(trainer, batchSize, examples)).wall);
+      best.right = Math.max(best.right, await trainerRun(trainer, batchSize, examples));
       setPackingMode('auto');
       best.fit = Math.max(best.fit, await fitRun(data, x, y, batchSize, epochs));
       const t = await torch.worker?.ask<{ examples_per_second: number }>({ cmd: 'train', batch: batchSize, examples });
       best.torch = Math.max(best.torch, t?.examples_per_second ?? 0);
+      const w = await threaded?.worker.ask<{ examples_per_second: number }>({ batch: batchSize, examples });
+      best.threaded = Math.max(best.threaded, w?.examples_per_second ?? 0);
+      const tt = await torchThreads?.worker?.ask<{ examples_per_second: number }>({ cmd: 'train', batch: batchSize, examples });
+      best.torchThreads = Math.max(best.torchThreads, tt?.examples_per_second ?? 0);
     }
+    threadRows.push([
+      String(batchSize),
+      rate(best.trainer),
+      rate(best.threaded),
+      ratio(best.threaded, best.trainer),
+      rate(best.torch),
+      rate(best.torchThreads),
+      ratio(best.torchThreads, best.torch),
+      ratio(best.threaded, best.torchThreads),
+    ]);
     const versusTorch = best.torch ? (best.trainer / best.torch).toFixed(2) : 'n/a';
     rows.push([
       String(batchSize),
@@ -242,7 +257,8 @@ async function main(): Promise<string> {
       best.torch ? gflops(best.torch) : 'n/a',
     ]);
     console.log(
-      `batch ${batchSize}: trainer ${best.trainer.toFixed(0)}, tfjs packing ${best.right.toFixed(0)}, fit ${best.fit.toFixed(0)}, PyTorch ${best.torch.toFixed(0)} ex/s`,
+      `batch ${batchSize}: trainer ${best.trainer.toFixed(0)} (${THREADS} threads: ${best.threaded.toFixed(0)}), tfjs packing ${best.right.toFixed(0)}, ` +
+        `fit ${best.fit.toFixed(0)}, PyTorch ${best.torch.toFixed(0)} (${THREADS} threads: ${best.torchThreads.toFixed(0)}) ex/s`,
     );
   }
   const profile: string[][] = [];
@@ -250,6 +266,8 @@ async function main(): Promise<string> {
   tf.dispose([x, y]);
   trainer.close();
   torch.close();
+  torchThreads?.close();
+  threaded?.worker.close();
 
   const table = renderTable(
     [
@@ -266,6 +284,27 @@ async function main(): Promise<string> {
     ],
     rows,
   );
+  const threadSection = threaded
+    ? `## Wasm threads\n\n` +
+      `"${THREADS} threads" is the same trainer with \`wasmThreads: ${THREADS}\` in a process of its own (${threaded.threads} XNNPACK threads: ${threaded.reason}), ` +
+      `alternated with the single-threaded runs above; PyTorch runs with torch.set_num_threads(${THREADS}) and OPENBLAS_NUM_THREADS=${THREADS} in a process of its own. ` +
+      `Under load, threads wait for cores that other work holds, so these ratios depend on the load more than any other figure here.\n\n` +
+      '```\n' +
+      renderTable(
+        [
+          'batch',
+          '1 thread ex/s',
+          `${THREADS} threads ex/s`,
+          `${THREADS} threads/1`,
+          'PyTorch 1 ex/s',
+          `PyTorch ${THREADS} ex/s`,
+          `PyTorch ${THREADS}/1`,
+          `${THREADS} threads/PyTorch ${THREADS}`,
+        ],
+        threadRows,
+      ) +
+      '\n```\n\n'
+    : `## Wasm threads\n\nNot measured: ${THREADS > 1 ? `the backend is ${info.backend}, not wasm` : 'one core'}.\n\n`;
   const total = ((performance.now() - began) / 1000).toFixed(0);
   const peak = sgemm
     ? `${sgemm.gflops.toFixed(1)} GFLOP/s (PyTorch ${torch.version}, one thread, ${SGEMM_SIZE}×${SGEMM_SIZE} sgemm, best of 5)`
@@ -288,6 +327,7 @@ async function main(): Promise<string> {
     '```\n' +
     table +
     '\n```\n\n' +
+    threadSection +
     `## Where a step's time goes (tf.profile, the trainer's own step; kernels with the most time, per step)\n\n` +
     `Kernel times are measured around each kernel; the rest of the wall time is tfjs's per-op work in JavaScript (tape, ` +
     `tensor bookkeeping, dispatch) and the trainer's loop. Profiling adds its own overhead, so these steps are slower than above.\n\n` +

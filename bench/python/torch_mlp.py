@@ -1,4 +1,4 @@
-"""PyTorch baseline for bench/trainer-throughput: the same MLP, optimizer and data, on one thread.
+"""PyTorch baseline for bench/trainer-throughput: the same MLP, optimizer and data, on TORCH_THREADS threads (1).
 
 Reads the training set that the benchmark wrote (float32 rows, one-hot float32 labels) and then
 answers commands on stdin, one JSON object per line, so the benchmark can alternate its runs:
@@ -13,7 +13,7 @@ import time
 import numpy as np
 import torch
 
-torch.set_num_threads(1)
+torch.set_num_threads(int(os.environ.get("TORCH_THREADS", "1")))
 torch.manual_seed(1)
 
 x_path, y_path, rows, features, outputs, lr = sys.argv[1:7]

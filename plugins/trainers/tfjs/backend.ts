@@ -12,6 +12,7 @@ import type { BackendName, BackendRequest } from './options.ts';
 import { importOptional } from './optional-import.ts';
 import { silenceNodeBanner } from './node-banner.ts';
 import { installWasmKernels } from './wasm-kernels.ts';
+import { applyWasmThreads, fallBackToSingleThread } from './wasm-threads.ts';
 import { holdWebGpu, loadWebGpu, releaseWebGpu } from './webgpu.ts';
 
 /** Tries to make one backend the active one; throws an Error whose message says why it cannot. */
@@ -105,7 +106,11 @@ export const realLoaders: readonly BackendLoader[] = [
           : error;
       })) as typeof import('@tensorflow/tfjs-backend-wasm');
       if (tf.getBackend() !== 'wasm') wasm.setWasmPaths(wasmDistDir());
-      await activate(TF_NAME.wasm);
+      await applyWasmThreads();
+      await activate(TF_NAME.wasm).catch((error: unknown) => {
+        if (!fallBackToSingleThread(errorMessage(error))) throw error;
+        return activate(TF_NAME.wasm);
+      });
       installWasmKernels();
     },
   },

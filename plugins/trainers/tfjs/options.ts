@@ -3,6 +3,7 @@
  * and the TypeScript shape the validated object has.
  */
 import type { OptionsSchema } from '../../../core/plugin.ts';
+import { MAX_WASM_THREADS, type WasmThreadsSetting } from './wasm-threads-plan.ts';
 
 export type BackendRequest = 'auto' | BackendName;
 export type BackendName = 'tfjs-node-gpu' | 'tfjs-node' | 'webgpu' | 'wasm' | 'cpu';
@@ -38,6 +39,8 @@ export type DataOptions =
 
 export interface TfjsOptions {
   backend: BackendRequest;
+  /** Threads of the wasm backend (process-wide; see wasm-threads.ts). */
+  wasmThreads?: WasmThreadsSetting;
   task: Task;
   model: ModelOptions;
   optimizer: OptimizerOptions;
@@ -190,6 +193,12 @@ export const optionsSchema: OptionsSchema = {
       default: 'auto',
       description:
         'auto: the fastest that loads (tfjs-node-gpu, tfjs-node, webgpu on a hardware adapter, wasm, cpu); or name one. webgpu needs the optional packages webgpu and @tensorflow/tfjs-backend-webgpu.',
+    },
+    wasmThreads: {
+      anyOf: [{ const: 'auto' }, { type: 'integer', minimum: 1, maximum: MAX_WASM_THREADS }],
+      default: 'auto',
+      description:
+        'Threads of the wasm backend: a count (1 = single-threaded), or auto. Process-wide: the first trainer to start wasm in a process sets it.',
     },
     task: {
       enum: ['classification', 'regression'],

@@ -10,6 +10,7 @@ import { loadDataset, type Dataset } from './data/dataset.ts';
 import { buildModel, parameterCount, type ModelContext } from './model.ts';
 import { createOptimizer } from './optimizer.ts';
 import { installWasmKernels } from './wasm-kernels.ts';
+import { requestWasmThreads, wasmThreadsInfo } from './wasm-threads.ts';
 import { webGpuAdapter } from './webgpu.ts';
 import type { TfjsOptions } from './options.ts';
 import { recoverBackend } from './memory.ts';
@@ -71,6 +72,7 @@ export class TfjsTrainer implements Trainer {
   }
 
   private async load(): Promise<TrainerDescription> {
+    requestWasmThreads(this.options.wasmThreads ?? 'auto');
     this.backend = await ensureBackend(this.options.backend);
     holdBackend(this.backend);
     try {
@@ -130,7 +132,7 @@ function backendDetails(choice: BackendChoice): Record<string, unknown> {
   if (choice.backend !== 'wasm') return {};
   return {
     wasmSimd: tf.env().getBool('WASM_HAS_SIMD_SUPPORT'),
-    wasmThreads: tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT'),
+    wasmThreads: wasmThreadsInfo(),
     wasmKernels: installWasmKernels(),
   };
 }

@@ -5,6 +5,7 @@ describe('options schema', () => {
   it('fills every default, per model, optimizer and data type', () => {
     expect(withDefaults({})).toEqual({
       backend: 'auto',
+      wasmThreads: 'auto',
       task: 'classification',
       model: { type: 'mlp', hidden: [128], activation: 'relu', dropout: 0 },
       optimizer: { type: 'momentum', momentum: 0.9, nesterov: false },
