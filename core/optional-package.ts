@@ -4,7 +4,7 @@
  * loads it lazily through here, so a missing package is one line naming exactly what to install
  * (exit 2, like any bad input), never a stack trace from deep inside a module graph.
  */
-import { readFileSync } from 'node:fs';
+import { ownPackage } from './package-root.ts';
 import { createRequire } from 'node:module';
 import { BatchtuneError } from './errors.ts';
 
@@ -41,7 +41,7 @@ export function notInstalled(what: string, name: string, options?: { cause?: unk
 
 /** `npm install <name>@<the range batchtune declares>`, so versions that must match (tfjs and its backends) do. */
 export function installCommand(name: string): string {
-  const range = ownManifest()?.optionalDependencies?.[name];
+  const range = ownPackage().manifest.optionalDependencies?.[name];
   return `npm install ${range ? `${name}@${range}` : name}`;
 }
 
@@ -51,22 +51,4 @@ function missingPackage(error: unknown, packages: readonly string[]): string | u
   if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') return undefined;
   const text = String(message);
   return packages.find((name) => text.includes(`'${name}'`) || text.includes(`'${name}/`));
-}
-
-interface Manifest {
-  name?: string;
-  optionalDependencies?: Record<string, string>;
-}
-
-/** batchtune's package.json: one folder up from the sources, two from dist/. */
-function ownManifest(): Manifest | undefined {
-  for (const relative of ['../package.json', '../../package.json']) {
-    try {
-      const manifest = JSON.parse(readFileSync(new URL(relative, import.meta.url), 'utf8')) as Manifest;
-      if (manifest.name === 'batchtune') return manifest;
-    } catch {
-      // Not this folder; try the next one up.
-    }
-  }
-  return undefined;
 }

@@ -94,7 +94,7 @@ describe('the installed bin, without tsx', () => {
     const help = run(bin, ['--help']);
     expect({ code: help.code, first: help.stdout.split('\n')[0] }).toEqual({
       code: 0,
-      first: 'batchtune: find the best batch size under a compute budget',
+      first: 'usage: batchtune <command> [options]',
     });
     const study = run(bin, ['run', 'node_modules/batchtune/examples/tabular/grid.json', '--json', '--quiet', '--journal', 'grid.jsonl']);
     expect({ code: study.code, stderr: study.stderr }).toEqual({ code: 0, stderr: '' });

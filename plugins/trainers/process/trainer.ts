@@ -3,10 +3,10 @@
  * `prepare` may start the script once to ask it to describe itself; `open` starts a trial's process
  * and waits until it is ready to train.
  */
-import { fileURLToPath } from 'node:url';
-import { delimiter, isAbsolute, resolve } from 'node:path';
+import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import type { TrainerContext } from '../../../core/plugin.ts';
 import type { Trainer, TrainerDescription, TrialHandle } from '../../../core/trainer.ts';
+import { ownPackage } from '../../../core/package-root.ts';
 import { ScriptProcess } from './child.ts';
 import { openStderrLog, releaseLog, resolveLogDir } from './log.ts';
 import type { ProcessOptions } from './options.ts';
@@ -14,7 +14,7 @@ import { PROTOCOL_VERSION, type IncomingMessage } from './protocol.ts';
 import { ProcessSession } from './session.ts';
 
 /** The folder holding `batchtune_trainer.py`, put on the script's PYTHONPATH. */
-export const PYTHON_HELPER_DIR = fileURLToPath(new URL('../../../python/', import.meta.url));
+export const PYTHON_HELPER_DIR = join(ownPackage().root, 'python');
 
 export class ProcessTrainer implements Trainer {
   private logDir?: string;
