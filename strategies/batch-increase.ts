@@ -16,6 +16,7 @@ import {
   trialSeed,
 } from '../core/index.ts';
 import { composeStrategy } from './compose.ts';
+import { at } from '../core/indexed.ts';
 
 export type ScheduleName = 'constant' | 'lr-decay' | 'batch-increase';
 export const SCHEDULE_NAMES: readonly ScheduleName[] = ['constant', 'lr-decay', 'batch-increase'];
@@ -58,7 +59,14 @@ export interface ScheduleTag {
  *   η/B falls by kⁱ in both decaying schedules; past the cap the rate decays instead (their hybrid).
  */
 export function buildSchedules(
-  o: { baseBatchSize: number; learningRate: number; milestones: number[]; factor: number; maxBatchSize?: number; totalExamples: number },
+  o: {
+    baseBatchSize: number;
+    learningRate: number;
+    milestones: number[];
+    factor: number;
+    maxBatchSize?: number | undefined;
+    totalExamples: number;
+  },
   names: readonly ScheduleName[] = SCHEDULE_NAMES,
 ): Schedule[] {
   const ends = [...o.milestones, o.totalExamples];
@@ -121,9 +129,9 @@ export function resolveSchedules(options: BatchIncreaseOptions, context: Strateg
       context.resourceUnit,
     );
   }
-  const baseBatchSize = options.baseBatchSize ?? context.space.batchSizes[0];
+  const baseBatchSize = options.baseBatchSize ?? at(context.space.batchSizes, 0);
   const point = context.space.finite ? context.space.firstWith(baseBatchSize) : undefined;
-  const learningRate = options.learningRate ?? point?.learningRate ?? context.space.learningRatesFor(baseBatchSize)[0];
+  const learningRate = options.learningRate ?? point?.learningRate ?? at(context.space.learningRatesFor(baseBatchSize), 0);
   if (options.maxBatchSize !== undefined && options.maxBatchSize < baseBatchSize) {
     throw configError('strategy.maxBatchSize', `must be >= baseBatchSize ${baseBatchSize}`, options.maxBatchSize);
   }
@@ -266,7 +274,7 @@ export const batchIncreaseScheduler = defineScheduler<BatchIncreaseOptions & { n
         for (;;) {
           for (const run of runs) {
             if (run.done || run.inFlight) continue;
-            const segment = run.schedule.segments[run.next];
+            const segment = at(run.schedule.segments, run.next);
             const settings: SegmentSettings = { batchSize: segment.batchSize, learningRate: segment.learningRate };
             run.inFlight = true;
             const final = run.next === run.schedule.segments.length - 1 ? { final: true } : {};

@@ -79,7 +79,7 @@ export function presetStrategy(
     name,
     description,
     schema: scheduler.schema,
-    check: scheduler.check,
+    ...(scheduler.check ? { check: scheduler.check } : {}),
     create: (options, context) => composeStrategy(sampler, samplerOptions, scheduler, options, context),
   });
 }

@@ -4,6 +4,7 @@ import { RESOURCE_UNITS, ZERO_PROGRESS, type Progress, type ResourceUnit } from 
 import { endsBefore, type SegmentEnd } from '../../core/target.ts';
 import type { ReportHandler, SegmentResult, TrainRequest, TrainerSession } from '../../core/trainer.ts';
 import { loadTabularFile, type CurvePoint, type TabularFile } from './tabular-file.ts';
+import { at } from '../../core/indexed.ts';
 
 export interface TabularOptions {
   file: string;
@@ -37,7 +38,7 @@ export const tabularTrainer = defineTrainer<TabularOptions>({
         byKey = new Map(table.configs.map((c) => [paramsKey(c.params), c]));
         const maxResource: Partial<Record<ResourceUnit, number>> = {};
         for (const unit of RESOURCE_UNITS) {
-          maxResource[unit] = Math.max(...table.configs.flatMap((c) => c.curves.map((curve) => curve[curve.length - 1][unit])));
+          maxResource[unit] = Math.max(...table.configs.flatMap((c) => c.curves.map((curve) => at(curve, curve.length - 1)[unit])));
         }
         return {
           objective: { metric: table.metric, mode: table.mode },
@@ -51,7 +52,7 @@ export const tabularTrainer = defineTrainer<TabularOptions>({
         // Params computed by a rule (a scaled learning rate) may differ by float noise: then scan.
         const config = byKey.get(paramsKey(params)) ?? table.configs.find((c) => sameParams(c.params, params));
         if (!config) throw new Error(`no configuration in ${options.file} has params ${JSON.stringify(params)}`);
-        return new CurveSession(config.curves[seed % config.curves.length], params);
+        return new CurveSession(at(config.curves, seed % config.curves.length), params);
       },
     };
   },
@@ -72,7 +73,7 @@ class CurveSession implements TrainerSession {
     const start = this.progress;
     // Recorded points are the only places a replay can stop; `endsBefore` picks the one nearest the target.
     while (this.next < this.curve.length && !stopped) {
-      const point = this.curve[this.next];
+      const point = at(this.curve, this.next);
       endedBy = withinCaps(point, request) ? endsBefore(start, this.progress, pointProgress(point), request) : 'limits';
       if (endedBy) break;
       this.next += 1;

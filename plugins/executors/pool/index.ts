@@ -11,6 +11,7 @@ import {
   type TrainerDescription,
 } from '../../../core/index.ts';
 import { WorkerHandle, type Assignment } from './worker-handle.ts';
+import { at } from '../../../core/indexed.ts';
 
 export interface PoolOptions {
   workers?: number;
@@ -101,7 +102,7 @@ class PoolExecutor implements Executor {
   private async dispatch(): Promise<void> {
     this.startWorkers();
     for (let i = 0; i < this.queue.length;) {
-      const pending = this.queue[i];
+      const pending = at(this.queue, i);
       const worker = this.workerFor(pending.job);
       if (!worker) {
         i += 1;

@@ -30,7 +30,7 @@ export class WorkerHandle {
   private ready?: Promise<TrainerDescription>;
   private lastBeat = Date.now();
   private isReady = false;
-  assignment?: Assignment;
+  assignment?: Assignment | undefined;
   /** Set once the process has exited; the pool replaces it. */
   dead = false;
 

@@ -9,7 +9,7 @@ import { logSuffix } from './log.ts';
 import { decode, encode, ProtocolViolation, type IncomingMessage, type OutgoingMessage } from './protocol.ts';
 
 export interface LaunchSpec {
-  command: string[];
+  command: [string, ...string[]];
   cwd: string;
   env: NodeJS.ProcessEnv;
   /** The file descriptor the script's stderr is written to, and that file's path (for failure tails). */
@@ -50,7 +50,7 @@ export class ScriptProcess {
   private readonly child: ChildProcess;
   private pending = '';
   private readonly queue: IncomingMessage[] = [];
-  private waiter?: Waiter;
+  private waiter?: Waiter | undefined;
   /** Set once: the first thing that ended the conversation. Delivered after any queued messages. */
   private failure?: Error;
   private exit?: { code: number | null; signal: NodeJS.Signals | null };

@@ -14,7 +14,7 @@ export interface BatchGradients {
   /** Mean loss over the batch (before the update). */
   loss: tf.Scalar;
   /** Rows classified right (classification only). */
-  correct?: tf.Scalar;
+  correct?: tf.Scalar | undefined;
 }
 
 export class Stepper {

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { dataError, type Table } from './table.ts';
+import { at } from '../../../../core/indexed.ts';
 
 export const IMAGES_MAGIC = 0x00000803;
 export const LABELS_MAGIC = 0x00000801;
@@ -80,12 +81,14 @@ export function readIdx(file: string, absolute: string, expected: number, field:
 export function loadIdx(images: { file: string; absolute: string }, labels: { file: string; absolute: string }, field: string): Table {
   const img = readIdx(images.file, images.absolute, IMAGES_MAGIC, `${field}.images`, 'images');
   const lab = readIdx(labels.file, labels.absolute, LABELS_MAGIC, `${field}.labels`, 'labels');
-  const [rows, height, width] = img.dims;
+  const rows = at(img.dims, 0);
+  const height = at(img.dims, 1);
+  const width = at(img.dims, 2);
   if (lab.dims[0] !== rows) {
     throw dataError(`${field}: ${rows} images in ${images.file} but ${lab.dims[0]} labels in ${labels.file}; the counts must match`);
   }
   const x = new Float32Array(img.data.length);
-  for (let i = 0; i < x.length; i++) x[i] = img.data[i] / 255;
+  for (let i = 0; i < x.length; i++) x[i] = at(img.data, i) / 255;
   const y = Float32Array.from(lab.data);
   return { x, y, rows, shape: [height, width, 1], targets: 1, source: images.file };
 }
