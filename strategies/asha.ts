@@ -4,7 +4,7 @@ import { randomSampler } from './samplers/random.ts';
 import { bestAtHighestRung, entryOf, fidelityProperties, ladder, resolveFidelity, Rung, type FidelityOptions } from './rungs.ts';
 import { at } from '../core/indexed.ts';
 
-export interface AshaOptions extends FidelityOptions {
+interface AshaOptions extends FidelityOptions {
   maxTrials?: number;
 }
 

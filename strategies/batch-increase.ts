@@ -19,9 +19,9 @@ import { composeStrategy } from './compose.ts';
 import { at } from '../core/indexed.ts';
 
 export type ScheduleName = 'constant' | 'lr-decay' | 'batch-increase';
-export const SCHEDULE_NAMES: readonly ScheduleName[] = ['constant', 'lr-decay', 'batch-increase'];
+const SCHEDULE_NAMES: readonly ScheduleName[] = ['constant', 'lr-decay', 'batch-increase'];
 
-export interface BatchIncreaseOptions {
+interface BatchIncreaseOptions {
   baseBatchSize?: number;
   learningRate?: number;
   milestones?: number[];
@@ -32,19 +32,19 @@ export interface BatchIncreaseOptions {
 }
 
 /** One segment of a schedule: train up to `until` examples with these settings. */
-export interface ScheduleSegment {
+interface ScheduleSegment {
   until: number;
   batchSize: number;
   learningRate: number;
 }
 
-export interface Schedule {
+interface Schedule {
   name: ScheduleName;
   segments: ScheduleSegment[];
 }
 
 /** The tag each trial carries: its schedule's name. */
-export interface ScheduleTag {
+interface ScheduleTag {
   schedule: ScheduleName;
   /** Which drawn base configuration, when the scheduler runs several. */
   config?: number;
@@ -121,7 +121,7 @@ function roundDown(value: number, step: number): number {
  * The schedules from options, space and trainer, checked (each error names its field), and the
  * params every trial starts with: the space's first configuration at B₀ (its extras included).
  */
-export function resolveSchedules(options: BatchIncreaseOptions, context: StrategyContext): { schedules: Schedule[]; params: Params } {
+function resolveSchedules(options: BatchIncreaseOptions, context: StrategyContext): { schedules: Schedule[]; params: Params } {
   if (context.resourceUnit !== 'examples') {
     throw configError(
       'resource',
@@ -236,7 +236,7 @@ export const batchIncreaseScheduler = defineScheduler<BatchIncreaseOptions & { n
     const limit = Math.min(options.nConfigs, sampler.capacity);
     const runs: Run[] = [];
     let drawn = 0;
-    let misfit: unknown;
+    let misfit: Error | undefined;
     let rejected = 0;
     /** Opens the schedules from a drawn base; false when they cannot fit its batch size (drawn again instead). */
     const open = (params: Params): boolean => {
@@ -249,7 +249,7 @@ export const batchIncreaseScheduler = defineScheduler<BatchIncreaseOptions & { n
       try {
         schedules = resolveSchedules(base, context).schedules;
       } catch (error) {
-        misfit = error;
+        misfit = error instanceof Error ? error : new Error(String(error));
         rejected += 1;
         return false;
       }
@@ -350,7 +350,7 @@ export function scheduleOf(trial: { tag?: unknown }): ScheduleName | undefined {
 }
 
 /** The best objective at the last report among trials that went furthest; ties go to fewer steps. */
-export function bestSchedule(trials: readonly TrialView[], objective: { mode: 'min' | 'max' }): TrialView | undefined {
+function bestSchedule(trials: readonly TrialView[], objective: { mode: 'min' | 'max' }): TrialView | undefined {
   const ran = trials.filter((t) => scheduleOf(t) && t.state !== 'failed' && t.state !== 'infeasible').map(trialCandidate);
   return bestAtHighestLevel(ran, objective.mode, (c) => c.trial.progress.examples)?.trial;
 }

@@ -4,12 +4,12 @@ import { randomSampler } from './samplers/random.ts';
 import { bestAtHighestRung, fidelityProperties, floorLog, HalvingBracket, ladder, resolveFidelity, type FidelityOptions } from './rungs.ts';
 import { at } from '../core/indexed.ts';
 
-export interface HyperbandOptions extends FidelityOptions {
+interface HyperbandOptions extends FidelityOptions {
   iterations: number;
 }
 
 /** One bracket of the plan: s halvings, n configurations starting at R·η^-s. */
-export interface BracketPlan {
+interface BracketPlan {
   iteration: number;
   s: number;
   n: number;

@@ -2,7 +2,7 @@ import { bestAtHighestLevel, configError, defineScheduler, resolveMaxResource, s
 import { roundResource } from './rungs.ts';
 import { at } from '../core/indexed.ts';
 
-export interface MedianStoppingOptions {
+interface MedianStoppingOptions {
   maxResource?: number;
   minResource?: number;
   interval?: number;
@@ -134,9 +134,11 @@ export const medianStoppingScheduler = defineScheduler<MedianStoppingOptions>({
         else ready.set(trial.trialId, k);
       },
       best() {
-        const candidates = [...values].flatMap(([trialId, at]) => [...at].map(([level, value]) => ({ trialId, value, level })));
         // Judge each trial at its highest checkpoint only.
-        const highest = candidates.filter((c) => c.level === Math.max(...[...values.get(c.trialId)!.keys()]));
+        const highest = [...values].flatMap(([trialId, byLevel]) => {
+          const top = Math.max(...byLevel.keys());
+          return [...byLevel].filter(([level]) => level === top).map(([level, value]) => ({ trialId, value, level }));
+        });
         return bestAtHighestLevel(highest, mode, (c) => c.level)?.trialId;
       },
     };

@@ -43,7 +43,7 @@ export const fidelityProperties = {
 } as const;
 
 /** Resolved fidelity settings. */
-export interface Fidelity {
+interface Fidelity {
   min: number;
   max: number;
   eta: number;
@@ -250,7 +250,7 @@ export function bestAtHighestRung(rungs: readonly Rung[], mode: Objective['mode'
   return bestAtHighestLevel(entries, mode, (e) => e.level)?.trialId;
 }
 
-export interface BracketSpec {
+interface BracketSpec {
   /** The rung resources, lowest first; the last is the top rung. */
   resources: number[];
   /** Configurations to start at the bottom rung. */

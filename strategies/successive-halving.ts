@@ -4,7 +4,7 @@ import { randomSampler } from './samplers/random.ts';
 import { bestAtHighestRung, fidelityProperties, HalvingBracket, ladder, resolveFidelity, type FidelityOptions } from './rungs.ts';
 import { at } from '../core/indexed.ts';
 
-export interface SuccessiveHalvingOptions extends FidelityOptions {
+interface SuccessiveHalvingOptions extends FidelityOptions {
   nConfigs?: number;
 }
 

@@ -38,7 +38,7 @@ const point = {
   },
 };
 
-export const tabularFileSchema = {
+const tabularFileSchema = {
   type: 'object',
   required: ['metric', 'mode', 'configs'],
   properties: {

@@ -6,7 +6,7 @@ import type { ReportHandler, SegmentResult, TrainRequest, TrainerSession } from 
 import { loadTabularFile, type CurvePoint, type TabularFile } from './tabular-file.ts';
 import { at } from '../../core/indexed.ts';
 
-export interface TabularOptions {
+interface TabularOptions {
   file: string;
 }
 
@@ -33,26 +33,26 @@ export const tabularTrainer = defineTrainer<TabularOptions>({
     /** Configurations by their exact params, so opening a trial is not a scan of the whole table. */
     let byKey: Map<string, TabularFile['configs'][number]>;
     return {
-      async prepare() {
+      prepare() {
         table = loadTabularFile(options.file, env.baseDir, 'trainer.file');
         byKey = new Map(table.configs.map((c) => [paramsKey(c.params), c]));
         const maxResource: Partial<Record<ResourceUnit, number>> = {};
         for (const unit of RESOURCE_UNITS) {
           maxResource[unit] = Math.max(...table.configs.flatMap((c) => c.curves.map((curve) => at(curve, curve.length - 1)[unit])));
         }
-        return {
+        return Promise.resolve({
           objective: { metric: table.metric, mode: table.mode },
           maxResource,
           space: { configs: table.configs.map((c) => c.params) },
           simulatedClock: true,
           info: { file: options.file, name: table.name, configs: table.configs.length },
-        };
+        });
       },
-      async open({ params, seed }) {
+      open({ params, seed }) {
         // Params computed by a rule (a scaled learning rate) may differ by float noise: then scan.
         const config = byKey.get(paramsKey(params)) ?? table.configs.find((c) => sameParams(c.params, params));
-        if (!config) throw new Error(`no configuration in ${options.file} has params ${JSON.stringify(params)}`);
-        return new CurveSession(at(config.curves, seed % config.curves.length), params);
+        if (!config) return Promise.reject(new Error(`no configuration in ${options.file} has params ${JSON.stringify(params)}`));
+        return Promise.resolve(new CurveSession(at(config.curves, seed % config.curves.length), params));
       },
     };
   },

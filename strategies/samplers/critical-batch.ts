@@ -2,7 +2,7 @@ import { defineSampler, paramsKey, type Params, type TrialView } from '../../cor
 import { median } from '../median-stopping.ts';
 import { at } from '../../core/indexed.ts';
 
-export interface CriticalBatchOptions {
+interface CriticalBatchOptions {
   metric: string;
   plateau: number;
 }
@@ -23,7 +23,7 @@ function measuredNoiseScale(trials: readonly TrialView[], metric: string): numbe
 function throughputPlateau(trials: readonly TrialView[], fraction: number): number | undefined {
   const speeds = new Map<number, number[]>();
   for (const t of trials) {
-    const last = t.reports[t.reports.length - 1];
+    const last = t.reports.at(-1);
     if (!last || !(last.progress.seconds > 0)) continue;
     const list = speeds.get(t.params.batchSize) ?? [];
     list.push(last.progress.examples / last.progress.seconds);

@@ -125,11 +125,12 @@ export class RedisExecutor implements Executor {
       this.handle(id, (p) => this.onMessage(redis, id, p, data as WorkerMessage));
     });
     events.on('completed', ({ jobId: id, returnvalue }) => {
-      this.handle(id, (p) => this.onReply(redis, id, p, returnvalue));
+      this.handle(id, (p) => this.onReply(redis, id, p, returnvalue as SegmentReply));
     });
     events.on('failed', ({ jobId: id, failedReason }) => {
-      this.handle(id, async (p) => {
+      this.handle(id, (p) => {
         p.reject(new Error(`redis: segment ${id} was given up by the queue: ${failedReason}`));
+        return Promise.resolve();
       });
     });
     events.on('stalled', ({ jobId: id }) => {
@@ -154,7 +155,7 @@ export class RedisExecutor implements Executor {
     if (!pending) return;
     pending.chain = pending.chain
       .then(() => work(pending))
-      .catch((error) => {
+      .catch((error: unknown) => {
         pending.reject(error);
       });
   }

@@ -5,8 +5,8 @@
 import type { OptionsSchema } from '../../../core/plugin.ts';
 
 export interface ProcessOptions {
-  /** The program and its arguments, one process per trial (no shell); the schema requires the program. */
-  command: [string, ...string[]];
+  /** The program and its arguments, one process per trial (no shell). */
+  command: string[];
   /** Working folder of the script, relative to the config's folder (default: the config's folder). */
   cwd?: string;
   /** Variables added to (or, without `inheritEnv`, instead of) batchtune's environment. */

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createRng, type Rng } from '../../../core/rng.ts';
 import { at } from '../../../core/indexed.ts';
 
-export interface SeededDropoutArgs {
+interface SeededDropoutArgs {
   rate: number;
   seed: number;
   name?: string;

@@ -12,13 +12,13 @@ import { at } from '../../../core/indexed.ts';
 
 export const EVAL_CHUNK = 2048;
 
-export interface Evaluation {
+interface Evaluation {
   loss: number;
   /** Fraction right, for classification. */
   accuracy?: number;
 }
 
-export async function evaluate(stepper: Stepper, split: Split, chunk = EVAL_CHUNK): Promise<Evaluation> {
+async function evaluate(stepper: Stepper, split: Split, chunk = EVAL_CHUNK): Promise<Evaluation> {
   const classification = stepper.task === 'classification';
   let sums = tf.zeros([2]);
   try {

@@ -35,10 +35,10 @@ export interface ModelContext {
   seed: number;
 }
 
-export const MODEL_FIELD = 'trainer.model';
+const MODEL_FIELD = 'trainer.model';
 
 /** Trial params that override the model options when present. */
-export function dropoutOf(options: ModelOptions, params: Params): number {
+function dropoutOf(options: ModelOptions, params: Params): number {
   const fromParams = params.dropout;
   if (typeof fromParams === 'number') {
     if (!(fromParams >= 0 && fromParams < 1))
@@ -113,7 +113,7 @@ async function userModel(file: string, absolute: string, params: Params, context
   }
   let model: unknown;
   try {
-    model = await create({ ...params }, tf, context);
+    model = await (create as (params: Params, tfjs: typeof tf, context: ModelContext) => unknown)({ ...params }, tf, context);
   } catch (error) {
     throw new BatchtuneError('PLUGIN_FAILED', `${field}: createModel in ${file} threw: ${errorMessage(error)}`, { cause: error });
   }

@@ -21,7 +21,7 @@ import { Stepper, type BatchGradients } from './step.ts';
 import { rateAt } from './warmup.ts';
 import { at } from '../../../core/indexed.ts';
 
-export interface SessionSettings {
+interface SessionSettings {
   data: Dataset;
   /** Examples between evaluations (cumulative over the trial). */
   evalEvery: number;
@@ -264,7 +264,7 @@ export class TfjsSession implements TrainerSession {
         for (const [name, g] of Object.entries(part.grads)) added[name] = previous.sum[name] ? tf.add(previous.sum[name], g) : g;
         return {
           sum: added,
-          loss: tf.add(previous.loss, part.loss) as tf.Scalar,
+          loss: tf.add<tf.Scalar>(previous.loss, part.loss),
           norm: sqNorm(part.grads),
           ...(part.correct ? { correct: previous.correct ? tf.add<tf.Scalar>(previous.correct, part.correct) : part.correct } : {}),
         };
@@ -277,7 +277,7 @@ export class TfjsSession implements TrainerSession {
     for (const [name, g] of Object.entries(sum)) grads[name] = tf.div(g, k);
     norms.push(sqNorm(grads));
     this.pendingNorms.push({ norms: tf.keep(tf.stack(norms) as tf.Tensor1D), microBatch: b });
-    return { grads, loss: tf.div(loss, k) as tf.Scalar, ...(correct ? { correct } : {}) };
+    return { grads, loss: tf.div<tf.Scalar>(loss, k), ...(correct ? { correct } : {}) };
   }
 
   /** Feeds the measurements made since the last report to the estimator (reading them off the device). */

@@ -14,7 +14,7 @@ import { installFusedMatMul, installMatMul } from './wasm-matmul.ts';
 import { at } from '../../../core/indexed.ts';
 
 /** Float kernels registered for cpu but not wasm in tfjs 4.22 that training can need. */
-export const BRIDGED_KERNELS = [
+const BRIDGED_KERNELS = [
   'Conv2DBackpropFilter',
   'DepthwiseConv2dNativeBackpropFilter',
   'DepthwiseConv2dNativeBackpropInput',
@@ -40,8 +40,10 @@ export function installWasmKernels(): string[] {
  * dy[b, oy, ox, co], for NHWC data (the layers default); other layouts go to the cpu bridge.
  */
 function installConvFilterGradient(): boolean {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- tfjs types getKernel as always found; it returns undefined for a kernel not registered
   if (tf.getKernel('Conv2DBackpropFilter', 'wasm')) return false;
   const fallback = tf.getKernel('Conv2DBackpropFilter', 'cpu');
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- tfjs types getKernel as always found; it returns undefined for a kernel not registered
   const bridged = fallback ? cpuBridge(fallback.kernelFunc as unknown as KernelFunc) : undefined;
   const kernel: KernelFunc = (args) => {
     const { inputs, backend, attrs } = args;
@@ -109,6 +111,7 @@ function installConvFilterGradient(): boolean {
 
 function bridgeToCpu(kernelName: string): boolean {
   const cpuKernel = tf.getKernel(kernelName, 'cpu');
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- tfjs types getKernel as always found; it returns undefined for a kernel not registered
   if (!cpuKernel || tf.getKernel(kernelName, 'wasm')) return false;
   tf.registerKernel({
     kernelName,

@@ -51,6 +51,7 @@ export function packingChoices(): string[] {
 export function installMatMul(): boolean {
   const matMul = tf.getKernel('BatchMatMul', 'wasm');
   const transpose = tf.getKernel('Transpose', 'wasm');
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- tfjs types getKernel as always found; it returns undefined for a kernel not registered
   if (!matMul || !transpose) return false;
   const plain = matMul.kernelFunc as unknown as (args: KernelArgs) => TensorInfo;
   const transposeFunc = transpose.kernelFunc as unknown as (args: KernelArgs) => TensorInfo;
@@ -125,12 +126,13 @@ export function installFusedMatMul(): boolean {
   const matMul = tf.getKernel('BatchMatMul', 'wasm');
   const add = tf.getKernel('Add', 'wasm');
   const relu = tf.getKernel('Relu', 'wasm');
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- tfjs types getKernel as always found; it returns undefined for a kernel not registered
   if (!fused || !matMul || !add || !relu) return false;
   const call = (kernel: tf.KernelConfig) => kernel.kernelFunc as unknown as (args: KernelArgs) => TensorInfo;
   const [fusedFunc, matMulFunc, addFunc, reluFunc] = [call(fused), call(matMul), call(add), call(relu)];
   const wrapped: KernelFunc = (args) => {
     const { inputs, backend, attrs } = args;
-    const activation = String(attrs.activation ?? 'linear');
+    const activation = typeof attrs.activation === 'string' ? attrs.activation : 'linear';
     const { rows, columns } = dimensions(args);
     if (mode === 'right' || rows >= columns || !(activation in UNFUSED_ACTIVATIONS) || inputs.preluActivationWeights)
       return fusedFunc(args);

@@ -6,13 +6,13 @@
 import type { Rng } from '../../../core/index.ts';
 import { at } from '../../../core/indexed.ts';
 
-export interface ParzenOptions {
+interface ParzenOptions {
   priorWeight: number;
 }
 
 /** Optuna's default weights: flat for the last 25 observations, a ramp from 1/n below that (older count less). */
 function observationWeights(n: number): number[] {
-  if (n < 25) return Array(n).fill(1);
+  if (n < 25) return new Array<number>(n).fill(1);
   const ramp = n - 25;
   return Array.from({ length: n }, (_, i) => (i < ramp ? 1 / n + ((1 - 1 / n) * i) / Math.max(1, ramp - 1) : 1));
 }
@@ -116,8 +116,8 @@ export class CategoricalParzen {
 
   constructor(observations: readonly number[], k: number, options: ParzenOptions) {
     const weights = observationWeights(observations.length);
-    const mass = Array(k).fill(options.priorWeight / k);
-    observations.forEach((c, i) => (mass[c] += weights[i]));
+    const mass = new Array<number>(k).fill(options.priorWeight / k);
+    observations.forEach((c, i) => (mass[c] = at(mass, c) + at(weights, i)));
     const total = mass.reduce((a, b) => a + b, 0);
     this.probabilities = mass.map((m) => m / total);
   }

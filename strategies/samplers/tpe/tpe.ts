@@ -12,7 +12,7 @@ import { coordinate, dimensionsOfPoints, dimensionsOfSpace, pointOf, type Dimens
 import { CategoricalParzen, NumericParzen, pickWeighted } from './parzen.ts';
 import { at } from '../../../core/indexed.ts';
 
-export interface TpeOptions {
+interface TpeOptions {
   nStartup?: number;
   gamma: number;
   nCandidates: number;
@@ -26,7 +26,7 @@ export interface TpeOptions {
  * `needed` finite results (BOHB, Falkner et al. 2018), so a multi-fidelity scheduler's cheap early rungs
  * teach it until enough trials reach the expensive ones. Undefined while no level has enough.
  */
-export function modelLevel(observations: readonly Observation[], needed: number, mode: Objective['mode']): Observation[] | undefined {
+function modelLevel(observations: readonly Observation[], needed: number, mode: Objective['mode']): Observation[] | undefined {
   const byLevel = new Map<number, Observation[]>();
   for (const o of observations) {
     if (score(o.value, mode) === -Infinity) continue;
@@ -35,7 +35,7 @@ export function modelLevel(observations: readonly Observation[], needed: number,
     byLevel.set(o.resource, list);
   }
   const levels = [...byLevel.keys()].sort((a, b) => b - a);
-  const level = levels.find((r) => byLevel.get(r)!.length >= needed);
+  const level = levels.find((r) => (byLevel.get(r)?.length ?? 0) >= needed);
   return level === undefined ? undefined : byLevel.get(level);
 }
 

@@ -7,10 +7,10 @@ import { gunzipSync } from 'node:zlib';
 import { dataError, type Table } from './table.ts';
 import { at } from '../../../../core/indexed.ts';
 
-export const IMAGES_MAGIC = 0x00000803;
-export const LABELS_MAGIC = 0x00000801;
+const IMAGES_MAGIC = 0x00000803;
+const LABELS_MAGIC = 0x00000801;
 
-export interface IdxArray {
+interface IdxArray {
   dims: number[];
   data: Uint8Array;
 }
@@ -23,7 +23,7 @@ function hex(n: number): string {
  * Checks an IDX file's bytes (decompressed) against what it should hold: the magic number, the
  * header and the data length. Byte offsets in messages count from the start of the IDX bytes.
  */
-export function checkIdxBytes(bytes: Buffer, file: string, expected: number, field: string, role: string, gzipped: boolean): number[] {
+function checkIdxBytes(bytes: Buffer, file: string, expected: number, field: string, role: string, gzipped: boolean): number[] {
   const where = gzipped ? `${file} (decompressed)` : file;
   if (bytes.length < 4) {
     throw dataError(
@@ -60,7 +60,7 @@ export function checkIdxBytes(bytes: Buffer, file: string, expected: number, fie
 }
 
 /** Reads an IDX file, raw or gzipped, checking its magic number and length; `field` and `file` name it in errors. */
-export function readIdx(file: string, absolute: string, expected: number, field: string, role: string): IdxArray {
+function readIdx(file: string, absolute: string, expected: number, field: string, role: string): IdxArray {
   let bytes: Buffer = fs.readFileSync(absolute);
   const gzipped = bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
   if (gzipped) {
