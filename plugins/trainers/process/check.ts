@@ -9,7 +9,8 @@ export function checkOptions(options: ProcessOptions, env: PluginEnvironment, pa
   const cwd = scriptFolder(options, env);
   if (!isDirectory(cwd)) throw configError(`${path}.cwd`, `is not a folder (resolved to ${cwd})`, options.cwd);
   const program = at(options.command, 0);
-  const searchPath = options.env['PATH'] ?? (options.inheritEnv ? process.env.PATH : undefined) ?? '';
+  const inherited = options.inheritEnv ? (process.env.PATH ?? '') : '';
+  const searchPath = options.env['PATH'] ?? inherited;
   if (!findProgram(program, cwd, searchPath)) {
     const where = program.includes('/') ? `relative to ${cwd}` : 'on the PATH';
     throw configError(`${path}.command[0]`, `no executable program ${JSON.stringify(program)} ${where}`, program);
