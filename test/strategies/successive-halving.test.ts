@@ -5,6 +5,7 @@ import { configsForBudget, halvingCost } from '../../strategies/successive-halvi
 import { ladder } from '../../strategies/rungs.ts';
 import { tempDir } from '../helpers/tabular.ts';
 import { byState, flat, resumeRuns, sorted, study, table, writeTable, type ConfigSpec } from './helpers.ts';
+import { at } from '../../core/indexed.ts';
 
 const dir = tempDir('batchtune-sha-');
 const SHA = { type: 'successive-halving', minResource: 1000, nConfigs: 9 };
@@ -173,7 +174,7 @@ describe('successive-halving', () => {
 
   test('a trial the trainer can take no further (short curve) is not promoted, and best is still judged at the top rung', async () => {
     const t = table({ ...nine, a: { shapes: [{ 1000: 0.99 }] } });
-    t.configs[0].curves[0] = t.configs[0].curves[0].slice(0, 1); // a's curve ends at 1000 examples
+    at(t.configs, 0).curves[0] = at(at(t.configs, 0).curves, 0).slice(0, 1); // a's curve ends at 1000 examples
     const { summary, trace } = await study(writeTable(dir, t), SHA);
     expect(trace.reached(3000)).toEqual(['b', 'c', 'd']);
     expect(trace.stopped()).not.toContain('a');
