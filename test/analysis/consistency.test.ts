@@ -9,6 +9,7 @@ import { MemoryStore, runStudy, viewJournal, type JournalRecord } from '../../in
 import { studyOf } from '../../analysis/judging.ts';
 import { recommend } from '../../analysis/recommend.ts';
 import { findings } from '../../report/findings.ts';
+import { defined } from '../helpers/defined.ts';
 
 const file = new URL('../../bench/data/mnist-mlp.json', import.meta.url).pathname;
 const fidelity = { minResource: 8192, maxResource: 40960, reductionFactor: 2 };
@@ -47,7 +48,7 @@ describe('report agrees with the run summary on the best configuration', () => {
   }
 
   test('successive halving: judged at the top rung; the batch sizes that never got there are named, with why', async () => {
-    const records = await journalOf(strategies['successive-halving']);
+    const records = await journalOf(defined(strategies['successive-halving'], 'the successive-halving config'));
     const view = viewJournal(records);
     const report = recommend(studyOf(view));
     expect(report.point!.level).toBe(40960);

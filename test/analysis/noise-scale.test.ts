@@ -1,5 +1,6 @@
 import { createRng, type Rng } from '../../core/rng.ts';
 import { gradientNorms, NoiseScaleEstimator, rawNoiseEstimate } from '../../analysis/noise-scale.ts';
+import { at } from '../../core/indexed.ts';
 
 function normal(rng: Rng): number {
   // Box-Muller; 1 - u keeps the log finite.
@@ -18,15 +19,15 @@ function regressionProblem(d: number, sigma: number, deltaNorm: number, seed: nu
   const wStar = Array.from({ length: d }, () => normal(rng));
   const direction = Array.from({ length: d }, () => normal(rng));
   const norm = Math.hypot(...direction);
-  const w = wStar.map((v, j) => v + (deltaNorm * direction[j]) / norm);
+  const w = wStar.map((v, j) => v + (deltaNorm * at(direction, j)) / norm);
   /** The mean gradient of the squared loss over `b` fresh examples. */
   const microBatchGradient = (b: number): Float64Array => {
     const g = new Float64Array(d);
     for (let i = 0; i < b; i++) {
       const x = Array.from({ length: d }, () => normal(rng));
-      const y = wStar.reduce((s, v, j) => s + v * x[j], 0) + sigma * normal(rng);
-      const residual = w.reduce((s, v, j) => s + v * x[j], 0) - y;
-      for (let j = 0; j < d; j++) g[j] += (2 * residual * x[j]) / b;
+      const y = wStar.reduce((s, v, j) => s + v * at(x, j), 0) + sigma * normal(rng);
+      const residual = w.reduce((s, v, j) => s + v * at(x, j), 0) - y;
+      for (let j = 0; j < d; j++) g[j] = at(g, j) + (2 * residual * at(x, j)) / b;
     }
     return g;
   };

@@ -10,6 +10,7 @@ import { recommend } from '../../analysis/recommend.ts';
 import { crossing, fitSteps } from '../../analysis/steps-to-target.ts';
 import { findings } from '../../report/findings.ts';
 import { formatBatchSizeReport } from '../../report/recommendation.ts';
+import { at } from '../../core/indexed.ts';
 
 /**
  * A hand-built journal with a known answer. Trial curves: val_acc = min(cap, 0.9·s/S_B) at step s,
@@ -278,7 +279,7 @@ describe('report: recommendation from a journal', () => {
   });
 
   test('crossing interpolates steps and seconds between the reports around the target', () => {
-    const trial = viewJournal(journal([{ batchSize: 64, learningRate: 0.1, cap: 1 }])).trials[0];
+    const trial = at(viewJournal(journal([{ batchSize: 64, learningRate: 0.1, cap: 1 }])).trials, 0);
     // val_acc = 0.9·s/200 reported every 25 steps: 0.5 is crossed at s = 111.1 (between 100 and 125).
     const hit = crossing(trial, 'val_acc', 'max', 0.5)!;
     expect(hit.steps).toBeCloseTo(1000 / 9, 9);

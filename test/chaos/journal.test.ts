@@ -17,6 +17,7 @@ import { lockPathOf } from '../../core/journal-lock.ts';
 import { journalRecords } from '../helpers/journal.ts';
 import { tempDir } from '../helpers/tabular.ts';
 import { ChaosTally } from './tally.ts';
+import { at } from '../../core/indexed.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const bin = join(root, 'bin/batchtune.js');
@@ -80,11 +81,11 @@ function lineStarts(bytes: Buffer): number[] {
 
 function lineAt(starts: number[], offset: number): number {
   let line = 0;
-  while (line + 1 < starts.length && starts[line + 1] <= offset) line += 1;
+  while (line + 1 < starts.length && at(starts, line + 1) <= offset) line += 1;
   return line + 1;
 }
 
-async function outcome(journal: string): Promise<{ summary?: string; code?: string; message?: string }> {
+async function outcome(journal: string): Promise<{ summary?: string; code?: string | undefined; message?: string }> {
   try {
     return { summary: comparable(await resume(journal)) };
   } catch (error) {
@@ -99,7 +100,7 @@ test('truncation at every record boundary, with and without a torn line, resumes
   for (let k = 0; k < starts.length; k++) {
     const cuts = long ? ['clean', 'torn'] : [rng.next() < 0.5 ? 'clean' : 'torn'];
     for (const cut of cuts) {
-      const end = starts[k];
+      const end = at(starts, k);
       const next = starts[k + 1] ?? original.length;
       const torn = cut === 'torn' ? 1 + rng.int(next - end - 1) : 0;
       const path = join(dir, `cut-${k}-${cut}.jsonl`);
@@ -122,8 +123,8 @@ test('random byte flips are refused at the damaged line, or (in the torn last li
   const starts = lineStarts(original);
   // A journal as a crash left it: 60% of its lines and part of the next (flips there must resume cleanly).
   const keep = Math.floor(starts.length * 0.6);
-  const intact = starts[keep];
-  const base = original.subarray(0, intact + Math.floor((starts[keep + 1] - intact) / 2));
+  const intact = at(starts, keep);
+  const base = original.subarray(0, intact + Math.floor((at(starts, keep + 1) - intact) / 2));
   const dir = tempDir('batchtune-chaos-');
   const flips = long ? 2000 : 200;
   // Uniform flips rarely hit the torn line (a few hundred bytes of ~11,000): some more are aimed at it.
@@ -132,7 +133,7 @@ test('random byte flips are refused at the damaged line, or (in the torn last li
   for (let i = 0; i < flips + tailFlips; i++) {
     const offset = i < flips ? rng.int(base.length) : intact - 1 + rng.int(base.length - intact + 1);
     const bytes = Buffer.from(base);
-    bytes[offset] ^= 1 + rng.int(255);
+    bytes[offset] = at(bytes, offset) ^ (1 + rng.int(255));
     const path = join(dir, `flip-${i}.jsonl`);
     writeFileSync(path, bytes);
     const got = await outcome(path);

@@ -20,6 +20,7 @@ import {
 } from '../../index.ts';
 import { tabularTrainer } from '../../plugins/trainers/tabular.ts';
 import { tally } from './tally.ts';
+import { at } from '../../core/indexed.ts';
 
 const table = fileURLToPath(new URL('../fixtures/tabular/digits-steps.json', import.meta.url));
 const never = () => new Promise<never>(() => {});
@@ -79,7 +80,7 @@ function faultyStrategy(hook: 'ask' | 'tell' | 'best', fault: Fault) {
           if (hook === 'ask' && asked === 2) {
             if (fault === 'throw') throw new Error('bad math');
             if (fault === 'never settles') return never();
-            if (fault === 'NaN') return { kind: 'start', params: points[1], resource: NaN };
+            if (fault === 'NaN') return { kind: 'start', params: at(points, 1), resource: NaN };
             if (fault === 'wrong shape') return null as never;
             if (fault === 'mutates') (state.trials[0] as { state: string }).state = 'paused';
             if (fault === 'loops') return { kind: 'continue', trialId: 0, resource: 1 };
@@ -88,7 +89,7 @@ function faultyStrategy(hook: 'ask' | 'tell' | 'best', fault: Fault) {
             return { kind: 'continue', trialId: 0, resource: 1 };
           if (next < points.length) {
             const final = !(hook === 'ask' && fault === 'loops' && next === 0);
-            return { kind: 'start', params: points[next++], resource: 5000, ...(final ? { final: true } : {}) };
+            return { kind: 'start', params: at(points, next++), resource: 5000, ...(final ? { final: true } : {}) };
           }
           return state.running > 0 ? { kind: 'wait' } : { kind: 'done' };
         },
@@ -179,7 +180,7 @@ const trialsFail =
   (pattern: RegExp): Expectation =>
   ({ summary }) => {
     expect(summary!.trials.every((t) => t.state === 'failed')).toBe(true);
-    expect(summary!.trials[0].reason).toMatch(pattern);
+    expect(at(summary!.trials, 0).reason).toMatch(pattern);
     expect(summary!.best).toBeNull();
   };
 const searchEnds =

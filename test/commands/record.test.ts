@@ -5,6 +5,7 @@ import { main } from '../../bin/cli.ts';
 import { recordCurves } from '../../bin/commands/record.ts';
 import { loadTabularFile, type TabularFile } from '../../plugins/trainers/tabular-file.ts';
 import { curve, tempDir, writeTabular } from '../helpers/tabular.ts';
+import { at } from '../../core/indexed.ts';
 
 const dir = tempDir('batchtune-record-');
 
@@ -36,7 +37,7 @@ describe('batchtune record', () => {
       expect(config.curves).toHaveLength(3);
       for (let i = 0; i < 3; i++) {
         // The grid's trial `trialId` of the study seeded 5 + i reads curve trialSeed mod 2 of its configuration.
-        const expected = src.configs[trialId].curves[trialSeed(5 + i, trialId) % 2];
+        const expected = at(src.configs, trialId).curves[trialSeed(5 + i, trialId) % 2];
         expect(config.curves[i]).toEqual(expected);
       }
     }
@@ -66,7 +67,7 @@ describe('batchtune record', () => {
     // Replaying the recording: each trial reads one of the recorded curves of its configuration.
     const again = await recordCurves({ ...config, trainer: { type: 'tabular', file: out } }, { baseDir: dir, seeds: 2 });
     for (const [trialId, c] of again.configs.entries()) {
-      for (let i = 0; i < 2; i++) expect(c.curves[i]).toEqual(written.configs[trialId].curves[trialSeed(5 + i, trialId) % 2]);
+      for (let i = 0; i < 2; i++) expect(c.curves[i]).toEqual(at(written.configs, trialId).curves[trialSeed(5 + i, trialId) % 2]);
     }
   });
 

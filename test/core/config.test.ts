@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildJsonSchema, createRegistry, validateStudy } from '../../index.ts';
 import { knownTable, tempDir, writeTabular } from '../helpers/tabular.ts';
+import { at } from '../../core/indexed.ts';
 
 const dir = tempDir();
 writeTabular(dir, knownTable());
@@ -92,7 +93,7 @@ describe('config validation', () => {
 
   test('a tabular file with a bad point names the file and the place', async () => {
     const table = knownTable();
-    (table.configs[1].curves[0][2] as any).examples = 'many';
+    (at(at(at(table.configs, 1).curves, 0), 2) as { examples: unknown }).examples = 'many';
     writeTabular(dir, table, 'bad.json');
     const error = await errorOf({ ...base, trainer: { type: 'tabular', file: 'bad.json' } });
     expect(error).toBe('trainer.file: bad.json: configs[1].curves[0][2].examples: must be number (got "many")');

@@ -15,6 +15,7 @@ import {
   type Decision,
   type Progress,
 } from '../../index.ts';
+import { at } from '../../core/indexed.ts';
 
 /** A trainer that counts its live sessions: opened and not yet disposed. */
 function countingTrainer() {
@@ -161,7 +162,7 @@ test('async callbacks and strategies are awaited', async () => {
       return {
         async ask(state): Promise<Decision> {
           await new Promise((resolve) => setTimeout(resolve, 1));
-          if (next < points.length) return { kind: 'start', params: points[next++], resource: 1000, final: true };
+          if (next < points.length) return { kind: 'start', params: at(points, next++), resource: 1000, final: true };
           return state.running > 0 ? { kind: 'wait' } : { kind: 'done' };
         },
         async tell() {},
@@ -178,7 +179,7 @@ test('async callbacks and strategies are awaited', async () => {
     ['stopped', 300],
     ['stopped', 300],
   ]);
-  expect(summary.trials[0].reason).toBe('later: enough');
+  expect(at(summary.trials, 0).reason).toBe('later: enough');
 });
 
 test('continuing a trial that has ended is an error naming the strategy, and the search stops there', async () => {
@@ -205,7 +206,7 @@ test('continuing a trial that has ended is an error naming the strategy, and the
     { registry: createRegistry().register(definition).register(confused), journal: new MemoryStore() },
   );
   expect(summary.error).toBe('strategy "confused": cannot continue trial 0: it is completed');
-  expect(summary.trials[0].state).toBe('completed');
+  expect(at(summary.trials, 0).state).toBe('completed');
 });
 
 test('a trial that trained nothing is never completed and never best', async () => {

@@ -11,13 +11,14 @@ import { configDataFiles, hashDataFiles } from '../../core/data-files.ts';
 import { processTrainer } from '../../plugins/trainers/process/index.ts';
 import { journalRecords } from '../helpers/journal.ts';
 import { knownTable, tempDir, writeTabular } from '../helpers/tabular.ts';
+import { at } from '../../core/indexed.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const bin = join(root, 'bin/batchtune.js');
 
 /** sha256 as coreutils computes it: an implementation batchtune does not share. */
 function sha256sum(path: string): string {
-  return execFileSync('sha256sum', [path], { encoding: 'utf8' }).split(' ')[0];
+  return at(execFileSync('sha256sum', [path], { encoding: 'utf8' }).split(' '), 0);
 }
 
 function header(journal: string): Extract<JournalRecord, { t: 'header' }> {

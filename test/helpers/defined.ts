@@ -6,3 +6,10 @@ export function defined<T>(value: T | undefined, what: string): T {
   if (value === undefined) throw new Error(`${what} is missing`);
   return value;
 }
+
+/** `record[name]` as a number (a report's metric), failing the test naming it when it is missing or null. */
+export function numberIn(record: Readonly<Record<string, number | null>>, name: string): number {
+  const value = record[name];
+  if (typeof value !== 'number') throw new Error(`${name} is ${String(value)}, not a number`);
+  return value;
+}

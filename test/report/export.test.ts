@@ -9,6 +9,7 @@ import { readJournalFile } from '../../bin/journal-file.ts';
 import { cli } from '../helpers/cli.ts';
 import { journalRecords, writeJournal } from '../helpers/journal.ts';
 import { tempDir } from '../helpers/tabular.ts';
+import { at } from '../../core/indexed.ts';
 
 const dir = tempDir('batchtune-export-');
 const python = '/usr/bin/python3';
@@ -45,12 +46,12 @@ describe('batchtune export', () => {
     expect(code).toBe(0);
     const view = readJournalFile(journal);
     const lines = out.trimEnd().split('\n');
-    const header = lines[0].split(',');
+    const header = at(lines, 0).split(',');
     expect(header.slice(0, 4)).toEqual(['trial', 'state', 'param_batch_size', 'param_learning_rate']);
     expect(header).toEqual(expect.arrayContaining(['examples', 'steps', 'seconds', 'val_acc', 'train_loss']));
     expect(lines).toHaveLength(1 + view.trials.reduce((n, t) => n + t.reports.length, 0));
-    const first = Object.fromEntries(header.map((h, i) => [h, lines[1].split(',')[i]]));
-    const report = view.trials[0].reports[0];
+    const first = Object.fromEntries(header.map((h, i) => [h, at(lines, 1).split(',')[i]]));
+    const report = at(at(view.trials, 0).reports, 0);
     expect(Number(first.examples)).toBe(report.progress.examples);
     expect(Number(first.val_acc)).toBe(report.metrics.val_acc);
   });

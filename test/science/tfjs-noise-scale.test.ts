@@ -8,6 +8,7 @@ import { tfjsTrainer } from '../../plugins/trainers/tfjs/index.ts';
 import { main } from '../../bin/cli.ts';
 import { trainFresh } from '../plugins/trainers/tfjs/helpers.ts';
 import { fixtures, linearRegressionOptions, linearRegressionTrainer } from './linear-regression.ts';
+import { at } from '../../core/indexed.ts';
 
 /**
  * The tfjs trainer's gradient-noise-scale measurement on a problem with a known answer: a linear
@@ -43,7 +44,7 @@ describe('tfjs trainer: gradient noise scale', () => {
     const plain = await run({ evalEvery: 64 * 4 }, request);
     expect(measured.map((r) => r.progress.examples)).toEqual(plain.map((r) => r.progress.examples));
     measured.forEach((r, i) => {
-      expect(r.metrics.val_loss).toBeCloseTo(plain[i].metrics.val_loss!, 3);
+      expect(r.metrics.val_loss).toBeCloseTo(at(plain, i).metrics.val_loss!, 3);
     });
     expect(plain.every((r) => !('noise_scale' in r.metrics))).toBe(true);
     expect(

@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { MemoryStore, runStudy, SearchEvents, type SearchSummary } from '../../../index.ts';
 import { tempDir } from '../../helpers/tabular.ts';
+import { at } from '../../../core/indexed.ts';
 
 const root = resolve(import.meta.dirname, '../../..');
 const fixture = join(root, 'test/fixtures/executors/paced-trainer.mjs');
@@ -87,7 +88,7 @@ test('a worker that hangs past its heartbeat deadline is killed; after maxRestar
     { journal: new MemoryStore(), baseDir: root },
   );
   expect(hung.trials.map((t) => t.state)).toEqual(['failed', 'completed', 'completed']);
-  expect(hung.trials[0].reason).toMatch(
+  expect(at(hung.trials, 0).reason).toMatch(
     /^pool: worker \d+ \(pid \d+\) exited on SIGKILL after no heartbeat for 1 s; the segment was lost 2 times, giving up$/,
   );
 }, 90000);

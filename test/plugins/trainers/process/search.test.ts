@@ -3,6 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MemoryStore, runStudy } from '../../../../index.ts';
 import { alive, journalView, python, root, tempDir, toy, trialPids, waitUntil } from './helpers.ts';
+import { at } from '../../../../core/indexed.ts';
 
 const bin = join(root, 'bin/batchtune.js');
 
@@ -33,7 +34,7 @@ describe('process trainer: searches', () => {
       const examples = trial.reports.map((r) => r.progress.examples);
       expect(examples).toEqual([...examples].sort((a, b) => a - b));
     }
-    const distinct = new Set(view.trials.map((t) => t.reports[0].metrics.pid));
+    const distinct = new Set(view.trials.map((t) => at(t.reports, 0).metrics.pid));
     expect(distinct.size).toBe(view.trials.length);
     // The toy's loss is lowest at batch 64 with the larger rate; halving finds it.
     expect(summary.best?.params).toEqual({ batchSize: 64, learningRate: 0.1 });

@@ -4,6 +4,7 @@ import type { ProcessSession } from '../../../../plugins/trainers/process/sessio
 import { MemoryStore, type Report } from '../../../../core/index.ts';
 import { runStudy } from '../../../../index.ts';
 import { alive, processOptions, python, root, tempDir, toy, trialPids } from './helpers.ts';
+import { at } from '../../../../core/indexed.ts';
 
 const params = { batchSize: 64, learningRate: 0.1 };
 
@@ -83,8 +84,8 @@ describe('process trainer: a session', () => {
       // The rate of the last step (which started at 2816 examples, past the warmup) is the full one.
       expect(seen.at(-1)!.learningRate).toBe(0.4);
       // The first report comes at 1536 examples; its last step started at 1280, 1280/2048 of the warmup: 0.25.
-      expect(seen[0].progress.examples).toBe(1536);
-      expect(seen[0].learningRate).toBeCloseTo(0.25, 10);
+      expect(at(seen, 0).progress.examples).toBe(1536);
+      expect(at(seen, 0).learningRate).toBeCloseTo(0.25, 10);
     } finally {
       await session.dispose();
     }

@@ -6,6 +6,8 @@ import type { Report } from '../../../../core/trainer.ts';
 import { tfjsTrainer } from '../../../../plugins/trainers/tfjs/index.ts';
 import type { TfjsOptions } from '../../../../plugins/trainers/tfjs/options.ts';
 import { createTrainer, params, segment, tmpDir, withDefaults } from './helpers.ts';
+import { at } from '../../../../core/indexed.ts';
+import { defined } from '../../../helpers/defined.ts';
 
 const dir = tmpDir();
 afterAll(() => {
@@ -71,7 +73,7 @@ async function trainOnce(options: TfjsOptions, batchSize = 20, learningRate = 0.
 
 /** Training goes on improving after the first report: the validation loss falls (accuracy may already be saturated there). */
 function improves(reports: Report[], _metric: 'val_acc' | 'val_loss'): void {
-  expect(reports.at(-1)!.metrics.val_loss!).toBeLessThan(reports[0].metrics.val_loss!);
+  expect(defined(reports.at(-1), 'the last item').metrics.val_loss!).toBeLessThan(at(reports, 0).metrics.val_loss!);
 }
 
 const { images, labels } = stripes(400);
@@ -181,7 +183,7 @@ describe('data sources train for real', () => {
     improves(reports, 'val_acc');
     expect(reports.at(-1)!.metrics.test_acc).toBe(1);
     // Test metrics come with the segment's last report only.
-    expect(reports[1].metrics).not.toHaveProperty('test_acc');
+    expect(at(reports, 1).metrics).not.toHaveProperty('test_acc');
   });
 });
 

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ensureBackend } from '../../../../plugins/trainers/tfjs/backend.ts';
 import { installWasmKernels } from '../../../../plugins/trainers/tfjs/wasm-kernels.ts';
+import { at } from '../../../../core/indexed.ts';
 
 /** Runs `f` on the cpu backend and on wasm (with the installed kernels); returns both results. */
 async function onBoth(f: () => tf.Tensor): Promise<[number[], number[]]> {
@@ -17,7 +18,7 @@ async function onBoth(f: () => tf.Tensor): Promise<[number[], number[]]> {
 
 function close(actual: number[], expected: number[]): void {
   expect(actual).toHaveLength(expected.length);
-  const worst = Math.max(...actual.map((a, i) => Math.abs(a - expected[i]) / (1 + Math.abs(expected[i]))));
+  const worst = Math.max(...actual.map((a, i) => Math.abs(a - at(expected, i)) / (1 + Math.abs(at(expected, i)))));
   expect(worst).toBeLessThan(1e-4);
 }
 
