@@ -1,6 +1,7 @@
 import { createRng, type Rng } from '../../core/rng.ts';
 import { gradientNorms, NoiseScaleEstimator, rawNoiseEstimate } from '../../analysis/noise-scale.ts';
 import { at } from '../../core/indexed.ts';
+import { defined } from '../helpers/defined.ts';
 
 function normal(rng: Rng): number {
   // Box-Muller; 1 - u keeps the log finite.
@@ -46,7 +47,7 @@ function estimate(d: number, sigma: number, deltaNorm: number, b: number, k: num
     const grads = Array.from({ length: k }, () => problem.microBatchGradient(b));
     estimator.add({ microBatch: b, ...gradientNorms(grads) });
   }
-  return { got: estimator.estimate!, expected: problem.expected };
+  return { got: defined(estimator.estimate, 'estimator.estimate'), expected: problem.expected };
 }
 
 describe('gradient noise scale estimator', () => {
@@ -71,10 +72,10 @@ describe('gradient noise scale estimator', () => {
     const estimator = new NoiseScaleEstimator({ beta: 0.9 });
     expect(estimator.estimate).toBeUndefined();
     estimator.add({ microBatch: 4, microSqNorms: [3, 5], meanSqNorm: 2.5 }); // |G|² 1, trΣ 12
-    expect(estimator.estimate!.gradSqNorm).toBeCloseTo(1);
-    expect(estimator.estimate!.bSimple).toBeCloseTo(12);
+    expect(defined(estimator.estimate, 'estimator.estimate').gradSqNorm).toBeCloseTo(1);
+    expect(defined(estimator.estimate, 'estimator.estimate').bSimple).toBeCloseTo(12);
     estimator.add({ microBatch: 4, microSqNorms: [5, 7], meanSqNorm: 5.5 }); // |G|² 5, trΣ 4
-    const e = estimator.estimate!;
+    const e = defined(estimator.estimate, 'estimator.estimate');
     // weights 0.9·0.1 and 0.1, normalised by 0.19
     expect(e.gradSqNorm).toBeCloseTo((0.09 * 1 + 0.1 * 5) / 0.19);
     expect(e.traceSigma).toBeCloseTo((0.09 * 12 + 0.1 * 4) / 0.19);
@@ -85,7 +86,7 @@ describe('gradient noise scale estimator', () => {
   test('B_simple is null while the averaged |G|² is not positive', () => {
     const estimator = new NoiseScaleEstimator();
     estimator.add({ microBatch: 2, microSqNorms: [4, 4], meanSqNorm: 1 }); // |G|² = (2 − 4)/1 < 0
-    expect(estimator.estimate!.bSimple).toBeNull();
+    expect(defined(estimator.estimate, 'estimator.estimate').bSimple).toBeNull();
   });
 
   test.each([
@@ -95,7 +96,7 @@ describe('gradient noise scale estimator', () => {
     [12, 0, 1, 4, 8], // 13, no label noise
   ])('linear regression d=%i σ=%f |δ|=%f (b=%i, k=%i): within 10%% of the analytic value', (d, sigma, delta, b, k) => {
     const { got, expected } = estimate(d, sigma, delta, b, k, 1500);
-    expect(Math.abs(got.bSimple! - expected.bSimple) / expected.bSimple).toBeLessThan(0.1);
+    expect(Math.abs(defined(got.bSimple, 'got.bSimple') - expected.bSimple) / expected.bSimple).toBeLessThan(0.1);
     expect(Math.abs(got.gradSqNorm - expected.gradSqNorm) / expected.gradSqNorm).toBeLessThan(0.1);
     expect(Math.abs(got.traceSigma - expected.traceSigma) / expected.traceSigma).toBeLessThan(0.1);
   });

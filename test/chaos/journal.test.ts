@@ -18,6 +18,7 @@ import { journalRecords } from '../helpers/journal.ts';
 import { tempDir } from '../helpers/tabular.ts';
 import { ChaosTally } from './tally.ts';
 import { at } from '../../core/indexed.ts';
+import { defined } from '../helpers/defined.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const bin = join(root, 'bin/batchtune.js');
@@ -146,7 +147,7 @@ test('random byte flips are refused at the damaged line, or (in the torn last li
     const line = lineAt(starts, offset);
     const passed = inTornTail
       ? got.summary === expected
-      : got.code === 'JOURNAL_CORRUPT' && got.message!.startsWith(`${path}:${line}: damaged journal: `);
+      : got.code === 'JOURNAL_CORRUPT' && defined(got.message, 'got.message').startsWith(`${path}:${line}: damaged journal: `);
     const what = `flip ${i} at byte ${offset} (line ${line}${inTornTail ? ', torn tail' : ''})`;
     tally.record(
       'byte flips',

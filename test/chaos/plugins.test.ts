@@ -21,6 +21,7 @@ import {
 import { tabularTrainer } from '../../plugins/trainers/tabular.ts';
 import { tally } from './tally.ts';
 import { at } from '../../core/indexed.ts';
+import { defined } from '../helpers/defined.ts';
 
 const table = fileURLToPath(new URL('../fixtures/tabular/digits-steps.json', import.meta.url));
 const never = () => new Promise<never>(() => {});
@@ -179,9 +180,9 @@ type Expectation = (result: { summary?: SearchSummary; thrown?: string; errors: 
 const trialsFail =
   (pattern: RegExp): Expectation =>
   ({ summary }) => {
-    expect(summary!.trials.every((t) => t.state === 'failed')).toBe(true);
-    expect(at(summary!.trials, 0).reason).toMatch(pattern);
-    expect(summary!.best).toBeNull();
+    expect(defined(summary, 'summary').trials.every((t) => t.state === 'failed')).toBe(true);
+    expect(at(defined(summary, 'summary').trials, 0).reason).toMatch(pattern);
+    expect(defined(summary, 'summary').best).toBeNull();
   };
 const searchEnds =
   (pattern: RegExp): Expectation =>
@@ -191,8 +192,8 @@ const searchEnds =
 const ignored =
   (pattern: RegExp): Expectation =>
   ({ summary, errors }) => {
-    expect(summary!.trials.map((t) => t.state)).toEqual(['completed', 'completed', 'completed', 'completed']);
-    expect(summary!.best!.value).toBeLessThan(1);
+    expect(defined(summary, 'summary').trials.map((t) => t.state)).toEqual(['completed', 'completed', 'completed', 'completed']);
+    expect(defined(summary, 'summary').best!.value).toBeLessThan(1);
     expect(errors.some((e) => pattern.test(e))).toBe(true);
   };
 

@@ -6,6 +6,7 @@ import { recordCurves } from '../../bin/commands/record.ts';
 import { loadTabularFile, type TabularFile } from '../../plugins/trainers/tabular-file.ts';
 import { curve, tempDir, writeTabular } from '../helpers/tabular.ts';
 import { at } from '../../core/indexed.ts';
+import { defined } from '../helpers/defined.ts';
 
 const dir = tempDir('batchtune-record-');
 
@@ -42,7 +43,7 @@ describe('batchtune record', () => {
       }
     }
     expect(table.meta).toMatchObject({ seeds: [5, 6, 7], resourceUnit: 'examples', trainer: 'tabular', backend: { name: 'src' } });
-    expect(table.meta!.machine).toHaveProperty('cpus');
+    expect(defined(table.meta, 'table.meta').machine).toHaveProperty('cpus');
   });
 
   test('the CLI writes a valid tabular file that replays to the same curves', async () => {

@@ -16,6 +16,7 @@ import {
   type Progress,
 } from '../../index.ts';
 import { at } from '../../core/indexed.ts';
+import { defined } from '../helpers/defined.ts';
 
 /** A trainer that counts its live sessions: opened and not yet disposed. */
 function countingTrainer() {
@@ -134,7 +135,7 @@ test('plugins get frozen snapshots: a callback that writes to its trial changes 
     { ...base, strategy: { type: 'grid', maxResource: 200 }, callbacks: [{ type: 'vandal' }] },
     { registry: createRegistry().register(definition).register(vandal), journal: new MemoryStore(), events },
   );
-  expect(summary.best!.value).toBe(20);
+  expect(defined(summary.best, 'summary.best').value).toBe(20);
   expect(errors.every((e) => e === 'vandal onReport')).toBe(true);
   expect(errors.length).toBeGreaterThan(0);
 });

@@ -10,6 +10,7 @@ import { recordProblem } from '../../core/journal-schema.ts';
 import { journalLines, journalRecords, writeJournal } from '../helpers/journal.ts';
 import { tempDir } from '../helpers/tabular.ts';
 import { at } from '../../core/indexed.ts';
+import { defined } from '../helpers/defined.ts';
 
 const fixtures = resolve(import.meta.dirname, '../fixtures/journals');
 const config = JSON.parse(readFileSync(join(fixtures, 'successive-halving.json'), 'utf8'));
@@ -40,7 +41,7 @@ function withRecord(index: number, change: (record: any) => void, version = 3): 
 function set(path: string, value: unknown): (record: any) => void {
   return (record) => {
     const keys = path.split('.');
-    const last = keys.pop()!;
+    const last = defined(keys.pop(), 'keys.pop()');
     const owner = keys.reduce((object, key) => object[key], record);
     if (value === undefined) delete owner[last];
     else owner[last] = value;
@@ -196,7 +197,7 @@ describe('journals of versions 1 and 2 (no checksums)', () => {
 
   test.each(['v1.jsonl', 'v2.jsonl'])('%s is read, and resumes from a cut to the summary it recorded', async (file) => {
     const records = journalRecords(join(fixtures, file));
-    const recorded = viewJournal(records).summary!;
+    const recorded = defined(viewJournal(records).summary, 'viewJournal(records).summary');
     expect(recorded.best?.trialId).toBe(6);
     const path = join(tempDir(), file);
     const lines = journalLines(join(fixtures, file));

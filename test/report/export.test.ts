@@ -10,6 +10,7 @@ import { cli } from '../helpers/cli.ts';
 import { journalRecords, writeJournal } from '../helpers/journal.ts';
 import { tempDir } from '../helpers/tabular.ts';
 import { at } from '../../core/indexed.ts';
+import { defined } from '../helpers/defined.ts';
 
 const dir = tempDir('batchtune-export-');
 const python = '/usr/bin/python3';
@@ -106,9 +107,9 @@ print(json.dumps({
       }
       expect(got.trials.some((t: { state: string }) => t.state === 'PRUNED')).toBe(true);
       expect(got.best).toEqual({
-        number: view.summary!.best!.trialId,
-        value: view.summary!.best!.value,
-        params: view.summary!.best!.params,
+        number: defined(view.summary, 'view.summary').best!.trialId,
+        value: defined(view.summary, 'view.summary').best!.value,
+        params: defined(view.summary, 'view.summary').best!.params,
       });
     },
   );

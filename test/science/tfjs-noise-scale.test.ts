@@ -9,6 +9,7 @@ import { main } from '../../bin/cli.ts';
 import { trainFresh } from '../plugins/trainers/tfjs/helpers.ts';
 import { fixtures, linearRegressionOptions, linearRegressionTrainer } from './linear-regression.ts';
 import { at } from '../../core/indexed.ts';
+import { defined } from '../helpers/defined.ts';
 
 /**
  * The tfjs trainer's gradient-noise-scale measurement on a problem with a known answer: a linear
@@ -32,10 +33,13 @@ describe('tfjs trainer: gradient noise scale', () => {
       { evalEvery: 128 * 100, noiseScale: { every: 1, microBatches: 4, beta: 0.99 } },
       { limits: { steps: 400 }, batchSize: 128, learningRate: 0.002 },
     );
-    const last = reports.at(-1)!.metrics;
+    const last = defined(reports.at(-1), 'reports.at(-1)').metrics;
     expect(last.noise_scale).toBeGreaterThan(21 * 0.9);
     expect(last.noise_scale).toBeLessThan(21 * 1.1);
-    expect(last.noise_scale).toBeCloseTo(last.trace_sigma! / last.grad_sq_norm!, 6);
+    expect(last.noise_scale).toBeCloseTo(
+      defined(last.trace_sigma, 'last.trace_sigma') / defined(last.grad_sq_norm, 'last.grad_sq_norm'),
+      6,
+    );
   });
 
   test('the update uses the mean of the micro-batch gradients: same weights and examples as without it', async () => {
@@ -44,7 +48,7 @@ describe('tfjs trainer: gradient noise scale', () => {
     const plain = await run({ evalEvery: 64 * 4 }, request);
     expect(measured.map((r) => r.progress.examples)).toEqual(plain.map((r) => r.progress.examples));
     measured.forEach((r, i) => {
-      expect(r.metrics.val_loss).toBeCloseTo(at(plain, i).metrics.val_loss!, 3);
+      expect(r.metrics.val_loss).toBeCloseTo(defined(at(plain, i).metrics.val_loss, 'at(plain, i).metrics.val_loss'), 3);
     });
     expect(plain.every((r) => !('noise_scale' in r.metrics))).toBe(true);
     expect(

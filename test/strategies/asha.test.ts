@@ -18,6 +18,8 @@ for (let j = 0; j < 12; j++) {
 }
 /** Config `name`'s value at resource `r` in `v`. */
 const valueAt = (v: typeof values, name: string, r: number): number | null => defined(defined(v[name], name)[r], `${name} at ${r}`);
+/** The same, undefined where the table has no value (a trial that diverged before `r`), as the model compares it. */
+const recordedAt = (v: typeof values, name: string, r: number): number | null | undefined => defined(v[name], name)[r];
 
 const curves = (v: typeof values): Record<string, ConfigSpec> =>
   Object.fromEntries(Object.entries(v).map(([n, s]) => [n, { shapes: [s] }]));
@@ -36,10 +38,10 @@ function checkAgainstModel(
   poolSize = Object.keys(vals).length,
   failing = new Set<string>(),
 ) {
-  const rungs: Array<Array<{ id: number; value: number | null }>> = RUNGS.map(() => []);
+  const rungs: Array<Array<{ id: number; value: number | null | undefined }>> = RUNGS.map(() => []);
   const promoted = RUNGS.map(() => new Set<number>());
   const sign = mode === 'max' ? 1 : -1;
-  const good = (v: number | null) => (v === null ? -Infinity : sign * v);
+  const good = (v: number | null | undefined) => (v === null ? -Infinity : sign * Number(v));
   let started = 0;
   const expected = (): 'start' | 'done' | { trialId: number; resource: number } => {
     for (let k = RUNGS.length - 2; k >= 0; k--) {
@@ -65,7 +67,8 @@ function checkAgainstModel(
         expect(decision.resource).toBe(1000);
         const id = started++;
         // A trial that fails never reaches the rung, so it does not count there.
-        if (!failing.has(String(decision.params.name))) at(rungs, 0).push({ id, value: valueAt(vals, String(decision.params.name), 1000) });
+        if (!failing.has(String(decision.params.name)))
+          at(rungs, 0).push({ id, value: recordedAt(vals, String(decision.params.name), 1000) });
       }
     } else {
       // The top rung is a trial's last segment: the engine completes it the moment it ends.
@@ -73,7 +76,7 @@ function checkAgainstModel(
       const k = RUNGS.indexOf(want.resource);
       at(rungs, k).push({
         id: want.trialId,
-        value: valueAt(vals, defined(trace.names.get(want.trialId), `trial ${want.trialId}`), want.resource),
+        value: recordedAt(vals, defined(trace.names.get(want.trialId), `trial ${want.trialId}`), want.resource),
       });
     }
   }
@@ -121,7 +124,7 @@ describe('asha', () => {
     expect(reached[1]).toContain('c04'); // promoted at 1000 with 0.01 ...
     expect(reached[2]).not.toContain('c04'); // ... and null at 3000
     expect(reached[1]).not.toContain('c03');
-    const best = summary.best!;
+    const best = defined(summary.best, 'summary.best');
     expect(best.resource).toBe(9000);
     expect(best.metric).toBe('val_loss');
   });
@@ -134,8 +137,8 @@ describe('asha', () => {
       { ...ASHA, maxTrials: 12 },
       { callbacks: [{ type: 'target-reached', target: 0.98, metric: 'val_acc' }] },
     );
-    expect(summary.best!.resource).toBe(9000);
-    expect(summary.best!.params.name).not.toBe('c11');
+    expect(defined(summary.best, 'summary.best').resource).toBe(9000);
+    expect(defined(summary.best, 'summary.best').params.name).not.toBe('c11');
   });
 
   test('maxTrials caps the configurations started', async () => {
@@ -164,7 +167,7 @@ describe('asha', () => {
     expect(firstContinue).toBeLessThan(lastStart);
     const other = await study(file, ASHA, { concurrency: 4, seed: 8 });
     expect(other.trace.decisions).not.toEqual(one.trace.decisions);
-    expect(one.summary.best!.resource).toBe(9000);
+    expect(defined(one.summary.best, 'one.summary.best').resource).toBe(9000);
   });
 
   test('invalid options', async () => {

@@ -26,9 +26,15 @@ const valueAt = (name: string, resource: number): number => defined(defined(valu
 
 function expectHalving(trace: Trace, bracket: number, resources: number[], mode: 'max' | 'min' = 'max') {
   const members = new Set(
-    [...trace.tags].filter(([, tag]) => (tag as { bracket: number }).bracket === bracket).map(([id]) => trace.names.get(id)!),
+    [...trace.tags]
+      .filter(([, tag]) => (tag as { bracket: number }).bracket === bracket)
+      .map(([id]) => defined(trace.names.get(id), 'trace.names.get(id)')),
   );
-  const idOf = (name: string) => [...trace.names].find(([, n]) => n === name)![0];
+  const idOf = (name: string) =>
+    defined(
+      [...trace.names].find(([, n]) => n === name),
+      '[...trace.names].find(([, n]) => n === name)',
+    )[0];
   let current = trace.reached(at(resources, 0)).filter((n) => members.has(n));
   const rungs = [current];
   for (let k = 0; k + 1 < resources.length; k++) {
@@ -144,7 +150,12 @@ describe('hyperband', () => {
     expectHalving(one.trace, 0, [9000]);
     // Bracket 1 started before bracket 2 finished.
     const firstOfB1 = one.trace.decisions.findIndex((d) => d.kind === 'start' && d.resource === 3000);
-    const lastOfB2 = one.trace.steps.lastIndexOf(one.trace.steps.find((s) => s.endsWith('@9000') && s.startsWith('continue'))!);
+    const lastOfB2 = one.trace.steps.lastIndexOf(
+      defined(
+        one.trace.steps.find((s) => s.endsWith('@9000') && s.startsWith('continue')),
+        'continue',
+      ),
+    );
     expect(firstOfB1).toBeLessThan(lastOfB2);
   });
 

@@ -9,6 +9,7 @@ import type { CurvePoint, TabularFile } from '../../../plugins/trainers/tabular-
 import { tempDir, writeTabular } from '../../helpers/tabular.ts';
 import { hasRedisServer, skipMessage, startRedis, startWorker, stopChild, type WorkerChild } from '../../helpers/redis.ts';
 import { at } from '../../../core/indexed.ts';
+import { defined } from '../../helpers/defined.ts';
 
 const root = new URL('../../..', import.meta.url).pathname;
 const bin = join(root, 'bin/batchtune.js');
@@ -115,7 +116,11 @@ describeRedis('redis executor with batchtune worker processes', () => {
     const workerIds = workers.map((w) => `${hostname()}/${w.pid}`);
     expect([...placedOn].sort()).toEqual(workerIds.sort());
     // Four in flight on one machine: some segments shared it, and their placement says so.
-    const shared = ends.map((r) => (r as { placement?: { sharedWith: number } }).placement!.sharedWith);
+    const shared = ends.map(
+      (r) =>
+        defined((r as { placement?: { sharedWith: number } }).placement, '(r as { placement?: { sharedWith: number } }).placement')
+          .sharedWith,
+    );
     expect(Math.max(...shared)).toBeGreaterThan(0);
   });
 

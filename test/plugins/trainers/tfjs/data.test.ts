@@ -73,7 +73,9 @@ async function trainOnce(options: TfjsOptions, batchSize = 20, learningRate = 0.
 
 /** Training goes on improving after the first report: the validation loss falls (accuracy may already be saturated there). */
 function improves(reports: Report[], _metric: 'val_acc' | 'val_loss'): void {
-  expect(defined(reports.at(-1), 'the last item').metrics.val_loss!).toBeLessThan(at(reports, 0).metrics.val_loss!);
+  expect(defined(defined(reports.at(-1), 'the last item').metrics.val_loss, 'val_loss')).toBeLessThan(
+    defined(at(reports, 0).metrics.val_loss, 'at(reports, 0).metrics.val_loss'),
+  );
 }
 
 const { images, labels } = stripes(400);
@@ -96,7 +98,7 @@ describe('data sources train for real', () => {
       1200,
     );
     improves(reports, 'val_acc');
-    expect(reports.at(-1)!.metrics.val_acc).toBeGreaterThan(0.6);
+    expect(defined(reports.at(-1), 'reports.at(-1)').metrics.val_acc).toBeGreaterThan(0.6);
   });
 
   it('idx, raw and gzipped, give the same data and training', async () => {
@@ -109,7 +111,7 @@ describe('data sources train for real', () => {
       });
     const raw = await trainOnce(options('images.idx', 'labels.idx'), 10, 0.1, 600);
     improves(raw, 'val_acc');
-    expect(raw.at(-1)!.metrics.val_acc).toBeGreaterThan(0.9);
+    expect(defined(raw.at(-1), 'raw.at(-1)').metrics.val_acc).toBeGreaterThan(0.9);
     const zipped = await trainOnce(options('images.idx.gz', 'labels.idx.gz'), 10, 0.1, 600);
     expect(zipped.map((r) => r.metrics.val_loss)).toEqual(raw.map((r) => r.metrics.val_loss));
     expect(raw).toHaveLength(1 + 6);
@@ -139,7 +141,7 @@ describe('data sources train for real', () => {
       600,
     );
     improves(cls, 'val_acc');
-    expect(cls.at(-1)!.metrics.val_acc).toBeGreaterThan(0.9);
+    expect(defined(cls.at(-1), 'cls.at(-1)').metrics.val_acc).toBeGreaterThan(0.9);
 
     write('line.csv', csv(400, 'regression'));
     const options = withDefaults({
@@ -154,9 +156,9 @@ describe('data sources train for real', () => {
     trainer.close();
     const reg = await trainOnce(options, 10, 0.1, 600);
     improves(reg, 'val_loss');
-    expect(reg.at(-1)!.metrics.val_loss).toBeLessThan(0.05);
-    expect(reg.at(-1)!.metrics).not.toHaveProperty('val_acc');
-    expect(reg.at(-1)!.metrics).not.toHaveProperty('train_acc');
+    expect(defined(reg.at(-1), 'reg.at(-1)').metrics.val_loss).toBeLessThan(0.05);
+    expect(defined(reg.at(-1), 'reg.at(-1)').metrics).not.toHaveProperty('val_acc');
+    expect(defined(reg.at(-1), 'reg.at(-1)').metrics).not.toHaveProperty('train_acc');
   });
 
   it('module: plain arrays or tensors, from a function or as exports, with a test file', async () => {
@@ -181,7 +183,7 @@ describe('data sources train for real', () => {
       600,
     );
     improves(reports, 'val_acc');
-    expect(reports.at(-1)!.metrics.test_acc).toBe(1);
+    expect(defined(reports.at(-1), 'reports.at(-1)').metrics.test_acc).toBe(1);
     // Test metrics come with the segment's last report only.
     expect(at(reports, 1).metrics).not.toHaveProperty('test_acc');
   });
@@ -281,7 +283,7 @@ describe('check()', () => {
   const check =
     (data: Record<string, unknown>, model: Record<string, unknown> = { type: 'linear' }) =>
     () =>
-      tfjsTrainer.check!(withDefaults({ model, data }), { baseDir: dir, seed: 1 }, 'trainer');
+      defined(tfjsTrainer.check, 'tfjsTrainer.check')(withDefaults({ model, data }), { baseDir: dir, seed: 1 }, 'trainer');
 
   it('names a missing file by its field, relative to the config folder', () => {
     expect(check({ type: 'idx', images: 'images.idx', labels: 'labels.idx' })).not.toThrow();

@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { InfeasibleError } from '../../../../core/errors.ts';
 import { backendGeneration } from '../../../../plugins/trainers/tfjs/memory.ts';
 import { createTrainer, FIXTURES, params, segment, tmpDir, withDefaults } from './helpers.ts';
+import { defined } from '../../../helpers/defined.ts';
 
 const dir = tmpDir();
 fs.copyFileSync(path.join(FIXTURES, 'wide-model.js'), path.join(dir, 'wide-model.mjs'));
@@ -44,7 +45,7 @@ it('after a real out-of-memory failure on wasm, a later trial with a small batch
   expect(backendGeneration()).toBe(before + 1);
   const { result, reports } = await segment(small, { limits: { examples: 160 }, batchSize: 16, learningRate: 0.1 });
   expect(result.progress.steps).toBe(10);
-  expect(Number.isFinite(reports.at(-1)!.metrics.val_loss as number)).toBe(true);
+  expect(Number.isFinite(defined(reports.at(-1), 'reports.at(-1)').metrics.val_loss as number)).toBe(true);
   await small.dispose();
   trainer.close();
 }, 120_000);

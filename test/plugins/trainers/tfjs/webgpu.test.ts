@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
+import { defined } from '../../../helpers/defined.ts';
 
 const root = resolve(import.meta.dirname, '../../../..');
 
@@ -16,7 +17,7 @@ describe('the webgpu backend (Dawn via the webgpu package; CI: llvmpipe from mes
       signal: null,
       stderr: '',
     });
-    const result = JSON.parse(run.stdout.trim().split('\n').pop()!);
+    const result = JSON.parse(defined(run.stdout.trim().split('\n').pop(), 'pop'));
     if (result.skip) {
       console.warn(`WebGPU test skipped: ${result.skip} (install the optional packages and a Vulkan driver, see .ci/run)`);
       return;
