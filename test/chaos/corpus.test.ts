@@ -25,7 +25,7 @@ function caseDir(): string {
 
 /** Runs `main()` with stdout and stderr captured; returns the exit code and what stderr got. */
 async function inProcess(args: string[], cwd: string): Promise<{ code: number; stderr: string }> {
-  const write = { out: process.stdout.write, err: process.stderr.write };
+  const write = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
   const cwdBefore = process.cwd();
   let stderr = '';
   process.stdout.write = () => true;

@@ -176,8 +176,8 @@ describe('two writers', () => {
   const start = (args: string[]) => {
     const child = spawn(process.execPath, [bin, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     const output = { stdout: '', stderr: '' };
-    child.stdout.on('data', (c) => (output.stdout += c));
-    child.stderr.on('data', (c) => (output.stderr += c));
+    child.stdout.on('data', (c) => (output.stdout += String(c)));
+    child.stderr.on('data', (c) => (output.stderr += String(c)));
     const exit = new Promise<number | null>((done) =>
       child.on('exit', (code) => {
         done(code);

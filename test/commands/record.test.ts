@@ -50,8 +50,8 @@ describe('batchtune record', () => {
     const cfg = join(dir, 'record.json');
     writeFileSync(cfg, JSON.stringify(config));
     const out = join(dir, 'out.json');
-    const write = process.stdout.write;
-    const err = process.stderr.write;
+    const write = process.stdout.write.bind(process.stdout);
+    const err = process.stderr.write.bind(process.stderr);
     process.stdout.write = () => true;
     process.stderr.write = () => true;
     let code: number;
@@ -73,7 +73,7 @@ describe('batchtune record', () => {
   });
 
   test('bad --seeds is a usage error', async () => {
-    const err = process.stderr.write;
+    const err = process.stderr.write.bind(process.stderr);
     process.stderr.write = () => true;
     try {
       expect(await main(['record', join(dir, 'record.json'), '--seeds', '0'])).toBe(2);

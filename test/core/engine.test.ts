@@ -8,6 +8,7 @@ import {
   defineCallback,
   defineStrategy,
   defineTrainer,
+  errorMessage,
   endsBefore,
   MemoryStore,
   runStudy,
@@ -245,6 +246,6 @@ test('a callback watching a metric that no report has stops the search, naming t
   const error = await runStudy(
     { ...base, strategy: { type: 'grid', maxResource: 200 }, callbacks: [{ type: 'early-stopping', monitor: 'val_loss' }] },
     { registry: createRegistry().register(definition), journal: new MemoryStore() },
-  ).catch((e: Error) => e.message);
+  ).catch((e: unknown) => errorMessage(e));
   expect(error).toBe('callbacks[0]: trainer "counting" reports no metric "val_loss"; its reports have score');
 });

@@ -12,7 +12,6 @@ import { processTrainer } from '../../plugins/trainers/process/index.ts';
 import { journalRecords } from '../helpers/journal.ts';
 import { knownTable, tempDir, writeTabular } from '../helpers/tabular.ts';
 import { at } from '../../core/indexed.ts';
-import { defined } from '../helpers/defined.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const bin = join(root, 'bin/batchtune.js');
@@ -132,13 +131,8 @@ describe('data file hashes', () => {
     writeFileSync(join(project, 'scripts/train.py'), 'print("hello")\n');
     writeFileSync(join(project, 'data.csv'), 'x,y\n1,2\n');
     const options = { command: ['python3', 'train.py', '--data', '../data.csv', '--epochs', '3'], cwd: 'scripts' };
-    expect(defined(processTrainer.dataFiles, 'processTrainer.dataFiles')(options as never, { baseDir: project, seed: 0 })).toEqual([
-      'scripts/train.py',
-      'data.csv',
-    ]);
+    expect(processTrainer.dataFiles?.(options as never, { baseDir: project, seed: 0 })).toEqual(['scripts/train.py', 'data.csv']);
     const script = { command: ['./scripts/train.py'] };
-    expect(defined(processTrainer.dataFiles, 'processTrainer.dataFiles')(script as never, { baseDir: project, seed: 0 })).toEqual([
-      'scripts/train.py',
-    ]);
+    expect(processTrainer.dataFiles?.(script as never, { baseDir: project, seed: 0 })).toEqual(['scripts/train.py']);
   });
 });

@@ -142,7 +142,7 @@ describe('journal lock', () => {
     const journal = join(tempDir(), 'j.jsonl');
     const child = spawn(process.execPath, ['--import', 'tsx', holdLock, journal, mode], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
-    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.stderr.on('data', (chunk) => (stderr += String(chunk)));
     await new Promise<void>((done) => child.stdout.on('data', (chunk) => String(chunk).includes('locked') && done()));
     if (signal) child.kill(signal);
     const exit = await new Promise<number | null>((done) =>

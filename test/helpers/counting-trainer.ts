@@ -29,6 +29,6 @@ export const segment = (seg: number): SegmentJob => ({
   trial: { trialId: 7, params: { batchSize: 10, learningRate: 0.1 }, seed: 1 },
   seg,
   request,
-  history: Array(seg).fill(request),
+  history: new Array<TrainRequest>(seg).fill(request),
   final: false,
 });

@@ -107,9 +107,9 @@ print(json.dumps({
       }
       expect(got.trials.some((t: { state: string }) => t.state === 'PRUNED')).toBe(true);
       expect(got.best).toEqual({
-        number: defined(view.summary, 'view.summary').best!.trialId,
-        value: defined(view.summary, 'view.summary').best!.value,
-        params: defined(view.summary, 'view.summary').best!.params,
+        number: defined(defined(view.summary, 'view.summary').best, 'best').trialId,
+        value: defined(defined(view.summary, 'view.summary').best, 'best').value,
+        params: defined(defined(view.summary, 'view.summary').best, 'best').params,
       });
     },
   );

@@ -100,7 +100,7 @@ describe('asha', () => {
     expect(trace.steps[trace.steps.length - 1]).toBe('done');
     // ASHA stops nobody: the trials left behind are pruned when the search ends.
     expect(trace.stopped()).toEqual([]);
-    expect(byState(summary)['completed']?.sort()).toEqual([...at(reached, 2)].sort());
+    expect((byState(summary)['completed'] ?? []).sort()).toEqual([...at(reached, 2)].sort());
     // best() returns the best at the highest rung reached.
     const bestAtTop = at(
       [...at(reached, 2)].sort((a, b) => Number(valueAt(values, b, 9000)) - Number(valueAt(values, a, 9000))),

@@ -73,9 +73,9 @@ describe('hyperband', () => {
     const { summary, trace } = await study(file, HB);
     // Concurrency 1: bracket 2 (trials 0-8), then bracket 1 (9-13), then bracket 0 (14-16).
     expect([...trace.tags.values()]).toEqual([
-      ...Array(9).fill({ bracket: 2 }),
-      ...Array(5).fill({ bracket: 1 }),
-      ...Array(3).fill({ bracket: 0 }),
+      ...new Array<object>(9).fill({ bracket: 2 }),
+      ...new Array<object>(5).fill({ bracket: 1 }),
+      ...new Array<object>(3).fill({ bracket: 0 }),
     ]);
     expect(summary.trials.map((t) => t.tag)).toEqual([...trace.tags.values()]);
     const b2 = expectHalving(trace, 2, [1000, 3000, 9000]);
@@ -93,7 +93,7 @@ describe('hyperband', () => {
       0,
     );
     expect(summary.best).toMatchObject({ params: { name: top }, value: valueAt(top, 9000), resource: 9000 });
-    expect(byState(summary)['completed']?.sort()).toEqual([...finalists].sort());
+    expect((byState(summary)['completed'] ?? []).sort()).toEqual([...finalists].sort());
     expect(trace.steps[trace.steps.length - 1]).toBe('done');
   });
 
@@ -113,7 +113,7 @@ describe('hyperband', () => {
   test('a small space: the pool runs dry and later brackets get what is left', async () => {
     const small = Object.fromEntries(Object.entries(curves).slice(0, 11));
     const { summary, trace } = await study(writeTable(dir, table(small)), HB);
-    expect([...trace.tags.values()]).toEqual([...Array(9).fill({ bracket: 2 }), ...Array(2).fill({ bracket: 1 })]);
+    expect([...trace.tags.values()]).toEqual([...new Array<object>(9).fill({ bracket: 2 }), ...new Array<object>(2).fill({ bracket: 1 })]);
     expectHalving(trace, 2, [1000, 3000, 9000]);
     expectHalving(trace, 1, [3000, 9000]);
     expect(summary.trials).toHaveLength(11);
@@ -132,10 +132,10 @@ describe('hyperband', () => {
     const { trace } = await study(file, { ...HB, minResource: 3000, iterations: 2 });
     // s_max = 1: brackets (n=3 at 3000, n=2 at 9000), twice = 10 configs.
     expect([...trace.tags.values()]).toEqual([
-      ...Array(3).fill({ bracket: 1, iteration: 0 }),
-      ...Array(2).fill({ bracket: 0, iteration: 0 }),
-      ...Array(3).fill({ bracket: 1, iteration: 1 }),
-      ...Array(2).fill({ bracket: 0, iteration: 1 }),
+      ...new Array<object>(3).fill({ bracket: 1, iteration: 0 }),
+      ...new Array<object>(2).fill({ bracket: 0, iteration: 0 }),
+      ...new Array<object>(3).fill({ bracket: 1, iteration: 1 }),
+      ...new Array<object>(2).fill({ bracket: 0, iteration: 1 }),
     ]);
   });
 

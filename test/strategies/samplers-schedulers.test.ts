@@ -197,7 +197,7 @@ describe('the model-based sampler', () => {
         sampler: { type: sampler },
         scheduler,
       });
-      out.push(best - truth.get(String(defined(summary.best, 'summary.best').params.name))!);
+      out.push(best - defined(truth.get(String(defined(summary.best, 'summary.best').params.name)), 'name'));
     }
     return out.sort((a, b) => a - b);
   }

@@ -111,7 +111,8 @@ describe('process trainer: a session', () => {
     const { trainer: t } = trainer([], { describe: false });
     const sessions = (await Promise.all([0, 1].map((trialId) => t.open({ trialId, params, seed: 1 })))) as ProcessSession[];
     expect(sessions.every((s) => alive(defined(s.pid, 's.pid')))).toBe(true);
-    await defined(t.close, 't.close')();
+    if (!t.close) throw new Error('t.close is missing');
+    await t.close();
     expect(sessions.map((s) => alive(defined(s.pid, 's.pid')))).toEqual([false, false]);
   });
 

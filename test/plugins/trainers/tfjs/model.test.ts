@@ -26,7 +26,7 @@ describe('a user module model', () => {
     const softmax = await run({ softmax: true }, 4);
     expect(softmax.val_acc).toBeGreaterThan(0.6);
     expect(softmax.val_loss).toBeCloseTo(defined(logits.val_loss, 'logits.val_loss'), 3);
-    trainer.close();
+    void trainer.close();
   });
 
   it('a model that takes images gets each flat batch reshaped to its input shape', async () => {
@@ -48,7 +48,7 @@ describe('a user module model', () => {
     const { reports } = await segment(session, { limits: { examples: 320 }, batchSize: 32, learningRate: 0.05 });
     expect(defined(reports.at(-1), 'reports.at(-1)').metrics.val_acc).toBeGreaterThan(0.3);
     await session.dispose();
-    trainer.close();
+    void trainer.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -112,6 +112,6 @@ describe('out of memory', () => {
     expect((await segment(next, { limits: { examples: 160 }, batchSize: 16, learningRate: 0.1 })).result.progress.steps).toBe(10);
     await next.dispose();
     expect(tf.memory().numTensors).toBe(baseline);
-    trainer.close();
+    void trainer.close();
   });
 });

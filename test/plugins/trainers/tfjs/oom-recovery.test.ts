@@ -38,7 +38,7 @@ it('after a real out-of-memory failure on wasm, a later trial with a small batch
     .catch((e: unknown) => e);
   expect(failure).toBeInstanceOf(InfeasibleError);
   expect((failure as InfeasibleError).message).toMatch(/^batch size 524288 is infeasible: out of memory on backend wasm: /);
-  oom.dispose();
+  void oom.dispose();
 
   const small = await trainer.open({ trialId: 1, params: params(16, 0.1, { width: 64 }), seed: 1 });
   expect(tf.getBackend()).toBe('wasm');
@@ -47,5 +47,5 @@ it('after a real out-of-memory failure on wasm, a later trial with a small batch
   expect(result.progress.steps).toBe(10);
   expect(Number.isFinite(defined(reports.at(-1), 'reports.at(-1)').metrics.val_loss as number)).toBe(true);
   await small.dispose();
-  trainer.close();
+  void trainer.close();
 }, 120_000);

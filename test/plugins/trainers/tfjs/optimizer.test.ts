@@ -22,7 +22,7 @@ describe.each([
       defined(first.reports.at(-1), 'first.reports.at(-1)').metrics.val_loss,
     );
     await session.dispose();
-    trainer.close();
+    void trainer.close();
   });
 });
 
@@ -36,6 +36,6 @@ describe('maxEpochs', () => {
     const rest = await segment(session, { limits: { examples: 5000 }, batchSize: 100, learningRate: 0.1 });
     expect(rest.result).toMatchObject({ exhausted: true, progress: { examples: 1500 } });
     await session.dispose();
-    trainer.close();
+    void trainer.close();
   });
 });

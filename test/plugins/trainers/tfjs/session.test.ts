@@ -117,7 +117,8 @@ describe('train()', () => {
   it('a checkpoint restores a trial exactly: weights, momentum, data order and counters', async () => {
     const a = await session(32);
     await segment(a, { limits: { examples: 1024 }, batchSize: 32, learningRate: 0.1 });
-    const bytes = await defined(a.checkpoint, 'a.checkpoint')();
+    if (!a.checkpoint) throw new Error('a.checkpoint is missing');
+    const bytes = await a.checkpoint();
     const tensors = tf.memory().numTensors;
     const b = await trainer.restore({ trialId: 1, params: params(32, 0.1), seed: 7 }, bytes);
     open.push(b);

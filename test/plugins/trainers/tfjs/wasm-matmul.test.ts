@@ -12,7 +12,7 @@ async function losses(mode: PackingMode): Promise<number[]> {
     const reports = await trainFresh(trainer, 3, { limits: { examples: 800 }, batchSize: 8, learningRate: 0.05 });
     return reports.flatMap((r) => [Number(r.metrics.train_loss), Number(r.metrics.val_loss)]);
   } finally {
-    trainer.close();
+    void trainer.close();
   }
 }
 
