@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { MemoryStore, type JournalRecord } from '../../core/index.ts';
-import { runStudy } from '../../index.ts';
+import { runStudy, type SearchSummary } from '../../index.ts';
 import { tempDir } from '../helpers/tabular.ts';
 import { defined } from '../helpers/defined.ts';
 
@@ -59,8 +59,8 @@ test('asha runs on the tfjs trainer through the CLI', () => {
     { encoding: 'utf8' },
   );
   expect(run.status).toBe(0);
-  const summary = JSON.parse(run.stdout);
+  const summary = JSON.parse(run.stdout) as SearchSummary;
   expect(summary.strategy).toBe('asha');
   expect(summary.trainer).toBe('tfjs');
-  expect(summary.best.resource).toBe(2304);
+  expect(summary.best?.resource).toBe(2304);
 });

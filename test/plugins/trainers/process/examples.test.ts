@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MemoryStore, runStudy } from '../../../../index.ts';
+import { MemoryStore, runStudy, type SearchSummary } from '../../../../index.ts';
 import { journalView, python, pythonHas, root, tempDir } from './helpers.ts';
 import { at } from '../../../../core/indexed.ts';
 import { defined } from '../../../helpers/defined.ts';
@@ -56,14 +56,14 @@ withTorchAndFashion('examples/pytorch-fashion (PyTorch)', () => {
     );
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
-    const summary = JSON.parse(run.stdout);
+    const summary = JSON.parse(run.stdout) as SearchSummary;
     expect(summary.trainer).toBe('process');
     expect(summary.objective).toEqual({ metric: 'val_acc', mode: 'max' });
     expect(summary.trainerInfo.script).toMatchObject({ framework: 'pytorch', data: expect.stringContaining('fashion-mnist') });
-    expect(summary.trials.map((t: { state: string }) => t.state).sort()).toEqual(['completed', 'pruned', 'pruned', 'pruned']);
+    expect(summary.trials.map((t) => t.state).sort()).toEqual(['completed', 'pruned', 'pruned', 'pruned']);
     // Ten classes: chance is 0.1; 8192 examples of an MLP get far past it.
-    expect(summary.best.value).toBeGreaterThan(0.6);
-    expect(summary.best.resource).toBe(8192);
+    expect(summary.best?.value).toBeGreaterThan(0.6);
+    expect(summary.best?.resource).toBe(8192);
   });
 
   test('batch-increase: the batch grows between segments of one process, with the noise scale measured on the way', async () => {

@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MemoryStore, runStudy } from '../../../../index.ts';
+import { MemoryStore, runStudy, type SearchSummary } from '../../../../index.ts';
 import { alive, journalView, python, root, tempDir, toy, trialPids, waitUntil } from './helpers.ts';
 import { at } from '../../../../core/indexed.ts';
 
@@ -82,16 +82,14 @@ describe('process trainer: searches', () => {
     expect(resumed.status).toBe(0);
     // Seconds and process ids are measured, the rest is decided: the same trials, progress and values.
     const decided = (text: string) =>
-      JSON.parse(text).trials.map(
-        (t: { params: unknown; state: string; progress: { examples: number; steps: number }; value: number | null }) => ({
-          params: t.params,
-          state: t.state,
-          examples: t.progress.examples,
-          steps: t.progress.steps,
-          value: t.value,
-        }),
-      );
+      (JSON.parse(text) as SearchSummary).trials.map((t) => ({
+        params: t.params,
+        state: t.state,
+        examples: t.progress.examples,
+        steps: t.progress.steps,
+        value: t.value,
+      }));
     expect(decided(resumed.stdout)).toEqual(decided(full.stdout));
-    expect(JSON.parse(resumed.stdout).best.params).toEqual(JSON.parse(full.stdout).best.params);
+    expect((JSON.parse(resumed.stdout) as SearchSummary).best?.params).toEqual((JSON.parse(full.stdout) as SearchSummary).best?.params);
   });
 });
