@@ -7,6 +7,11 @@ import { findMaxBatchSize, profileThroughput } from '../../analysis/profile.ts';
 import { fakeTrainer } from '../science/fake-trainer.ts';
 import { at } from '../../core/indexed.ts';
 
+/** The part of `batchtune profile --json` these tests read. */
+interface ProfileJson {
+  throughput: Array<{ status: string }>;
+  memory: unknown;
+}
 const paramsFor = (batchSize: number) => ({ batchSize, learningRate: 0.1 });
 const secondsPerStep = (b: number) => 0.01 + 1e-4 * b;
 
@@ -130,10 +135,10 @@ describe('batchtune profile', () => {
   });
 
   test('--json, --max-batch caps the search, --no-search skips it', async () => {
-    const capped = JSON.parse((await profileCli(['--quiet', '--json', '--max-batch', '200', '--repeats', '1'])).out);
-    expect(capped.throughput.map((r: { status: string }) => r.status)).toEqual(['ok', 'ok', 'infeasible']);
+    const capped = JSON.parse((await profileCli(['--quiet', '--json', '--max-batch', '200', '--repeats', '1'])).out) as ProfileJson;
+    expect(capped.throughput.map((r) => r.status)).toEqual(['ok', 'ok', 'infeasible']);
     expect(capped.memory).toMatchObject({ largestFeasible: 256, cappedAt: 256, probes: [] });
-    const skipped = JSON.parse((await profileCli(['--quiet', '--json', '--no-search', '--repeats', '1'])).out);
+    const skipped = JSON.parse((await profileCli(['--quiet', '--json', '--no-search', '--repeats', '1'])).out) as ProfileJson;
     expect(skipped.memory).toBeNull();
     const bad = await profileCli(['--steps', '0']);
     expect(bad.code).toBe(2);

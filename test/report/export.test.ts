@@ -12,6 +12,15 @@ import { tempDir } from '../helpers/tabular.ts';
 import { at } from '../../core/indexed.ts';
 import { defined } from '../helpers/defined.ts';
 
+/** What the Python script prints of the study Optuna loaded from the export. */
+interface OptunaStudy {
+  name: string;
+  direction: string;
+  attrs: Record<string, unknown>;
+  trials: Array<{ number: number; state: string; params: unknown; value: number | null; intermediate: Record<string, unknown> }>;
+  best: { number: number; value: number; params: unknown };
+}
+
 const dir = tempDir('batchtune-export-');
 const python = '/usr/bin/python3';
 const hasOptuna = spawnSync(python, ['-c', 'import optuna.storages'], { encoding: 'utf8' }).status === 0;
@@ -92,25 +101,22 @@ print(json.dumps({
 }))`;
       const run = spawnSync(python, ['-c', script, out], { encoding: 'utf8' });
       expect(run.stderr).toBe('');
-      const got = JSON.parse(run.stdout);
+      const got = JSON.parse(run.stdout) as OptunaStudy;
       const view = readJournalFile(journal);
       expect(got.name).toBe('sh');
       expect(got.direction).toBe('MAXIMIZE');
       expect(got.attrs).toMatchObject({ strategy: 'successive-halving', metric: 'val_acc', resource_unit: 'examples' });
       expect(got.trials).toHaveLength(view.trials.length);
       for (const [i, trial] of view.trials.entries()) {
-        const t = got.trials[i];
+        const t = at(got.trials, i);
         expect(t.params).toEqual(trial.params);
         expect(t.state).toBe(trial.state === 'pruned' ? 'PRUNED' : 'COMPLETE');
         expect(t.intermediate).toEqual(Object.fromEntries(trial.reports.map((r) => [String(r.progress.examples), r.metrics.val_acc])));
         if (t.state === 'COMPLETE') expect(t.value).toBe(trial.value);
       }
-      expect(got.trials.some((t: { state: string }) => t.state === 'PRUNED')).toBe(true);
-      expect(got.best).toEqual({
-        number: defined(defined(view.summary, 'view.summary').best, 'best').trialId,
-        value: defined(defined(view.summary, 'view.summary').best, 'best').value,
-        params: defined(defined(view.summary, 'view.summary').best, 'best').params,
-      });
+      expect(got.trials.some((t) => t.state === 'PRUNED')).toBe(true);
+      const best = defined(defined(view.summary, 'the summary').best, 'the best trial');
+      expect(got.best).toEqual({ number: best.trialId, value: best.value, params: best.params });
     },
   );
 });

@@ -103,7 +103,7 @@ describe('tfjs trainer: gradient noise scale', () => {
     const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => (out.push(String(chunk)), true));
     try {
       expect(await main(['noise-scale', config, '--json', '--quiet'])).toBe(0);
-      const result = JSON.parse(out.join(''));
+      const result = JSON.parse(out.join('')) as { bSimple: number; history: unknown[] };
       expect(result).toMatchObject({ batchSize: 128, microBatch: 32, k: 4, steps: 300, examples: 38400 });
       expect(result.bSimple).toBeGreaterThan(18.9);
       expect(result.bSimple).toBeLessThan(23.1);

@@ -53,7 +53,7 @@ describe('the Python helper (batchtune_trainer.py)', () => {
     ].join('\n');
     const run = spawnSync(python, ['-c', program, file], { encoding: 'utf8', env: { ...process.env, PYTHONPATH: PYTHON_HELPER_DIR } });
     expect(run.stderr).toBe('');
-    const fromPython: boolean[] = JSON.parse(run.stdout);
+    const fromPython = JSON.parse(run.stdout) as boolean[];
     const fromCore = all.map((c) => Boolean(endsBefore(c.start, c.current, c.next, c.request)));
     expect(fromCore.filter(Boolean).length).toBeGreaterThan(200);
     expect(fromCore.filter((x) => !x).length).toBeGreaterThan(200);
@@ -77,7 +77,7 @@ describe('the Python helper (batchtune_trainer.py)', () => {
       { cwd: root, encoding: 'utf8' },
     );
     expect(run.stderr).toBe('');
-    const result = JSON.parse(run.stdout);
+    const result = JSON.parse(run.stdout) as { bSimple: number; gradSqNorm: number; traceSigma: number };
     // The toy's norms are built so that tr(Σ) = 64 and |G|² = 2 exactly: B_simple = 32, over 16 of 32 steps.
     expect(result).toMatchObject({ batchSize: 64, microBatch: 16, k: 4, every: 2, steps: 32, examples: 2048, measurements: 16 });
     expect(result.bSimple).toBeCloseTo(32, 9);
