@@ -28,17 +28,17 @@ function countingTrainer() {
     schema: { type: 'object', properties: {} },
     create() {
       return {
-        async prepare() {
-          return {
+        prepare() {
+          return Promise.resolve({
             objective: { metric: 'score', mode: 'max' as const },
             maxResource: { examples: 1000 },
             space: { batchSize: [10, 20, 50, 100] },
-          };
+          });
         },
-        async open({ trialId, params }) {
+        open({ trialId, params }) {
           live.add(trialId);
           let progress: Progress = { examples: 0, steps: 0, seconds: 0 };
-          return {
+          return Promise.resolve({
             async train(request, onReport) {
               const start = progress;
               const next = () => ({
@@ -65,7 +65,7 @@ function countingTrainer() {
             dispose() {
               live.delete(trialId);
             },
-          };
+          });
         },
       };
     },
@@ -217,16 +217,20 @@ test('a trial that trained nothing is never completed and never best', async () 
     description: 'can take no step, and says so',
     schema: { type: 'object', properties: {} },
     create: () => ({
-      async prepare() {
-        return { objective: { metric: 'score', mode: 'max' as const }, maxResource: { examples: 100 }, space: { batchSize: [10, 20] } };
+      prepare() {
+        return Promise.resolve({
+          objective: { metric: 'score', mode: 'max' as const },
+          maxResource: { examples: 100 },
+          space: { batchSize: [10, 20] },
+        });
       },
-      async open() {
-        return {
-          async train() {
-            return { progress: { examples: 0, steps: 0, seconds: 0 }, exhausted: true, stopped: false };
+      open() {
+        return Promise.resolve({
+          train() {
+            return Promise.resolve({ progress: { examples: 0, steps: 0, seconds: 0 }, exhausted: true, stopped: false });
           },
           dispose() {},
-        };
+        });
       },
     }),
   });

@@ -82,17 +82,17 @@ const epochTrainer = defineTrainer<Record<string, never>>({
   create() {
     const rows = 1400;
     return {
-      async prepare() {
-        return {
+      prepare() {
+        return Promise.resolve({
           objective: { metric: 'val_acc', mode: 'max' as const },
           maxResource: { examples: rows * 20 },
           space: { batchSize: [32, 64, 128, 256, 512, 1024], learningRate: 0.1 },
-        };
+        });
       },
-      async open({ params }): Promise<TrainerSession> {
+      open({ params }): Promise<TrainerSession> {
         let progress: Progress = { examples: 0, steps: 0, seconds: 0 };
         const stepsPerEpoch = Math.ceil(rows / params.batchSize);
-        return {
+        return Promise.resolve({
           async train(request, onReport) {
             const start = progress;
             const nextEpoch = (): Progress => ({
@@ -117,7 +117,7 @@ const epochTrainer = defineTrainer<Record<string, never>>({
             return { progress, exhausted: progress.examples >= rows * 20, stopped: false, ...(endedBy ? { endedBy } : {}) };
           },
           dispose() {},
-        };
+        });
       },
     };
   },
