@@ -223,7 +223,11 @@ describe('two writers', () => {
             records.filter((r) => r.t === 'searchEnd').length === 1,
           `first writer: exit ${firstCode}, ${first.output.stderr}`,
         ),
-        tally.record('two writers', results(JSON.parse(first.output.stdout)) === expectedResults, 'the first writer found another result'),
+        tally.record(
+          'two writers',
+          results(JSON.parse(first.output.stdout) as SearchSummary) === expectedResults,
+          'the first writer found another result',
+        ),
         tally.record('two writers', !existsSync(lockPathOf(journal)), 'the lock outlived its writer'),
       ];
       expect(tally.failures('two writers')).toEqual([]);
@@ -241,7 +245,7 @@ describe('two writers', () => {
       await until(() => existsSync(journal) && readFileSync(journal, 'utf8').split('\n').length > 25, first.child);
       first.child.kill('SIGKILL');
       await first.exit;
-      const stale = JSON.parse(readFileSync(lockPathOf(journal), 'utf8'));
+      const stale = JSON.parse(readFileSync(lockPathOf(journal), 'utf8')) as { pid: number; startedAt: string };
       const resumed = start(['run', slow, '--journal', journal, '--resume', '--quiet', '--json']);
       const code = await resumed.exit;
       const warning = `batchtune: warning: ${journal}: took over the lock of PID ${first.child.pid} on ${hostname()} (since ${stale.startedAt}), which is no longer running\n`;
@@ -254,7 +258,7 @@ describe('two writers', () => {
         tally.record('stale lock', code === 0 && resumed.output.stderr === warning, `resume: exit ${code}, ${resumed.output.stderr}`),
         tally.record(
           'stale lock',
-          code === 0 && results(JSON.parse(resumed.output.stdout)) === expectedResults,
+          code === 0 && results(JSON.parse(resumed.output.stdout) as SearchSummary) === expectedResults,
           'the resumed search found another result',
         ),
         tally.record('stale lock', !existsSync(lockPathOf(journal)), 'the lock outlived the resumed writer'),

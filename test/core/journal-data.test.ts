@@ -77,7 +77,7 @@ describe('data file hashes', () => {
     }
     const resumed = cli('run', 'study.json', '--journal', journal, '--resume', '--quiet', '--json');
     expect(resumed.status).toBe(0);
-    const strip = (text: string) => ({ ...JSON.parse(text), elapsedSeconds: undefined });
+    const strip = (text: string) => ({ ...(JSON.parse(text) as object), elapsedSeconds: undefined });
     expect(strip(resumed.stdout)).toEqual(strip(first.stdout));
   });
 

@@ -110,10 +110,11 @@ test('a search killed with SIGKILL leaves no worker behind, and --resume finishe
       return 0;
     }
   };
-  let exited = false;
-  search.once('exit', () => (exited = true));
-  while (reports() < 25 && !exited) await new Promise((r) => setTimeout(r, 50));
-  expect(exited).toBe(false); // it must still be searching: its workers started from this folder
+  // An object, not a let: the exit handler sets it while the loop below waits.
+  const run = { exited: false };
+  search.once('exit', () => (run.exited = true));
+  while (reports() < 25 && !run.exited) await new Promise((r) => setTimeout(r, 50));
+  expect(run.exited).toBe(false); // it must still be searching: its workers started from this folder
   const workers = execFileSync('ps', ['-o', 'pid=', '--ppid', String(search.pid)], { encoding: 'utf8' })
     .split('\n')
     .map(Number)
