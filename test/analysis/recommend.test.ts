@@ -103,6 +103,14 @@ const specs: TrialSpec[] = [
   { batchSize: 16, learningRate: 0.016, cap: 0.99, tag: { schedule: 'batch-increase' } },
 ];
 
+/** The part of `batchtune report --json` the CLI test reads. */
+interface ReportJson {
+  batchSizes: unknown[];
+  recommendations: { bestMetric?: { batchSize: number }; fastestToTarget?: unknown };
+  findings: { bestMetric: string };
+  bestSchedule: string;
+}
+
 describe('report: recommendation from a journal', () => {
   const records = journal(specs);
   const view = studyOf(viewJournal(records));
@@ -270,9 +278,9 @@ describe('report: recommendation from a journal', () => {
       expect(out.join('')).toMatch(/schedules \(val_acc\):\n.*schedule/);
       out.length = 0;
       expect(await main(['report', file, '--json'])).toBe(0);
-      const json = JSON.parse(out.join(''));
+      const json = JSON.parse(out.join('')) as ReportJson;
       expect(json.batchSizes).toHaveLength(6);
-      expect(json.recommendations.bestMetric.batchSize).toBe(32);
+      expect(json.recommendations.bestMetric?.batchSize).toBe(32);
       expect(json.findings.bestMetric).toMatch(/^best val_acc: batch 32/);
       expect(json.recommendations.fastestToTarget).toHaveProperty('batchSize');
       expect(json.bestSchedule).toBe('batch-increase');

@@ -64,7 +64,9 @@ describe('batchtune record', () => {
     expect(code).toBe(0);
     const written = loadTabularFile(out, dir, 'out');
     expect(written.configs.map((c) => c.curves.length)).toEqual([2, 2]);
-    expect(JSON.parse(readFileSync(out, 'utf8')).meta.command).toBe(`batchtune record ${cfg} --seeds 2 --out ${out}`);
+    expect((JSON.parse(readFileSync(out, 'utf8')) as { meta: { command: string } }).meta.command).toBe(
+      `batchtune record ${cfg} --seeds 2 --out ${out}`,
+    );
     // Replaying the recording: each trial reads one of the recorded curves of its configuration.
     const again = await recordCurves({ ...config, trainer: { type: 'tabular', file: out } }, { baseDir: dir, seeds: 2 });
     for (const [trialId, c] of again.configs.entries()) {

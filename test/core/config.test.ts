@@ -100,7 +100,7 @@ describe('config validation', () => {
   });
 
   test('the published JSON Schema is up to date with the registered plugins', () => {
-    const published = JSON.parse(readFileSync(new URL('../../schema/batchtune.schema.json', import.meta.url), 'utf8'));
+    const published = JSON.parse(readFileSync(new URL('../../schema/batchtune.schema.json', import.meta.url), 'utf8')) as unknown;
     expect(published).toEqual(JSON.parse(JSON.stringify(buildJsonSchema(createRegistry()))));
   });
 });

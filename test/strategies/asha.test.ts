@@ -110,7 +110,7 @@ describe('asha', () => {
   });
 
   test('min mode, ties, diverged (null) and failed trials', async () => {
-    const v: typeof values = JSON.parse(JSON.stringify(values));
+    const v = structuredClone(values);
     for (const [name, byRung] of Object.entries(v)) for (const r of RUNGS) byRung[r] = 1 - (valueAt(v, name, r) as number);
     v.c01 = { 1000: valueAt(v, 'c02', 1000), 3000: valueAt(v, 'c02', 3000), 9000: valueAt(v, 'c02', 9000) }; // a tie with c02 everywhere
     v.c03 = { 1000: null }; // diverged from the start

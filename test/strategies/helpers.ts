@@ -6,6 +6,7 @@ import {
   type Decision,
   type JournalRecord,
   type Params,
+  type PluginRegistry,
   type SearchSummary,
   type Store,
 } from '../../core/index.ts';
@@ -93,7 +94,7 @@ export async function study(
   file: string,
   strategy: object,
   extra: Record<string, unknown> = {},
-  options: { journal?: Store; resume?: boolean; registry?: any } = {},
+  options: { journal?: Store; resume?: boolean; registry?: PluginRegistry } = {},
 ): Promise<{ summary: SearchSummary; records: JournalRecord[]; trace: Trace }> {
   const journal = options.journal ?? new MemoryStore();
   const summary = await runStudy(

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { processTrainer } from '../../../../plugins/trainers/process/index.ts';
-import type { ProcessSession } from '../../../../plugins/trainers/process/session.ts';
+import { ProcessSession } from '../../../../plugins/trainers/process/session.ts';
 import { MemoryStore, type Report } from '../../../../core/index.ts';
 import { runStudy } from '../../../../index.ts';
 import { alive, processOptions, python, root, tempDir, toy, trialPids } from './helpers.ts';
@@ -13,6 +13,12 @@ function trainer(args: string[] = [], overrides = {}) {
   const logDir = tempDir();
   const instance = processTrainer.create(processOptions([python, toy, ...args], { logDir, ...overrides }), { baseDir: root, seed: 1 });
   return { trainer: instance, logDir };
+}
+
+/** The process trainer's own session class, checked, for the tests that read its pid. */
+function processSession(session: unknown): ProcessSession {
+  if (!(session instanceof ProcessSession)) throw new Error('the process trainer opened something other than a ProcessSession');
+  return session;
 }
 
 describe('process trainer: a session', () => {
@@ -32,7 +38,7 @@ describe('process trainer: a session', () => {
   test('segments continue in the same process, end at the report point nearest the target, and stop at the declared maximum', async () => {
     const { trainer: t } = trainer();
     await t.prepare();
-    const session = (await t.open({ trialId: 0, params, seed: 3 })) as ProcessSession;
+    const session = processSession(await t.open({ trialId: 0, params, seed: 3 }));
     const reports: Report[] = [];
     const onReport = (r: Report) => (reports.push(r), 'continue' as const);
     try {
@@ -98,7 +104,7 @@ describe('process trainer: a session', () => {
       processOptions([python, join(root, 'test/fixtures/process/stubborn.py')], { logDir, closeGraceSeconds: 0.3, describe: false }),
       { baseDir: root, seed: 1 },
     );
-    const session = (await t.open({ trialId: 0, params, seed: 1 })) as ProcessSession;
+    const session = processSession(await t.open({ trialId: 0, params, seed: 1 }));
     const pid = defined(session.pid, 'session.pid');
     expect(alive(pid)).toBe(true);
     const began = Date.now();
@@ -109,7 +115,7 @@ describe('process trainer: a session', () => {
 
   test('closing the trainer ends the trial processes still open', async () => {
     const { trainer: t } = trainer([], { describe: false });
-    const sessions = (await Promise.all([0, 1].map((trialId) => t.open({ trialId, params, seed: 1 })))) as ProcessSession[];
+    const sessions = (await Promise.all([0, 1].map((trialId) => t.open({ trialId, params, seed: 1 })))).map(processSession);
     expect(sessions.every((s) => alive(defined(s.pid, 's.pid')))).toBe(true);
     if (!t.close) throw new Error('t.close is missing');
     await t.close();
