@@ -5,14 +5,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { JsonlFileStore, runStudy } from '../../index.ts';
+import { JsonlFileStore, runStudy, type StudyConfig } from '../../index.ts';
 import { cli } from '../helpers/cli.ts';
 import { journalLines, journalRecords } from '../helpers/journal.ts';
 import { tempDir } from '../helpers/tabular.ts';
 import { at } from '../../core/indexed.ts';
 
 const fixtures = resolve(import.meta.dirname, '../fixtures/journals');
-const config = JSON.parse(readFileSync(join(fixtures, 'successive-halving.json'), 'utf8'));
+const config = JSON.parse(readFileSync(join(fixtures, 'successive-halving.json'), 'utf8')) as StudyConfig;
 
 let journal: string;
 beforeAll(async () => {
@@ -44,7 +44,7 @@ describe('where an unfinished journal stops', () => {
     expect(report.code).toBe(0);
     expect(report.out).toContain(` trials (unfinished)\n${expected}`);
 
-    const json = JSON.parse((await cli(['show', path, '--json'])).out);
+    const json = JSON.parse((await cli(['show', path, '--json'])).out) as unknown;
     expect(json).toMatchObject({
       finished: false,
       stopped: {

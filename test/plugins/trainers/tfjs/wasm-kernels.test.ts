@@ -57,8 +57,8 @@ describe('wasm kernels', () => {
     'the conv filter gradient for x %j, filter %j, stride %d, %s padding equals the cpu one',
     async (xShape, fShape, stride, pad) => {
       const gradient = () => {
-        const x = tf.randomNormal([...xShape], 0, 1, 'float32', 3) as tf.Tensor4D;
-        const filter = tf.randomNormal([...fShape], 0, 1, 'float32', 4) as tf.Tensor4D;
+        const x = tf.randomNormal<tf.Rank.R4>([...xShape], 0, 1, 'float32', 3);
+        const filter = tf.randomNormal<tf.Rank.R4>([...fShape], 0, 1, 'float32', 4);
         const dy = tf.randomNormal(tf.conv2d(x, filter, stride, pad).shape, 0, 1, 'float32', 5);
         return tf.grad((f: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, f as tf.Tensor4D, stride, pad), dy)))(filter);
       };
