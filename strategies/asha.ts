@@ -2,8 +2,9 @@ import { defineScheduler, type Decision, type SearchState } from '../core/index.
 import { presetStrategy } from './compose.ts';
 import { randomSampler } from './samplers/random.ts';
 import { bestAtHighestRung, entryOf, fidelityProperties, ladder, resolveFidelity, Rung, type FidelityOptions } from './rungs.ts';
+import { at } from '../core/indexed.ts';
 
-export interface AshaOptions extends FidelityOptions {
+interface AshaOptions extends FidelityOptions {
   maxTrials?: number;
 }
 
@@ -49,7 +50,7 @@ export const ashaScheduler = defineScheduler<AshaOptions>({
      * the leaders still climb to the top rung instead of the search stalling below it.
      */
     const candidate = (k: number, state: SearchState) => {
-      const rung = rungs[k];
+      const rung = at(rungs, k);
       const counted = rung.counted;
       const draining = started >= limit;
       const quota = draining ? Math.ceil(counted / fidelity.eta - 1e-9) : Math.floor(counted / fidelity.eta + 1e-9);
@@ -61,16 +62,21 @@ export const ashaScheduler = defineScheduler<AshaOptions>({
         for (let k = top - 1; k >= 0; k--) {
           const entry = candidate(k, state);
           if (!entry) continue;
-          rungs[k].promoted.add(entry.trialId);
+          at(rungs, k).promoted.add(entry.trialId);
           pending.set(entry.trialId, k + 1);
-          return { kind: 'continue', trialId: entry.trialId, resource: rungs[k + 1].resource, ...(k + 1 === top ? { final: true } : {}) };
+          return {
+            kind: 'continue',
+            trialId: entry.trialId,
+            resource: at(rungs, k + 1).resource,
+            ...(k + 1 === top ? { final: true } : {}),
+          };
         }
         if (started < limit) {
           const params = sampler.draw();
           if (params) {
             started += 1;
             pending.set(state.trials.length, 0);
-            return { kind: 'start', params, resource: rungs[0].resource, ...(top === 0 ? { final: true } : {}) };
+            return { kind: 'start', params, resource: at(rungs, 0).resource, ...(top === 0 ? { final: true } : {}) };
           }
         }
         return state.running > 0 ? { kind: 'wait' } : { kind: 'done' };
@@ -81,7 +87,7 @@ export const ashaScheduler = defineScheduler<AshaOptions>({
         pending.delete(outcome.trial.trialId);
         // Only a trial that got there counts at a rung (n_k); one that failed or was stopped on the way does not.
         const reached = outcome.trial.state === 'paused' || outcome.trial.state === 'completed';
-        if (reached) rungs[k].record(entryOf(outcome, state));
+        if (reached) at(rungs, k).record(entryOf(outcome, state));
       },
       best() {
         return bestAtHighestRung(rungs, mode);

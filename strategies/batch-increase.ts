@@ -16,11 +16,12 @@ import {
   trialSeed,
 } from '../core/index.ts';
 import { composeStrategy } from './compose.ts';
+import { at } from '../core/indexed.ts';
 
 export type ScheduleName = 'constant' | 'lr-decay' | 'batch-increase';
-export const SCHEDULE_NAMES: readonly ScheduleName[] = ['constant', 'lr-decay', 'batch-increase'];
+const SCHEDULE_NAMES: readonly ScheduleName[] = ['constant', 'lr-decay', 'batch-increase'];
 
-export interface BatchIncreaseOptions {
+interface BatchIncreaseOptions {
   baseBatchSize?: number;
   learningRate?: number;
   milestones?: number[];
@@ -31,19 +32,19 @@ export interface BatchIncreaseOptions {
 }
 
 /** One segment of a schedule: train up to `until` examples with these settings. */
-export interface ScheduleSegment {
+interface ScheduleSegment {
   until: number;
   batchSize: number;
   learningRate: number;
 }
 
-export interface Schedule {
+interface Schedule {
   name: ScheduleName;
   segments: ScheduleSegment[];
 }
 
 /** The tag each trial carries: its schedule's name. */
-export interface ScheduleTag {
+interface ScheduleTag {
   schedule: ScheduleName;
   /** Which drawn base configuration, when the scheduler runs several. */
   config?: number;
@@ -58,7 +59,14 @@ export interface ScheduleTag {
  *   η/B falls by kⁱ in both decaying schedules; past the cap the rate decays instead (their hybrid).
  */
 export function buildSchedules(
-  o: { baseBatchSize: number; learningRate: number; milestones: number[]; factor: number; maxBatchSize?: number; totalExamples: number },
+  o: {
+    baseBatchSize: number;
+    learningRate: number;
+    milestones: number[];
+    factor: number;
+    maxBatchSize?: number | undefined;
+    totalExamples: number;
+  },
   names: readonly ScheduleName[] = SCHEDULE_NAMES,
 ): Schedule[] {
   const ends = [...o.milestones, o.totalExamples];
@@ -113,7 +121,7 @@ function roundDown(value: number, step: number): number {
  * The schedules from options, space and trainer, checked (each error names its field), and the
  * params every trial starts with: the space's first configuration at B₀ (its extras included).
  */
-export function resolveSchedules(options: BatchIncreaseOptions, context: StrategyContext): { schedules: Schedule[]; params: Params } {
+function resolveSchedules(options: BatchIncreaseOptions, context: StrategyContext): { schedules: Schedule[]; params: Params } {
   if (context.resourceUnit !== 'examples') {
     throw configError(
       'resource',
@@ -121,9 +129,9 @@ export function resolveSchedules(options: BatchIncreaseOptions, context: Strateg
       context.resourceUnit,
     );
   }
-  const baseBatchSize = options.baseBatchSize ?? context.space.batchSizes[0];
+  const baseBatchSize = options.baseBatchSize ?? at(context.space.batchSizes, 0);
   const point = context.space.finite ? context.space.firstWith(baseBatchSize) : undefined;
-  const learningRate = options.learningRate ?? point?.learningRate ?? context.space.learningRatesFor(baseBatchSize)[0];
+  const learningRate = options.learningRate ?? point?.learningRate ?? at(context.space.learningRatesFor(baseBatchSize), 0);
   if (options.maxBatchSize !== undefined && options.maxBatchSize < baseBatchSize) {
     throw configError('strategy.maxBatchSize', `must be >= baseBatchSize ${baseBatchSize}`, options.maxBatchSize);
   }
@@ -228,7 +236,7 @@ export const batchIncreaseScheduler = defineScheduler<BatchIncreaseOptions & { n
     const limit = Math.min(options.nConfigs, sampler.capacity);
     const runs: Run[] = [];
     let drawn = 0;
-    let misfit: unknown;
+    let misfit: Error | undefined;
     let rejected = 0;
     /** Opens the schedules from a drawn base; false when they cannot fit its batch size (drawn again instead). */
     const open = (params: Params): boolean => {
@@ -241,7 +249,7 @@ export const batchIncreaseScheduler = defineScheduler<BatchIncreaseOptions & { n
       try {
         schedules = resolveSchedules(base, context).schedules;
       } catch (error) {
-        misfit = error;
+        misfit = error instanceof Error ? error : new Error(String(error));
         rejected += 1;
         return false;
       }
@@ -266,7 +274,7 @@ export const batchIncreaseScheduler = defineScheduler<BatchIncreaseOptions & { n
         for (;;) {
           for (const run of runs) {
             if (run.done || run.inFlight) continue;
-            const segment = run.schedule.segments[run.next];
+            const segment = at(run.schedule.segments, run.next);
             const settings: SegmentSettings = { batchSize: segment.batchSize, learningRate: segment.learningRate };
             run.inFlight = true;
             const final = run.next === run.schedule.segments.length - 1 ? { final: true } : {};
@@ -342,7 +350,7 @@ export function scheduleOf(trial: { tag?: unknown }): ScheduleName | undefined {
 }
 
 /** The best objective at the last report among trials that went furthest; ties go to fewer steps. */
-export function bestSchedule(trials: readonly TrialView[], objective: { mode: 'min' | 'max' }): TrialView | undefined {
+function bestSchedule(trials: readonly TrialView[], objective: { mode: 'min' | 'max' }): TrialView | undefined {
   const ran = trials.filter((t) => scheduleOf(t) && t.state !== 'failed' && t.state !== 'infeasible').map(trialCandidate);
   return bestAtHighestLevel(ran, objective.mode, (c) => c.trial.progress.examples)?.trial;
 }

@@ -63,7 +63,7 @@ export function composeStrategy(
       }
       return inner.tell(outcome, state);
     },
-    ...(inner.best ? { best: (state: SearchState) => inner.best!(state) } : {}),
+    ...(inner.best ? { best: (state: SearchState) => inner.best?.(state) } : {}),
   };
 }
 
@@ -79,7 +79,7 @@ export function presetStrategy(
     name,
     description,
     schema: scheduler.schema,
-    check: scheduler.check,
+    ...(scheduler.check ? { check: scheduler.check.bind(scheduler) } : {}),
     create: (options, context) => composeStrategy(sampler, samplerOptions, scheduler, options, context),
   });
 }

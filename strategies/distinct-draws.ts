@@ -6,6 +6,7 @@
  * points: memory grows with the draws, never with the space). Continuous spaces are sampled.
  */
 import type { Params, Rng, SearchSpace } from '../core/index.ts';
+import { at } from '../core/indexed.ts';
 
 /** Above this many points a finite space is drawn lazily rather than shuffled whole. */
 export const EAGER_LIMIT = 100_000;
@@ -28,7 +29,7 @@ export function distinctDraws(space: SearchSpace, rng: Rng, eagerLimit = EAGER_L
   const radices = space.radices();
   // A point's index is its key while indices are exact doubles; beyond 2⁵³ its digits are.
   const exact = size <= Number.MAX_SAFE_INTEGER;
-  const keyOf = (digits: number[]) => (exact ? digits.reduce((index, d, i) => index * radices[i] + d, 0) : digits.join(','));
+  const keyOf = (digits: number[]) => (exact ? digits.reduce((index, d, i) => index * at(radices, i) + d, 0) : digits.join(','));
   const seen = new Set<number | string>();
   return {
     size,

@@ -3,7 +3,7 @@ import { composeStrategy } from './compose.ts';
 import { fifoScheduler } from './fifo.ts';
 import { gridSampler } from './samplers/grid.ts';
 
-export interface GridOptions {
+interface GridOptions {
   maxResource?: number;
 }
 

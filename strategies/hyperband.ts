@@ -2,13 +2,14 @@ import { defineScheduler, type Decision } from '../core/index.ts';
 import { presetStrategy } from './compose.ts';
 import { randomSampler } from './samplers/random.ts';
 import { bestAtHighestRung, fidelityProperties, floorLog, HalvingBracket, ladder, resolveFidelity, type FidelityOptions } from './rungs.ts';
+import { at } from '../core/indexed.ts';
 
-export interface HyperbandOptions extends FidelityOptions {
+interface HyperbandOptions extends FidelityOptions {
   iterations: number;
 }
 
 /** One bracket of the plan: s halvings, n configurations starting at R·η^-s. */
-export interface BracketPlan {
+interface BracketPlan {
   iteration: number;
   s: number;
   n: number;
@@ -78,7 +79,7 @@ export const hyperbandScheduler = defineScheduler<HyperbandOptions>({
           if (decision) return decision;
         }
         while (brackets.length < plan.length) {
-          const bracket = open(plan[brackets.length]);
+          const bracket = open(at(plan, brackets.length));
           brackets.push(bracket);
           const decision = bracket.next(state);
           if (decision) return decision;

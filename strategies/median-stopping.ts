@@ -1,7 +1,8 @@
 import { bestAtHighestLevel, configError, defineScheduler, resolveMaxResource, score, type Decision } from '../core/index.ts';
 import { roundResource } from './rungs.ts';
+import { at } from '../core/indexed.ts';
 
-export interface MedianStoppingOptions {
+interface MedianStoppingOptions {
   maxResource?: number;
   minResource?: number;
   interval?: number;
@@ -13,15 +14,15 @@ export interface MedianStoppingOptions {
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return sorted.length % 2 === 1 ? at(sorted, mid) : (at(sorted, mid - 1) + at(sorted, mid)) / 2;
 }
 
 /** The checkpoints min, min + interval, ..., capped by and ending at max. */
-export function checkpoints(min: number, interval: number, max: number, unit: Parameters<typeof roundResource>[1]): number[] {
+function checkpoints(min: number, interval: number, max: number, unit: Parameters<typeof roundResource>[1]): number[] {
   const levels: number[] = [];
   for (let r = min; r < max - 1e-9; r += interval) levels.push(roundResource(r, unit));
   levels.push(unit === 'seconds' ? max : Math.floor(max + 1e-6));
-  return levels.filter((r, i) => i === 0 || r > levels[i - 1]);
+  return levels.filter((r, i) => i === 0 || r > at(levels, i - 1));
 }
 
 /**
@@ -77,24 +78,30 @@ export const medianStoppingScheduler = defineScheduler<MedianStoppingOptions>({
     let started = 0;
     let dry = false;
 
-    const segment = (k: number) => ({ resource: levels[k], ...(k === last ? { final: true } : {}) });
+    const segment = (k: number) => ({ resource: at(levels, k), ...(k === last ? { final: true } : {}) });
     const verdict = (trialId: number, k: number): string | undefined => {
-      const others = [...values].filter(([id, at]) => id !== trialId && at.has(levels[k])).map(([, at]) => at.get(levels[k])!);
+      const level = at(levels, k);
+      const others = [...values].flatMap(([id, byLevel]) => {
+        const value = byLevel.get(level);
+        return id !== trialId && value !== undefined ? [value] : [];
+      });
       if (others.length < options.minTrials) return undefined;
-      const own = [...(values.get(trialId) ?? new Map()).entries()].filter(([r]) => r <= levels[k]).map(([, v]) => v);
+      const own = [...(values.get(trialId) ?? new Map<number, number>()).entries()].filter(([r]) => r <= level).map(([, v]) => v);
       const best = own.reduce<number | null>((a, v) => (score(v, mode) > score(a, mode) ? v : a), null);
       const bar = median(others);
       return score(best, mode) < score(bar, mode)
-        ? `median-stopping: best so far ${best ?? 'none'} is worse than the median ${bar} of ${others.length} other trials at ${levels[k]} ${context.resourceUnit}`
+        ? `median-stopping: best so far ${best ?? 'none'} is worse than the median ${bar} of ${others.length} other trials at ${level} ${context.resourceUnit}`
         : undefined;
     };
 
     return {
       ask(state): Decision {
-        if (queue.length > 0) return queue.shift()!;
-        const next = [...ready.keys()].sort((a, b) => a - b)[0];
-        if (next !== undefined) {
-          const k = ready.get(next)! + 1;
+        const queued = queue.shift();
+        if (queued) return queued;
+        const first = [...ready].sort(([a], [b]) => a - b).at(0);
+        if (first !== undefined) {
+          const [next, reachedK] = first;
+          const k = reachedK + 1;
           ready.delete(next);
           pending.set(next, k);
           return { kind: 'continue', trialId: next, ...segment(k) };
@@ -117,8 +124,9 @@ export const medianStoppingScheduler = defineScheduler<MedianStoppingOptions>({
         pending.delete(trial.trialId);
         const reached = (trial.state === 'paused' || trial.state === 'completed') && (outcome.reachedTarget || outcome.exhausted);
         if (reached && typeof trial.value === 'number' && Number.isFinite(trial.value)) {
-          if (!values.has(trial.trialId)) values.set(trial.trialId, new Map());
-          values.get(trial.trialId)!.set(levels[k], trial.value);
+          const byLevel = values.get(trial.trialId) ?? new Map<number, number>();
+          values.set(trial.trialId, byLevel);
+          byLevel.set(at(levels, k), trial.value);
         }
         if (trial.state !== 'paused' || outcome.exhausted || !outcome.reachedTarget || k === last) return;
         const reason = verdict(trial.trialId, k);
@@ -126,9 +134,11 @@ export const medianStoppingScheduler = defineScheduler<MedianStoppingOptions>({
         else ready.set(trial.trialId, k);
       },
       best() {
-        const candidates = [...values].flatMap(([trialId, at]) => [...at].map(([level, value]) => ({ trialId, value, level })));
         // Judge each trial at its highest checkpoint only.
-        const highest = candidates.filter((c) => c.level === Math.max(...[...values.get(c.trialId)!.keys()]));
+        const highest = [...values].flatMap(([trialId, byLevel]) => {
+          const top = Math.max(...byLevel.keys());
+          return [...byLevel].filter(([level]) => level === top).map(([level, value]) => ({ trialId, value, level }));
+        });
         return bestAtHighestLevel(highest, mode, (c) => c.level)?.trialId;
       },
     };

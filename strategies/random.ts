@@ -3,7 +3,7 @@ import { composeStrategy } from './compose.ts';
 import { fifoScheduler, type FifoOptions } from './fifo.ts';
 import { randomSampler } from './samplers/random.ts';
 
-export type RandomOptions = FifoOptions;
+type RandomOptions = FifoOptions;
 
 /**
  * The `random` strategy: random configurations (random sampler), each trained to `maxResource`

@@ -17,6 +17,7 @@ import {
   type StrategyContext,
 } from '../core/index.ts';
 import { distinctDraws, type DistinctDraws } from './distinct-draws.ts';
+import { at } from '../core/indexed.ts';
 
 /** The options every multi-fidelity strategy takes. */
 export interface FidelityOptions {
@@ -42,7 +43,7 @@ export const fidelityProperties = {
 } as const;
 
 /** Resolved fidelity settings. */
-export interface Fidelity {
+interface Fidelity {
   min: number;
   max: number;
   eta: number;
@@ -74,7 +75,7 @@ export function ladder(min: number, max: number, eta: number, unit: ResourceUnit
   const rungs: number[] = [];
   for (let k = 0; k < steps; k++) rungs.push(roundResource(min * eta ** k, unit));
   rungs.push(unit === 'seconds' ? max : Math.floor(max + 1e-6));
-  return rungs.filter((r, i) => i === 0 || r > rungs[i - 1]);
+  return rungs.filter((r, i) => i === 0 || r > at(rungs, i - 1));
 }
 
 /** ⌊log_η(x)⌋, robust to floating-point noise (log_3(9) is 1.9999999999999998). */
@@ -189,7 +190,7 @@ export class Rung {
     const { all, waiting } = this.rank(mode);
     const compare = compareEntries(mode);
     for (let i = 0; i < waiting.length;) {
-      const entry = waiting[i];
+      const entry = at(waiting, i);
       if (this.promoted.has(entry.trialId)) {
         waiting.splice(i, 1);
         continue;
@@ -213,8 +214,8 @@ export class Rung {
     if (entry.partial) this.partial -= 1;
     if (!this.ranking) return;
     for (const list of [this.ranking.all, this.ranking.waiting]) {
-      const at = list.indexOf(entry);
-      if (at >= 0) list.splice(at, 1);
+      const index = list.indexOf(entry);
+      if (index >= 0) list.splice(index, 1);
     }
   }
 }
@@ -233,7 +234,7 @@ function insertionPoint(sorted: readonly RungEntry[], entry: RungEntry, compare:
   let high = sorted.length;
   while (low < high) {
     const middle = (low + high) >>> 1;
-    if (compare(sorted[middle], entry) < 0) low = middle + 1;
+    if (compare(at(sorted, middle), entry) < 0) low = middle + 1;
     else high = middle;
   }
   return low;
@@ -249,7 +250,7 @@ export function bestAtHighestRung(rungs: readonly Rung[], mode: Objective['mode'
   return bestAtHighestLevel(entries, mode, (e) => e.level)?.trialId;
 }
 
-export interface BracketSpec {
+interface BracketSpec {
   /** The rung resources, lowest first; the last is the top rung. */
   resources: number[];
   /** Configurations to start at the bottom rung. */
@@ -315,13 +316,13 @@ export class HalvingBracket {
     const trialId = state.trials.length;
     this.started += 1;
     this.own.add(trialId);
-    this.members[0].push(trialId);
+    at(this.members, 0).push(trialId);
     this.pending.set(trialId, 0);
     const final = this.rungs.length === 1 ? { final: true } : {};
     return {
       kind: 'start',
       params,
-      resource: this.rungs[0].resource,
+      resource: at(this.rungs, 0).resource,
       ...(this.spec.tag !== undefined ? { tag: this.spec.tag } : {}),
       ...final,
     };
@@ -332,7 +333,7 @@ export class HalvingBracket {
     const k = this.pending.get(trialId);
     if (k === undefined) return;
     this.pending.delete(trialId);
-    this.rungs[k].record(entryOf(outcome, state));
+    at(this.rungs, k).record(entryOf(outcome, state));
     this.advance();
   }
 
@@ -341,8 +342,8 @@ export class HalvingBracket {
     while (!this.finished) {
       const k = this.current;
       if (k === 0 && this.started < this.n) return;
-      if (this.rungs[k].entries.size < this.members[k].length) return;
-      if (k === this.rungs.length - 1 || this.members[k].length === 0) {
+      if (at(this.rungs, k).entries.size < at(this.members, k).length) return;
+      if (k === this.rungs.length - 1 || at(this.members, k).length === 0) {
         this.finished = true;
         return;
       }
@@ -353,9 +354,9 @@ export class HalvingBracket {
 
   private promote(k: number): void {
     const { eta, objective, unit, label } = this.spec;
-    const rung = this.rungs[k];
-    const next = this.rungs[k + 1];
-    const quota = Math.ceil(this.members[k].length / eta - 1e-9);
+    const rung = at(this.rungs, k);
+    const next = at(this.rungs, k + 1);
+    const quota = Math.ceil(at(this.members, k).length / eta - 1e-9);
     const keep = rung
       .ranked(objective.mode)
       .filter((e) => e.alive)
@@ -367,12 +368,12 @@ export class HalvingBracket {
       this.queue.push({
         kind: 'stop',
         trialId: entry.trialId,
-        reason: `${label}: not in the top ${quota} of ${this.members[k].length} at ${rung.resource} ${unit}`,
+        reason: `${label}: not in the top ${quota} of ${at(this.members, k).length} at ${rung.resource} ${unit}`,
       });
     }
     for (const entry of keep) {
       rung.promoted.add(entry.trialId);
-      this.members[k + 1].push(entry.trialId);
+      at(this.members, k + 1).push(entry.trialId);
       this.pending.set(entry.trialId, k + 1);
       const final = k + 1 === this.rungs.length - 1 ? { final: true } : {};
       this.queue.push({ kind: 'continue', trialId: entry.trialId, resource: next.resource, ...final });

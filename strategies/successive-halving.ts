@@ -2,8 +2,9 @@ import { configError, defineScheduler, type Decision, type StrategyContext } fro
 import { presetStrategy } from './compose.ts';
 import { randomSampler } from './samplers/random.ts';
 import { bestAtHighestRung, fidelityProperties, HalvingBracket, ladder, resolveFidelity, type FidelityOptions } from './rungs.ts';
+import { at } from '../core/indexed.ts';
 
-export interface SuccessiveHalvingOptions extends FidelityOptions {
+interface SuccessiveHalvingOptions extends FidelityOptions {
   nConfigs?: number;
 }
 
@@ -32,7 +33,7 @@ export function halvingCost(n: number, rungs: readonly number[], eta: number): n
  */
 export function configsForBudget(budget: number, rungs: readonly number[], eta: number, poolSize: number): number {
   let lo = 0;
-  let hi = Math.min(poolSize, Math.floor(budget / rungs[0]));
+  let hi = Math.min(poolSize, Math.floor(budget / at(rungs, 0)));
   while (lo < hi) {
     const mid = Math.ceil((lo + hi) / 2);
     if (halvingCost(mid, rungs, eta) <= budget) lo = mid;
@@ -60,7 +61,7 @@ function chooseConfigs(
     );
   }
   const smallest = Math.min(Math.ceil(eta), poolSize);
-  const firstRung = smallest * rungs[0];
+  const firstRung = smallest * at(rungs, 0);
   if (budget.limit < firstRung) {
     throw configError(
       'strategy',

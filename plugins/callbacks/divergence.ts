@@ -1,6 +1,6 @@
 import { defineCallback } from '../../core/index.ts';
 
-export interface DivergenceOptions {
+interface DivergenceOptions {
   loss: string;
   factor: number;
 }
@@ -27,8 +27,8 @@ export const divergence = defineCallback<DivergenceOptions>({
           if (value === null || !Number.isFinite(value))
             return { stop: true, reason: `diverged: ${name} is ${value === null ? 'null' : value}` };
         }
-        const loss = report.metrics[options.loss];
-        if (loss === undefined || loss === null) return;
+        const loss = report.metrics[options.loss] ?? null;
+        if (loss === null) return;
         const first = firstLoss.get(trial.trialId);
         if (first === undefined) {
           firstLoss.set(trial.trialId, loss);

@@ -1,6 +1,6 @@
 import { defineCallback, modeFor, score } from '../../core/index.ts';
 
-export interface EarlyStoppingOptions {
+interface EarlyStoppingOptions {
   monitor?: string;
   mode?: 'min' | 'max';
   patience: number;

@@ -1,6 +1,6 @@
 import { defineCallback, modeFor } from '../../core/index.ts';
 
-export interface TargetReachedOptions {
+interface TargetReachedOptions {
   metric?: string;
   target: number;
   mode?: 'min' | 'max';
@@ -25,8 +25,8 @@ export const targetReached = defineCallback<TargetReachedOptions>({
     return {
       metrics: [metric],
       onReport(report) {
-        const value = report.metrics[metric];
-        if (value === null || value === undefined || !Number.isFinite(value)) return;
+        const value = report.metrics[metric] ?? null;
+        if (value === null || !Number.isFinite(value)) return;
         if (mode === 'max' ? value >= options.target : value <= options.target) {
           return { stop: true, reason: `${metric} reached ${value} (target ${options.target})` };
         }

@@ -1,6 +1,6 @@
 import { defineCallback } from '../../core/index.ts';
 
-export interface TimeLimitOptions {
+interface TimeLimitOptions {
   seconds: number;
 }
 

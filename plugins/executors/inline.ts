@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { defineExecutor, TrialHost, type Executor } from '../../core/index.ts';
+import { defineExecutor, errorMessage, TrialHost, type Executor } from '../../core/index.ts';
 
 /**
  * Trains in the search process, one segment at a time, with the trainer the study already prepared. With
@@ -21,7 +21,7 @@ export const inlineExecutor = defineExecutor<Record<string, never>>({
       release: (trialId) => host.release(trialId),
       async close() {
         const [first] = await host.close();
-        if (first) throw first;
+        if (first) throw first instanceof Error ? first : new Error(errorMessage(first));
       },
     };
   },

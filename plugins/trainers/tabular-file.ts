@@ -4,6 +4,7 @@ import { Ajv } from 'ajv';
 import { configError } from '../../core/errors.ts';
 import type { Params } from '../../core/params.ts';
 import { formatAjvErrors } from '../../core/validate.ts';
+import { at } from '../../core/indexed.ts';
 
 /** One recorded point of a learning curve. */
 export interface CurvePoint {
@@ -37,7 +38,7 @@ const point = {
   },
 };
 
-export const tabularFileSchema = {
+const tabularFileSchema = {
   type: 'object',
   required: ['metric', 'mode', 'configs'],
   properties: {
@@ -89,12 +90,14 @@ export function loadTabularFile(file: string, baseDir: string, path: string): Ta
   for (const [i, config] of table.configs.entries()) {
     for (const [j, curve] of config.curves.entries()) {
       for (let k = 1; k < curve.length; k++) {
-        const unit = (['examples', 'steps', 'seconds'] as const).find((u) => curve[k][u] < curve[k - 1][u]);
+        const point = at(curve, k);
+        const previous = at(curve, k - 1);
+        const unit = (['examples', 'steps', 'seconds'] as const).find((u) => point[u] < previous[u]);
         if (unit) {
-          const at = `configs[${i}].curves[${j}][${k}].${unit}`;
+          const field = `configs[${i}].curves[${j}][${k}].${unit}`;
           throw configError(
             path,
-            `${file}: ${at} goes backwards (${curve[k][unit]} after ${curve[k - 1][unit]}); points must be cumulative and in order`,
+            `${file}: ${field} goes backwards (${point[unit]} after ${previous[unit]}); points must be cumulative and in order`,
           );
         }
       }

@@ -4,8 +4,9 @@ import { RESOURCE_UNITS, ZERO_PROGRESS, type Progress, type ResourceUnit } from 
 import { endsBefore, type SegmentEnd } from '../../core/target.ts';
 import type { ReportHandler, SegmentResult, TrainRequest, TrainerSession } from '../../core/trainer.ts';
 import { loadTabularFile, type CurvePoint, type TabularFile } from './tabular-file.ts';
+import { at } from '../../core/indexed.ts';
 
-export interface TabularOptions {
+interface TabularOptions {
   file: string;
 }
 
@@ -32,26 +33,26 @@ export const tabularTrainer = defineTrainer<TabularOptions>({
     /** Configurations by their exact params, so opening a trial is not a scan of the whole table. */
     let byKey: Map<string, TabularFile['configs'][number]>;
     return {
-      async prepare() {
+      prepare() {
         table = loadTabularFile(options.file, env.baseDir, 'trainer.file');
         byKey = new Map(table.configs.map((c) => [paramsKey(c.params), c]));
         const maxResource: Partial<Record<ResourceUnit, number>> = {};
         for (const unit of RESOURCE_UNITS) {
-          maxResource[unit] = Math.max(...table.configs.flatMap((c) => c.curves.map((curve) => curve[curve.length - 1][unit])));
+          maxResource[unit] = Math.max(...table.configs.flatMap((c) => c.curves.map((curve) => at(curve, curve.length - 1)[unit])));
         }
-        return {
+        return Promise.resolve({
           objective: { metric: table.metric, mode: table.mode },
           maxResource,
           space: { configs: table.configs.map((c) => c.params) },
           simulatedClock: true,
           info: { file: options.file, name: table.name, configs: table.configs.length },
-        };
+        });
       },
-      async open({ params, seed }) {
+      open({ params, seed }) {
         // Params computed by a rule (a scaled learning rate) may differ by float noise: then scan.
         const config = byKey.get(paramsKey(params)) ?? table.configs.find((c) => sameParams(c.params, params));
-        if (!config) throw new Error(`no configuration in ${options.file} has params ${JSON.stringify(params)}`);
-        return new CurveSession(config.curves[seed % config.curves.length], params);
+        if (!config) return Promise.reject(new Error(`no configuration in ${options.file} has params ${JSON.stringify(params)}`));
+        return Promise.resolve(new CurveSession(at(config.curves, seed % config.curves.length), params));
       },
     };
   },
@@ -72,7 +73,7 @@ class CurveSession implements TrainerSession {
     const start = this.progress;
     // Recorded points are the only places a replay can stop; `endsBefore` picks the one nearest the target.
     while (this.next < this.curve.length && !stopped) {
-      const point = this.curve[this.next];
+      const point = at(this.curve, this.next);
       endedBy = withinCaps(point, request) ? endsBefore(start, this.progress, pointProgress(point), request) : 'limits';
       if (endedBy) break;
       this.next += 1;

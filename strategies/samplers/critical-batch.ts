@@ -1,13 +1,14 @@
 import { defineSampler, paramsKey, type Params, type TrialView } from '../../core/index.ts';
 import { median } from '../median-stopping.ts';
+import { at } from '../../core/indexed.ts';
 
-export interface CriticalBatchOptions {
+interface CriticalBatchOptions {
   metric: string;
   plateau: number;
 }
 
 /** B_simple as measured so far: the median over trials of each one's latest finite value of the metric. */
-export function measuredNoiseScale(trials: readonly TrialView[], metric: string): number | undefined {
+function measuredNoiseScale(trials: readonly TrialView[], metric: string): number | undefined {
   const latest = trials
     .map((t) => [...t.reports].reverse().find((r) => Number.isFinite(r.metrics[metric]))?.metrics[metric])
     .filter((v): v is number => typeof v === 'number' && v > 0);
@@ -19,10 +20,10 @@ export function measuredNoiseScale(trials: readonly TrialView[], metric: string)
  * trials, from their last report) is within `fraction` of the fastest measured. Past it a larger batch
  * no longer trains faster. Undefined until two batch sizes are measured.
  */
-export function throughputPlateau(trials: readonly TrialView[], fraction: number): number | undefined {
+function throughputPlateau(trials: readonly TrialView[], fraction: number): number | undefined {
   const speeds = new Map<number, number[]>();
   for (const t of trials) {
-    const last = t.reports[t.reports.length - 1];
+    const last = t.reports.at(-1);
     if (!last || !(last.progress.seconds > 0)) continue;
     const list = speeds.get(t.params.batchSize) ?? [];
     list.push(last.progress.examples / last.progress.seconds);
@@ -31,7 +32,9 @@ export function throughputPlateau(trials: readonly TrialView[], fraction: number
   if (speeds.size < 2) return undefined;
   const bySize = [...speeds].map(([b, v]) => [b, median(v)] as const).sort((a, b) => a[0] - b[0]);
   const fastest = Math.max(...bySize.map(([, v]) => v));
-  return bySize.find(([, v]) => v >= fraction * fastest)![0];
+  const plateau = bySize.find(([, v]) => v >= fraction * fastest);
+  if (!plateau) throw new RangeError(`no batch size reaches ${fraction} of the fastest throughput ${fastest}`);
+  return plateau[0];
 }
 
 /**
@@ -63,16 +66,16 @@ export const criticalBatchSampler = defineSampler<CriticalBatchOptions>({
     const order: Params[] | undefined = space.finite ? rng.shuffle(space.grid()) : undefined;
     const proposed = new Set<string>();
     const sizes = space.batchSizes;
-    const middle = sizes[Math.floor((sizes.length - 1) / 2)];
+    const middle = at(sizes, Math.floor((sizes.length - 1) / 2));
 
     const atSize = (batchSize: number): Params => {
       const rates = space.learningRatesFor(batchSize);
-      return { ...space.sample(rng), batchSize, learningRate: rates[rng.int(rates.length)] };
+      return { ...space.sample(rng), batchSize, learningRate: at(rates, rng.int(rates.length)) };
     };
     const nearest = (center: number, pool: Params[]): Params =>
       pool.reduce(
         (best, p) => (Math.abs(Math.log2(p.batchSize / center)) < Math.abs(Math.log2(best.batchSize / center)) - 1e-12 ? p : best),
-        pool[0],
+        at(pool, 0),
       );
 
     return {
@@ -88,11 +91,11 @@ export const criticalBatchSampler = defineSampler<CriticalBatchOptions>({
         // The first proposal probes the middle of the range (any batch size measures B_simple).
         if (center === undefined && state.trials.length === 0) center = middle;
         let chosen: Params;
-        if (center === undefined) chosen = pool ? pool[0] : space.sample(rng);
+        if (center === undefined) chosen = pool ? at(pool, 0) : space.sample(rng);
         else if (pool) chosen = nearest(center, pool);
         else
           chosen = atSize(
-            sizes.reduce((best, b) => (Math.abs(Math.log2(b / center)) < Math.abs(Math.log2(best / center)) ? b : best), sizes[0]),
+            sizes.reduce((best, b) => (Math.abs(Math.log2(b / center)) < Math.abs(Math.log2(best / center)) ? b : best), at(sizes, 0)),
           );
         proposed.add(paramsKey(chosen));
         return chosen;

@@ -9,6 +9,7 @@ import { MemoryStore, runStudy, viewJournal, type JournalRecord } from '../../in
 import { studyOf } from '../../analysis/judging.ts';
 import { recommend } from '../../analysis/recommend.ts';
 import { findings } from '../../report/findings.ts';
+import { defined } from '../helpers/defined.ts';
 
 const file = new URL('../../bench/data/mnist-mlp.json', import.meta.url).pathname;
 const fidelity = { minResource: 8192, maxResource: 40960, reductionFactor: 2 };
@@ -32,7 +33,7 @@ describe('report agrees with the run summary on the best configuration', () => {
     test(name, async () => {
       const records = await journalOf(strategy);
       const view = viewJournal(records);
-      const best = view.summary!.best!;
+      const best = defined(defined(view.summary, 'view.summary').best, 'best');
       const report = recommend(studyOf(view));
       expect(report.point).toMatchObject({ basis: 'search summary', bestTrialId: best.trialId });
       expect(report.recommendations.bestMetric).toMatchObject({ trialId: best.trialId, params: best.params, value: best.value });
@@ -47,17 +48,17 @@ describe('report agrees with the run summary on the best configuration', () => {
   }
 
   test('successive halving: judged at the top rung; the batch sizes that never got there are named, with why', async () => {
-    const records = await journalOf(strategies['successive-halving']);
+    const records = await journalOf(defined(strategies['successive-halving'], 'the successive-halving config'));
     const view = viewJournal(records);
     const report = recommend(studyOf(view));
-    expect(report.point!.level).toBe(40960);
+    expect(defined(report.point, 'report.point').level).toBe(40960);
     const topTrials = view.trials.filter((t) => t.state === 'completed');
     const compared = new Set(topTrials.map((t) => t.params.batchSize));
     expect(report.batchSizes.filter((r) => r.value !== null).map((r) => r.batchSize)).toEqual([...compared].sort((a, b) => a - b));
     expect(compared.size).toBeLessThan(report.batchSizes.length);
     for (const row of report.batchSizes.filter((r) => !compared.has(r.batchSize))) {
       expect(row.notCompared).toMatchObject({ reason: 'not trained that far', states: ['pruned'] });
-      expect(row.notCompared!.furthestExamples).toBeLessThan(40960);
+      expect(defined(row.notCompared, 'row.notCompared').furthestExamples).toBeLessThan(40960);
     }
     for (const row of report.batchSizes.filter((r) => compared.has(r.batchSize))) expect(row.examples).toBeGreaterThanOrEqual(36864);
     const said = findings(report);

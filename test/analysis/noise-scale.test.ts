@@ -1,5 +1,7 @@
 import { createRng, type Rng } from '../../core/rng.ts';
 import { gradientNorms, NoiseScaleEstimator, rawNoiseEstimate } from '../../analysis/noise-scale.ts';
+import { at } from '../../core/indexed.ts';
+import { defined } from '../helpers/defined.ts';
 
 function normal(rng: Rng): number {
   // Box-Muller; 1 - u keeps the log finite.
@@ -18,15 +20,15 @@ function regressionProblem(d: number, sigma: number, deltaNorm: number, seed: nu
   const wStar = Array.from({ length: d }, () => normal(rng));
   const direction = Array.from({ length: d }, () => normal(rng));
   const norm = Math.hypot(...direction);
-  const w = wStar.map((v, j) => v + (deltaNorm * direction[j]) / norm);
+  const w = wStar.map((v, j) => v + (deltaNorm * at(direction, j)) / norm);
   /** The mean gradient of the squared loss over `b` fresh examples. */
   const microBatchGradient = (b: number): Float64Array => {
     const g = new Float64Array(d);
     for (let i = 0; i < b; i++) {
       const x = Array.from({ length: d }, () => normal(rng));
-      const y = wStar.reduce((s, v, j) => s + v * x[j], 0) + sigma * normal(rng);
-      const residual = w.reduce((s, v, j) => s + v * x[j], 0) - y;
-      for (let j = 0; j < d; j++) g[j] += (2 * residual * x[j]) / b;
+      const y = wStar.reduce((s, v, j) => s + v * at(x, j), 0) + sigma * normal(rng);
+      const residual = w.reduce((s, v, j) => s + v * at(x, j), 0) - y;
+      for (let j = 0; j < d; j++) g[j] = at(g, j) + (2 * residual * at(x, j)) / b;
     }
     return g;
   };
@@ -45,7 +47,7 @@ function estimate(d: number, sigma: number, deltaNorm: number, b: number, k: num
     const grads = Array.from({ length: k }, () => problem.microBatchGradient(b));
     estimator.add({ microBatch: b, ...gradientNorms(grads) });
   }
-  return { got: estimator.estimate!, expected: problem.expected };
+  return { got: defined(estimator.estimate, 'estimator.estimate'), expected: problem.expected };
 }
 
 describe('gradient noise scale estimator', () => {
@@ -70,10 +72,10 @@ describe('gradient noise scale estimator', () => {
     const estimator = new NoiseScaleEstimator({ beta: 0.9 });
     expect(estimator.estimate).toBeUndefined();
     estimator.add({ microBatch: 4, microSqNorms: [3, 5], meanSqNorm: 2.5 }); // |G|² 1, trΣ 12
-    expect(estimator.estimate!.gradSqNorm).toBeCloseTo(1);
-    expect(estimator.estimate!.bSimple).toBeCloseTo(12);
+    expect(defined(estimator.estimate, 'estimator.estimate').gradSqNorm).toBeCloseTo(1);
+    expect(defined(estimator.estimate, 'estimator.estimate').bSimple).toBeCloseTo(12);
     estimator.add({ microBatch: 4, microSqNorms: [5, 7], meanSqNorm: 5.5 }); // |G|² 5, trΣ 4
-    const e = estimator.estimate!;
+    const e = defined(estimator.estimate, 'estimator.estimate');
     // weights 0.9·0.1 and 0.1, normalised by 0.19
     expect(e.gradSqNorm).toBeCloseTo((0.09 * 1 + 0.1 * 5) / 0.19);
     expect(e.traceSigma).toBeCloseTo((0.09 * 12 + 0.1 * 4) / 0.19);
@@ -84,7 +86,7 @@ describe('gradient noise scale estimator', () => {
   test('B_simple is null while the averaged |G|² is not positive', () => {
     const estimator = new NoiseScaleEstimator();
     estimator.add({ microBatch: 2, microSqNorms: [4, 4], meanSqNorm: 1 }); // |G|² = (2 − 4)/1 < 0
-    expect(estimator.estimate!.bSimple).toBeNull();
+    expect(defined(estimator.estimate, 'estimator.estimate').bSimple).toBeNull();
   });
 
   test.each([
@@ -94,7 +96,7 @@ describe('gradient noise scale estimator', () => {
     [12, 0, 1, 4, 8], // 13, no label noise
   ])('linear regression d=%i σ=%f |δ|=%f (b=%i, k=%i): within 10%% of the analytic value', (d, sigma, delta, b, k) => {
     const { got, expected } = estimate(d, sigma, delta, b, k, 1500);
-    expect(Math.abs(got.bSimple! - expected.bSimple) / expected.bSimple).toBeLessThan(0.1);
+    expect(Math.abs(defined(got.bSimple, 'got.bSimple') - expected.bSimple) / expected.bSimple).toBeLessThan(0.1);
     expect(Math.abs(got.gradSqNorm - expected.gradSqNorm) / expected.gradSqNorm).toBeLessThan(0.1);
     expect(Math.abs(got.traceSigma - expected.traceSigma) / expected.traceSigma).toBeLessThan(0.1);
   });

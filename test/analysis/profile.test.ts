@@ -5,12 +5,18 @@ import { join } from 'node:path';
 import { main } from '../../bin/cli.ts';
 import { findMaxBatchSize, profileThroughput } from '../../analysis/profile.ts';
 import { fakeTrainer } from '../science/fake-trainer.ts';
+import { at } from '../../core/indexed.ts';
 
+/** The part of `batchtune profile --json` these tests read. */
+interface ProfileJson {
+  throughput: Array<{ status: string }>;
+  memory: unknown;
+}
 const paramsFor = (batchSize: number) => ({ batchSize, learningRate: 0.1 });
 const secondsPerStep = (b: number) => 0.01 + 1e-4 * b;
 
 function trainer(maxFeasible?: number) {
-  const fake = fakeTrainer({ maxFeasible, secondsPerStep });
+  const fake = fakeTrainer({ ...(maxFeasible === undefined ? {} : { maxFeasible }), secondsPerStep });
   return { fake, instance: fake.definition.create({}, { baseDir: '.', seed: 0 }) };
 }
 
@@ -23,10 +29,10 @@ describe('profile: throughput per batch size', () => {
       [256, 'ok'],
       [512, 'infeasible'],
     ]);
-    expect(rows[0].examplesPerSecond).toBeCloseTo(32 / secondsPerStep(32), 6);
-    expect(rows[1].secondsPerStep).toBeCloseTo(secondsPerStep(256), 9);
-    expect(rows[0].repeats).toHaveLength(3);
-    expect(rows[2].reason).toMatch(/batch size 512 is infeasible: fake out of memory/);
+    expect(at(rows, 0).examplesPerSecond).toBeCloseTo(32 / secondsPerStep(32), 6);
+    expect(at(rows, 1).secondsPerStep).toBeCloseTo(secondsPerStep(256), 9);
+    expect(at(rows, 0).repeats).toHaveLength(3);
+    expect(at(rows, 2).reason).toMatch(/batch size 512 is infeasible: fake out of memory/);
     // Per batch size: warm-up to 2 steps, then 6, 10, 14.
     expect(fake.calls.filter((c) => c.request.batchSize === 32).map((c) => c.request.limits.steps)).toEqual([2, 6, 10, 14]);
   });
@@ -70,7 +76,7 @@ describe('profile: largest batch that fits (doubling, then bisection)', () => {
     const known = new Map([[64, false]]);
     const search = await findMaxBatchSize(instance, 64, 4096, { paramsFor }, known);
     expect(search).toMatchObject({ largestFeasible: 20, smallestInfeasible: 21 });
-    expect(search.probes[0].batchSize).toBe(32);
+    expect(at(search.probes, 0).batchSize).toBe(32);
     expect(fake.opened).not.toContain(64);
   });
 
@@ -129,10 +135,10 @@ describe('batchtune profile', () => {
   });
 
   test('--json, --max-batch caps the search, --no-search skips it', async () => {
-    const capped = JSON.parse((await profileCli(['--quiet', '--json', '--max-batch', '200', '--repeats', '1'])).out);
-    expect(capped.throughput.map((r: { status: string }) => r.status)).toEqual(['ok', 'ok', 'infeasible']);
+    const capped = JSON.parse((await profileCli(['--quiet', '--json', '--max-batch', '200', '--repeats', '1'])).out) as ProfileJson;
+    expect(capped.throughput.map((r) => r.status)).toEqual(['ok', 'ok', 'infeasible']);
     expect(capped.memory).toMatchObject({ largestFeasible: 256, cappedAt: 256, probes: [] });
-    const skipped = JSON.parse((await profileCli(['--quiet', '--json', '--no-search', '--repeats', '1'])).out);
+    const skipped = JSON.parse((await profileCli(['--quiet', '--json', '--no-search', '--repeats', '1'])).out) as ProfileJson;
     expect(skipped.memory).toBeNull();
     const bad = await profileCli(['--steps', '0']);
     expect(bad.code).toBe(2);

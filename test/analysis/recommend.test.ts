@@ -10,6 +10,8 @@ import { recommend } from '../../analysis/recommend.ts';
 import { crossing, fitSteps } from '../../analysis/steps-to-target.ts';
 import { findings } from '../../report/findings.ts';
 import { formatBatchSizeReport } from '../../report/recommendation.ts';
+import { at } from '../../core/indexed.ts';
+import { defined } from '../helpers/defined.ts';
 
 /**
  * A hand-built journal with a known answer. Trial curves: val_acc = min(cap, 0.9·s/S_B) at step s,
@@ -85,7 +87,7 @@ function journal(specs: TrialSpec[]): JournalRecord[] {
       trialId,
       seg: 0,
       request,
-      result: { progress: last!.progress, exhausted: false, stopped: false },
+      result: { progress: defined(last, 'last').progress, exhausted: false, stopped: false },
       ...placement,
     });
     records.push({ t: 'trialEnd', trialId, state: 'completed' });
@@ -101,6 +103,14 @@ const specs: TrialSpec[] = [
   { batchSize: 16, learningRate: 0.016, cap: 0.99, tag: { schedule: 'batch-increase' } },
 ];
 
+/** The part of `batchtune report --json` the CLI test reads. */
+interface ReportJson {
+  batchSizes: unknown[];
+  recommendations: { bestMetric?: { batchSize: number }; fastestToTarget?: unknown };
+  findings: { bestMetric: string };
+  bestSchedule: string;
+}
+
 describe('report: recommendation from a journal', () => {
   const records = journal(specs);
   const view = studyOf(viewJournal(records));
@@ -109,7 +119,11 @@ describe('report: recommendation from a journal', () => {
     const report = recommend(view, { target: 0.9 });
     expect(report.examples).toBe(E);
     expect(report.batchSizes.map((r) => r.batchSize)).toEqual([16, 32, 64, 128, 256, 512]);
-    const row = (b: number) => report.batchSizes.find((r) => r.batchSize === b)!;
+    const row = (b: number) =>
+      defined(
+        report.batchSizes.find((r) => r.batchSize === b),
+        'report.batchSizes.find((r) => r.batchSize === b)',
+      );
     expect(row(16).value).toBeCloseTo(0.9484, 6);
     expect(row(16).steps).toBe(3200);
     expect(row(16).secondsPerStep).toBeCloseTo(0.0116, 9);
@@ -117,8 +131,8 @@ describe('report: recommendation from a journal', () => {
     expect(row(16).gap).toBeCloseTo(0.01, 9);
     // Batch 32 has two seeds of the same configuration.
     expect(row(32).trials).toBe(2);
-    expect(row(32).spread!.n).toBe(2);
-    expect(row(32).spread!.std).toBeCloseTo(0.002 / Math.SQRT2, 9);
+    expect(defined(row(32).spread, 'row(32).spread').n).toBe(2);
+    expect(defined(row(32).spread, 'row(32).spread').std).toBeCloseTo(0.002 / Math.SQRT2, 9);
     expect(row(32).value).toBeCloseTo(0.9478, 9);
     // Batch 64: the good learning rate wins over the slow one; the noise scale was measured.
     expect(row(64).configs).toBe(2);
@@ -136,7 +150,7 @@ describe('report: recommendation from a journal', () => {
 
   test('best metric: the best trial at the judging point, with the batch sizes inside its noise and ahead by the mean', () => {
     const report = recommend(view, { target: 0.9 });
-    const best = report.recommendations.bestMetric!;
+    const best = defined(report.recommendations.bestMetric, 'report.recommendations.bestMetric');
     expect(best).toMatchObject({
       trialId: 5,
       batchSize: 32,
@@ -149,7 +163,7 @@ describe('report: recommendation from a journal', () => {
       compared: 5,
     });
     expect(best.value).toBeCloseTo(0.9488, 6);
-    expect(best.runnerUp!.batchSize).toBe(16);
+    expect(defined(best.runnerUp, 'best.runnerUp').batchSize).toBe(16);
     const said = findings(report);
     expect(said.bestMetric).toMatch(
       /^best val_acc: batch 32, lr 0\.032: val_acc 0\.9488 \(its configuration: 0\.9478 ± 0\.001414 over 2 trials\) after 51200 examples \(1600 steps\), trial 5, the best of 5 batch sizes compared there; next: batch 16 with 0\.9484; within the spread of batch 16/,
@@ -164,15 +178,19 @@ describe('report: recommendation from a journal', () => {
 
   test('fastest to the target: the fit recovers S_min and B_noise, and batch 64 wins on predicted time', () => {
     const report = recommend(view, { target: 0.9 });
-    const row = (b: number) => report.batchSizes.find((r) => r.batchSize === b)!;
+    const row = (b: number) =>
+      defined(
+        report.batchSizes.find((r) => r.batchSize === b),
+        'report.batchSizes.find((r) => r.batchSize === b)',
+      );
     for (const b of sizes) expect(row(b).stepsToTarget).toBeCloseTo(S(b), 6);
     expect(row(64).targetLearningRate).toBe(0.064);
-    expect(report.fit!.sMin).toBeCloseTo(100, 6);
-    expect(report.fit!.bNoise).toBeCloseTo(64, 6);
-    expect(report.fit!.eMin).toBeCloseTo(6400, 4);
-    expect(report.fit!.points).toBe(5);
-    expect(report.fit!.meanRelativeError).toBeLessThan(1e-9);
-    const fastest = report.recommendations.fastestToTarget!;
+    expect(defined(report.fit, 'report.fit').sMin).toBeCloseTo(100, 6);
+    expect(defined(report.fit, 'report.fit').bNoise).toBeCloseTo(64, 6);
+    expect(defined(report.fit, 'report.fit').eMin).toBeCloseTo(6400, 4);
+    expect(defined(report.fit, 'report.fit').points).toBe(5);
+    expect(defined(report.fit, 'report.fit').meanRelativeError).toBeLessThan(1e-9);
+    const fastest = defined(report.recommendations.fastestToTarget, 'report.recommendations.fastestToTarget');
     expect(fastest).toMatchObject({
       batchSize: 64,
       learningRate: 0.064,
@@ -202,26 +220,41 @@ describe('report: recommendation from a journal', () => {
     expect(report.target).toBeCloseTo(0.9488 * 0.99, 9);
     const early = recommend(view, { examples: 12800, target: 0.9 });
     // At 12800 examples batch 256 has had 50 steps (0.9·50/125 = 0.36); batch 32's 400 steps are past its cap.
-    expect(early.batchSizes.find((r) => r.batchSize === 256)!.value).toBeCloseTo(0.36, 9);
+    expect(
+      defined(
+        early.batchSizes.find((r) => r.batchSize === 256),
+        'early.batchSizes.find((r) => r.batchSize === 256)',
+      ).value,
+    ).toBeCloseTo(0.36, 9);
     expect(early.point).toMatchObject({ basis: 'given examples', level: 12800 });
-    expect(early.recommendations.bestMetric!).toMatchObject({ batchSize: 32, trialId: 5, examples: 12800 });
+    expect(defined(early.recommendations.bestMetric, 'early.recommendations.bestMetric')).toMatchObject({
+      batchSize: 32,
+      trialId: 5,
+      examples: 12800,
+    });
   });
 
   test('fitSteps: too few points, and a negative term held at zero', () => {
     expect(fitSteps([{ batchSize: 32, steps: 100 }])).toBeNull();
-    const perfect = fitSteps([
-      { batchSize: 16, steps: 800 },
-      { batchSize: 32, steps: 390 },
-      { batchSize: 64, steps: 190 },
-    ])!;
+    const perfect = defined(
+      fitSteps([
+        { batchSize: 16, steps: 800 },
+        { batchSize: 32, steps: 390 },
+        { batchSize: 64, steps: 190 },
+      ]),
+      'value',
+    );
     expect(perfect.sMin).toBe(0);
     expect(perfect.bNoise).toBeNull();
     expect(perfect.note).toMatch(/no critical batch size in this range/);
-    const flat = fitSteps([
-      { batchSize: 16, steps: 100 },
-      { batchSize: 32, steps: 110 },
-      { batchSize: 64, steps: 120 },
-    ])!;
+    const flat = defined(
+      fitSteps([
+        { batchSize: 16, steps: 100 },
+        { batchSize: 32, steps: 110 },
+        { batchSize: 64, steps: 120 },
+      ]),
+      'value',
+    );
     expect(flat.eMin).toBe(0);
     expect(flat.sMin).toBeGreaterThan(100);
     expect(flat.note).toMatch(/did not fall with larger batches/);
@@ -245,9 +278,9 @@ describe('report: recommendation from a journal', () => {
       expect(out.join('')).toMatch(/schedules \(val_acc\):\n.*schedule/);
       out.length = 0;
       expect(await main(['report', file, '--json'])).toBe(0);
-      const json = JSON.parse(out.join(''));
+      const json = JSON.parse(out.join('')) as ReportJson;
       expect(json.batchSizes).toHaveLength(6);
-      expect(json.recommendations.bestMetric.batchSize).toBe(32);
+      expect(json.recommendations.bestMetric?.batchSize).toBe(32);
       expect(json.findings.bestMetric).toMatch(/^best val_acc: batch 32/);
       expect(json.recommendations.fastestToTarget).toHaveProperty('batchSize');
       expect(json.bestSchedule).toBe('batch-increase');
@@ -278,9 +311,9 @@ describe('report: recommendation from a journal', () => {
   });
 
   test('crossing interpolates steps and seconds between the reports around the target', () => {
-    const trial = viewJournal(journal([{ batchSize: 64, learningRate: 0.1, cap: 1 }])).trials[0];
+    const trial = at(viewJournal(journal([{ batchSize: 64, learningRate: 0.1, cap: 1 }])).trials, 0);
     // val_acc = 0.9·s/200 reported every 25 steps: 0.5 is crossed at s = 111.1 (between 100 and 125).
-    const hit = crossing(trial, 'val_acc', 'max', 0.5)!;
+    const hit = defined(crossing(trial, 'val_acc', 'max', 0.5), 'value');
     expect(hit.steps).toBeCloseTo(1000 / 9, 9);
     expect(hit.seconds).toBeCloseTo((1000 / 9) * secondsPerStep(64), 9);
     expect(crossing(trial, 'val_acc', 'max', 1.5)).toBeNull();
@@ -296,12 +329,15 @@ describe('report on a journal of the tabular trainer', () => {
     const view = viewJournal(records);
     const report = recommend(studyOf(view));
     expect(report.examples).toBe(20000);
-    expect(report.point).toMatchObject({ basis: 'search summary', bestTrialId: view.summary!.best!.trialId });
+    expect(report.point).toMatchObject({
+      basis: 'search summary',
+      bestTrialId: defined(defined(view.summary, 'view.summary').best, 'best').trialId,
+    });
     expect(report.batchSizes.map((r) => r.batchSize)).toEqual([16, 32, 64, 128]);
     expect(report.recommendations.bestMetric).toMatchObject({ batchSize: 16, learningRate: 0.05 });
     expect(report.recommendations.fastestToTarget).toMatchObject({ batchSize: 32, learningRate: 0.1, basis: 'fit' });
-    expect(report.fit!.points).toBe(3);
-    expect(report.fit!.meanRelativeError).toBeLessThan(0.05);
+    expect(defined(report.fit, 'report.fit').points).toBe(3);
+    expect(defined(report.fit, 'report.fit').meanRelativeError).toBeLessThan(0.05);
   });
 });
 
@@ -309,7 +345,11 @@ describe('speed measured while sharing the machine', () => {
   test('is never compared with speed measured alone: those batch sizes drop out of the speed findings', () => {
     const mixed = specs.slice(0, 5).map((s) => (s.batchSize === 64 ? { ...s, sharedWith: 1 } : s));
     const report = recommend(studyOf(viewJournal(journal(mixed))));
-    const row = (b: number) => report.batchSizes.find((r) => r.batchSize === b)!;
+    const row = (b: number) =>
+      defined(
+        report.batchSizes.find((r) => r.batchSize === b),
+        'report.batchSizes.find((r) => r.batchSize === b)',
+      );
     expect(row(64)).toMatchObject({ throughputMeasured: 'shared', examplesPerSecond: null, secondsPerStep: null });
     expect(row(32)).toMatchObject({ throughputMeasured: 'alone' });
     expect(row(32).examplesPerSecond).toBeCloseTo(32 / secondsPerStep(32), 6);

@@ -10,6 +10,7 @@ import { main } from '../../bin/cli.ts';
 import { tempDir } from '../helpers/tabular.ts';
 import { corpus, writeCase, type CorpusCase } from './corpus.ts';
 import { tally } from './tally.ts';
+import { defined } from '../helpers/defined.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const dir = tempDir('batchtune-corpus-');
@@ -24,7 +25,7 @@ function caseDir(): string {
 
 /** Runs `main()` with stdout and stderr captured; returns the exit code and what stderr got. */
 async function inProcess(args: string[], cwd: string): Promise<{ code: number; stderr: string }> {
-  const write = { out: process.stdout.write, err: process.stderr.write };
+  const write = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
   const cwdBefore = process.cwd();
   let stderr = '';
   process.stdout.write = () => true;
@@ -72,7 +73,10 @@ describe.each([...new Set(cases.map((c) => c.area))])('%s', (area) => {
 
 describe('through a real process', () => {
   const sample = ['csv data', 'idx data', 'space', 'tabular file', 'usage'].map((area) =>
-    cases.find((c) => c.area === area && c.args[0] !== 'run')!,
+    defined(
+      cases.find((c) => c.area === area && c.args[0] !== 'run'),
+      'run',
+    ),
   );
   test.each(sample.map((c) => [`${c.area}: ${c.name}`, c] as const))('%s', (_name, c) => {
     const at = caseDir();

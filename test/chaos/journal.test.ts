@@ -17,6 +17,8 @@ import { lockPathOf } from '../../core/journal-lock.ts';
 import { journalRecords } from '../helpers/journal.ts';
 import { tempDir } from '../helpers/tabular.ts';
 import { ChaosTally } from './tally.ts';
+import { at } from '../../core/indexed.ts';
+import { defined } from '../helpers/defined.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const bin = join(root, 'bin/batchtune.js');
@@ -80,11 +82,11 @@ function lineStarts(bytes: Buffer): number[] {
 
 function lineAt(starts: number[], offset: number): number {
   let line = 0;
-  while (line + 1 < starts.length && starts[line + 1] <= offset) line += 1;
+  while (line + 1 < starts.length && at(starts, line + 1) <= offset) line += 1;
   return line + 1;
 }
 
-async function outcome(journal: string): Promise<{ summary?: string; code?: string; message?: string }> {
+async function outcome(journal: string): Promise<{ summary?: string; code?: string | undefined; message?: string }> {
   try {
     return { summary: comparable(await resume(journal)) };
   } catch (error) {
@@ -99,7 +101,7 @@ test('truncation at every record boundary, with and without a torn line, resumes
   for (let k = 0; k < starts.length; k++) {
     const cuts = long ? ['clean', 'torn'] : [rng.next() < 0.5 ? 'clean' : 'torn'];
     for (const cut of cuts) {
-      const end = starts[k];
+      const end = at(starts, k);
       const next = starts[k + 1] ?? original.length;
       const torn = cut === 'torn' ? 1 + rng.int(next - end - 1) : 0;
       const path = join(dir, `cut-${k}-${cut}.jsonl`);
@@ -122,8 +124,8 @@ test('random byte flips are refused at the damaged line, or (in the torn last li
   const starts = lineStarts(original);
   // A journal as a crash left it: 60% of its lines and part of the next (flips there must resume cleanly).
   const keep = Math.floor(starts.length * 0.6);
-  const intact = starts[keep];
-  const base = original.subarray(0, intact + Math.floor((starts[keep + 1] - intact) / 2));
+  const intact = at(starts, keep);
+  const base = original.subarray(0, intact + Math.floor((at(starts, keep + 1) - intact) / 2));
   const dir = tempDir('batchtune-chaos-');
   const flips = long ? 2000 : 200;
   // Uniform flips rarely hit the torn line (a few hundred bytes of ~11,000): some more are aimed at it.
@@ -132,7 +134,7 @@ test('random byte flips are refused at the damaged line, or (in the torn last li
   for (let i = 0; i < flips + tailFlips; i++) {
     const offset = i < flips ? rng.int(base.length) : intact - 1 + rng.int(base.length - intact + 1);
     const bytes = Buffer.from(base);
-    bytes[offset] ^= 1 + rng.int(255);
+    bytes[offset] = at(bytes, offset) ^ (1 + rng.int(255));
     const path = join(dir, `flip-${i}.jsonl`);
     writeFileSync(path, bytes);
     const got = await outcome(path);
@@ -145,7 +147,7 @@ test('random byte flips are refused at the damaged line, or (in the torn last li
     const line = lineAt(starts, offset);
     const passed = inTornTail
       ? got.summary === expected
-      : got.code === 'JOURNAL_CORRUPT' && got.message!.startsWith(`${path}:${line}: damaged journal: `);
+      : got.code === 'JOURNAL_CORRUPT' && defined(got.message, 'got.message').startsWith(`${path}:${line}: damaged journal: `);
     const what = `flip ${i} at byte ${offset} (line ${line}${inTornTail ? ', torn tail' : ''})`;
     tally.record(
       'byte flips',
@@ -174,8 +176,8 @@ describe('two writers', () => {
   const start = (args: string[]) => {
     const child = spawn(process.execPath, [bin, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     const output = { stdout: '', stderr: '' };
-    child.stdout.on('data', (c) => (output.stdout += c));
-    child.stderr.on('data', (c) => (output.stderr += c));
+    child.stdout.on('data', (c) => (output.stdout += String(c)));
+    child.stderr.on('data', (c) => (output.stderr += String(c)));
     const exit = new Promise<number | null>((done) =>
       child.on('exit', (code) => {
         done(code);
@@ -221,7 +223,11 @@ describe('two writers', () => {
             records.filter((r) => r.t === 'searchEnd').length === 1,
           `first writer: exit ${firstCode}, ${first.output.stderr}`,
         ),
-        tally.record('two writers', results(JSON.parse(first.output.stdout)) === expectedResults, 'the first writer found another result'),
+        tally.record(
+          'two writers',
+          results(JSON.parse(first.output.stdout) as SearchSummary) === expectedResults,
+          'the first writer found another result',
+        ),
         tally.record('two writers', !existsSync(lockPathOf(journal)), 'the lock outlived its writer'),
       ];
       expect(tally.failures('two writers')).toEqual([]);
@@ -239,7 +245,7 @@ describe('two writers', () => {
       await until(() => existsSync(journal) && readFileSync(journal, 'utf8').split('\n').length > 25, first.child);
       first.child.kill('SIGKILL');
       await first.exit;
-      const stale = JSON.parse(readFileSync(lockPathOf(journal), 'utf8'));
+      const stale = JSON.parse(readFileSync(lockPathOf(journal), 'utf8')) as { pid: number; startedAt: string };
       const resumed = start(['run', slow, '--journal', journal, '--resume', '--quiet', '--json']);
       const code = await resumed.exit;
       const warning = `batchtune: warning: ${journal}: took over the lock of PID ${first.child.pid} on ${hostname()} (since ${stale.startedAt}), which is no longer running\n`;
@@ -252,7 +258,7 @@ describe('two writers', () => {
         tally.record('stale lock', code === 0 && resumed.output.stderr === warning, `resume: exit ${code}, ${resumed.output.stderr}`),
         tally.record(
           'stale lock',
-          code === 0 && results(JSON.parse(resumed.output.stdout)) === expectedResults,
+          code === 0 && results(JSON.parse(resumed.output.stdout) as SearchSummary) === expectedResults,
           'the resumed search found another result',
         ),
         tally.record('stale lock', !existsSync(lockPathOf(journal)), 'the lock outlived the resumed writer'),

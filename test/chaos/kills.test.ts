@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import seedrandom from 'seedrandom';
 import { tempDir } from '../helpers/tabular.ts';
+import type { SearchSummary } from '../../index.ts';
 import { tally } from './tally.ts';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -30,19 +31,23 @@ function records(journal: string): number {
 }
 
 function summaryOf(stdout: string) {
-  const summary = JSON.parse(stdout);
+  const summary = JSON.parse(stdout) as SearchSummary;
   return { ...summary, elapsedSeconds: undefined, trainerInfo: undefined };
 }
 
 /** Runs the config, kills it once the journal has `after` records, resumes it; the resumed summary. */
 async function killAndResume(config: string, journal: string, after: number): Promise<{ summary: unknown; killed: boolean }> {
   const child = spawn(process.execPath, [bin, 'run', config, '--json', '--quiet', '--journal', journal], { stdio: 'ignore' });
-  let exited = false;
-  child.once('exit', () => (exited = true));
-  while (!exited && records(journal) < after) await new Promise((r) => setTimeout(r, 5));
-  const killed = !exited;
+  // An object, not a let: the exit handler sets it while the loop below waits.
+  const run = { exited: false };
+  child.once('exit', () => (run.exited = true));
+  while (!run.exited && records(journal) < after) await new Promise((r) => setTimeout(r, 5));
+  const killed = !run.exited;
   child.kill('SIGKILL');
-  await new Promise((r) => (exited ? r(undefined) : child.once('exit', r)));
+  await new Promise((r) => {
+    if (run.exited) r(undefined);
+    else child.once('exit', r);
+  });
   const resumed = spawnSync(process.execPath, [bin, 'run', config, '--json', '--quiet', '--journal', journal, '--resume'], {
     encoding: 'utf8',
   });

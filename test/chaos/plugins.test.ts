@@ -10,6 +10,7 @@ import {
   defineCallback,
   defineStrategy,
   defineTrainer,
+  errorMessage,
   MemoryStore,
   runStudy,
   SearchEvents,
@@ -20,6 +21,8 @@ import {
 } from '../../index.ts';
 import { tabularTrainer } from '../../plugins/trainers/tabular.ts';
 import { tally } from './tally.ts';
+import { at } from '../../core/indexed.ts';
+import { defined } from '../helpers/defined.ts';
 
 const table = fileURLToPath(new URL('../fixtures/tabular/digits-steps.json', import.meta.url));
 const never = () => new Promise<never>(() => {});
@@ -79,7 +82,7 @@ function faultyStrategy(hook: 'ask' | 'tell' | 'best', fault: Fault) {
           if (hook === 'ask' && asked === 2) {
             if (fault === 'throw') throw new Error('bad math');
             if (fault === 'never settles') return never();
-            if (fault === 'NaN') return { kind: 'start', params: points[1], resource: NaN };
+            if (fault === 'NaN') return { kind: 'start', params: at(points, 1), resource: NaN };
             if (fault === 'wrong shape') return null as never;
             if (fault === 'mutates') (state.trials[0] as { state: string }).state = 'paused';
             if (fault === 'loops') return { kind: 'continue', trialId: 0, resource: 1 };
@@ -88,7 +91,7 @@ function faultyStrategy(hook: 'ask' | 'tell' | 'best', fault: Fault) {
             return { kind: 'continue', trialId: 0, resource: 1 };
           if (next < points.length) {
             const final = !(hook === 'ask' && fault === 'loops' && next === 0);
-            return { kind: 'start', params: points[next++], resource: 5000, ...(final ? { final: true } : {}) };
+            return { kind: 'start', params: at(points, next++), resource: 5000, ...(final ? { final: true } : {}) };
           }
           return state.running > 0 ? { kind: 'wait' } : { kind: 'done' };
         },
@@ -178,9 +181,9 @@ type Expectation = (result: { summary?: SearchSummary; thrown?: string; errors: 
 const trialsFail =
   (pattern: RegExp): Expectation =>
   ({ summary }) => {
-    expect(summary!.trials.every((t) => t.state === 'failed')).toBe(true);
-    expect(summary!.trials[0].reason).toMatch(pattern);
-    expect(summary!.best).toBeNull();
+    expect(defined(summary, 'summary').trials.every((t) => t.state === 'failed')).toBe(true);
+    expect(at(defined(summary, 'summary').trials, 0).reason).toMatch(pattern);
+    expect(defined(summary, 'summary').best).toBeNull();
   };
 const searchEnds =
   (pattern: RegExp): Expectation =>
@@ -190,8 +193,8 @@ const searchEnds =
 const ignored =
   (pattern: RegExp): Expectation =>
   ({ summary, errors }) => {
-    expect(summary!.trials.map((t) => t.state)).toEqual(['completed', 'completed', 'completed', 'completed']);
-    expect(summary!.best!.value).toBeLessThan(1);
+    expect(defined(summary, 'summary').trials.map((t) => t.state)).toEqual(['completed', 'completed', 'completed', 'completed']);
+    expect(defined(defined(summary, 'summary').best, 'best').value).toBeLessThan(1);
     expect(errors.some((e) => pattern.test(e))).toBe(true);
   };
 
@@ -415,7 +418,7 @@ test('an objective no report has stops the search with a config error naming the
       trainer: { type: 'tabular', file: table },
     },
     { journal: new MemoryStore() },
-  ).catch((e: Error) => e.message);
+  ).catch((e: unknown) => errorMessage(e));
   expect(bad).toBe('objective.metric: trainer "tabular" reports no metric "val_accuracy"; its reports have val_acc, val_loss, train_loss');
   tally('faulty plugins: config seen at run time', true);
 });

@@ -5,6 +5,8 @@ import { main } from '../../bin/cli.ts';
 import { recordCurves } from '../../bin/commands/record.ts';
 import { loadTabularFile, type TabularFile } from '../../plugins/trainers/tabular-file.ts';
 import { curve, tempDir, writeTabular } from '../helpers/tabular.ts';
+import { at } from '../../core/indexed.ts';
+import { defined } from '../helpers/defined.ts';
 
 const dir = tempDir('batchtune-record-');
 
@@ -36,20 +38,20 @@ describe('batchtune record', () => {
       expect(config.curves).toHaveLength(3);
       for (let i = 0; i < 3; i++) {
         // The grid's trial `trialId` of the study seeded 5 + i reads curve trialSeed mod 2 of its configuration.
-        const expected = src.configs[trialId].curves[trialSeed(5 + i, trialId) % 2];
+        const expected = at(src.configs, trialId).curves[trialSeed(5 + i, trialId) % 2];
         expect(config.curves[i]).toEqual(expected);
       }
     }
     expect(table.meta).toMatchObject({ seeds: [5, 6, 7], resourceUnit: 'examples', trainer: 'tabular', backend: { name: 'src' } });
-    expect(table.meta!.machine).toHaveProperty('cpus');
+    expect(defined(table.meta, 'table.meta').machine).toHaveProperty('cpus');
   });
 
   test('the CLI writes a valid tabular file that replays to the same curves', async () => {
     const cfg = join(dir, 'record.json');
     writeFileSync(cfg, JSON.stringify(config));
     const out = join(dir, 'out.json');
-    const write = process.stdout.write;
-    const err = process.stderr.write;
+    const write = process.stdout.write.bind(process.stdout);
+    const err = process.stderr.write.bind(process.stderr);
     process.stdout.write = () => true;
     process.stderr.write = () => true;
     let code: number;
@@ -62,16 +64,18 @@ describe('batchtune record', () => {
     expect(code).toBe(0);
     const written = loadTabularFile(out, dir, 'out');
     expect(written.configs.map((c) => c.curves.length)).toEqual([2, 2]);
-    expect(JSON.parse(readFileSync(out, 'utf8')).meta.command).toBe(`batchtune record ${cfg} --seeds 2 --out ${out}`);
+    expect((JSON.parse(readFileSync(out, 'utf8')) as { meta: { command: string } }).meta.command).toBe(
+      `batchtune record ${cfg} --seeds 2 --out ${out}`,
+    );
     // Replaying the recording: each trial reads one of the recorded curves of its configuration.
     const again = await recordCurves({ ...config, trainer: { type: 'tabular', file: out } }, { baseDir: dir, seeds: 2 });
     for (const [trialId, c] of again.configs.entries()) {
-      for (let i = 0; i < 2; i++) expect(c.curves[i]).toEqual(written.configs[trialId].curves[trialSeed(5 + i, trialId) % 2]);
+      for (let i = 0; i < 2; i++) expect(c.curves[i]).toEqual(at(written.configs, trialId).curves[trialSeed(5 + i, trialId) % 2]);
     }
   });
 
   test('bad --seeds is a usage error', async () => {
-    const err = process.stderr.write;
+    const err = process.stderr.write.bind(process.stderr);
     process.stderr.write = () => true;
     try {
       expect(await main(['record', join(dir, 'record.json'), '--seeds', '0'])).toBe(2);

@@ -1,6 +1,7 @@
 import { MemoryStore } from '../../core/index.ts';
 import { runStudy } from '../../index.ts';
 import { curve, tempDir, writeTabular, knownTable } from '../helpers/tabular.ts';
+import { at } from '../../core/indexed.ts';
 
 const dir = tempDir();
 const file = writeTabular(dir, knownTable());
@@ -26,7 +27,7 @@ describe('budget ledger', () => {
       state: 'pruned',
       reason: 'budget exhausted at 4000 of its target 10000 examples (judged there)',
     });
-    expect(summary.trials[2].segments).toEqual([{ target: 10000, reached: 4000, sharedWith: 0 }]);
+    expect(at(summary.trials, 2).segments).toEqual([{ target: 10000, reached: 4000, sharedWith: 0 }]);
     // The fourth could not buy one recorded point with what was left: it is skipped, and the search ends.
     expect(summary.trials[3]).toMatchObject({
       state: 'pruned',
@@ -49,7 +50,7 @@ describe('budget ledger', () => {
   test('a steps budget caps steps', async () => {
     const summary = await study({ unit: 'steps', limit: 1300 });
     expect(summary.budget.spent).toBeLessThanOrEqual(1300);
-    expect(summary.trials[0].progress.steps).toBe(1250);
+    expect(at(summary.trials, 0).progress.steps).toBe(1250);
   });
 
   test('a seconds budget overshoots by at most one segment point', async () => {

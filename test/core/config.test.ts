@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildJsonSchema, createRegistry, validateStudy } from '../../index.ts';
 import { knownTable, tempDir, writeTabular } from '../helpers/tabular.ts';
+import { at } from '../../core/indexed.ts';
 
 const dir = tempDir();
 writeTabular(dir, knownTable());
@@ -92,14 +93,14 @@ describe('config validation', () => {
 
   test('a tabular file with a bad point names the file and the place', async () => {
     const table = knownTable();
-    (table.configs[1].curves[0][2] as any).examples = 'many';
+    (at(at(at(table.configs, 1).curves, 0), 2) as { examples: unknown }).examples = 'many';
     writeTabular(dir, table, 'bad.json');
     const error = await errorOf({ ...base, trainer: { type: 'tabular', file: 'bad.json' } });
     expect(error).toBe('trainer.file: bad.json: configs[1].curves[0][2].examples: must be number (got "many")');
   });
 
   test('the published JSON Schema is up to date with the registered plugins', () => {
-    const published = JSON.parse(readFileSync(new URL('../../schema/batchtune.schema.json', import.meta.url), 'utf8'));
+    const published = JSON.parse(readFileSync(new URL('../../schema/batchtune.schema.json', import.meta.url), 'utf8')) as unknown;
     expect(published).toEqual(JSON.parse(JSON.stringify(buildJsonSchema(createRegistry()))));
   });
 });

@@ -8,6 +8,7 @@ import {
   defineCallback,
   defineStrategy,
   defineTrainer,
+  errorMessage,
   endsBefore,
   MemoryStore,
   runStudy,
@@ -15,6 +16,8 @@ import {
   type Decision,
   type Progress,
 } from '../../index.ts';
+import { at } from '../../core/indexed.ts';
+import { defined } from '../helpers/defined.ts';
 
 /** A trainer that counts its live sessions: opened and not yet disposed. */
 function countingTrainer() {
@@ -25,17 +28,17 @@ function countingTrainer() {
     schema: { type: 'object', properties: {} },
     create() {
       return {
-        async prepare() {
-          return {
+        prepare() {
+          return Promise.resolve({
             objective: { metric: 'score', mode: 'max' as const },
             maxResource: { examples: 1000 },
             space: { batchSize: [10, 20, 50, 100] },
-          };
+          });
         },
-        async open({ trialId, params }) {
+        open({ trialId, params }) {
           live.add(trialId);
           let progress: Progress = { examples: 0, steps: 0, seconds: 0 };
-          return {
+          return Promise.resolve({
             async train(request, onReport) {
               const start = progress;
               const next = () => ({
@@ -62,7 +65,7 @@ function countingTrainer() {
             dispose() {
               live.delete(trialId);
             },
-          };
+          });
         },
       };
     },
@@ -133,7 +136,7 @@ test('plugins get frozen snapshots: a callback that writes to its trial changes 
     { ...base, strategy: { type: 'grid', maxResource: 200 }, callbacks: [{ type: 'vandal' }] },
     { registry: createRegistry().register(definition).register(vandal), journal: new MemoryStore(), events },
   );
-  expect(summary.best!.value).toBe(20);
+  expect(defined(summary.best, 'summary.best').value).toBe(20);
   expect(errors.every((e) => e === 'vandal onReport')).toBe(true);
   expect(errors.length).toBeGreaterThan(0);
 });
@@ -161,7 +164,7 @@ test('async callbacks and strategies are awaited', async () => {
       return {
         async ask(state): Promise<Decision> {
           await new Promise((resolve) => setTimeout(resolve, 1));
-          if (next < points.length) return { kind: 'start', params: points[next++], resource: 1000, final: true };
+          if (next < points.length) return { kind: 'start', params: at(points, next++), resource: 1000, final: true };
           return state.running > 0 ? { kind: 'wait' } : { kind: 'done' };
         },
         async tell() {},
@@ -178,7 +181,7 @@ test('async callbacks and strategies are awaited', async () => {
     ['stopped', 300],
     ['stopped', 300],
   ]);
-  expect(summary.trials[0].reason).toBe('later: enough');
+  expect(at(summary.trials, 0).reason).toBe('later: enough');
 });
 
 test('continuing a trial that has ended is an error naming the strategy, and the search stops there', async () => {
@@ -205,7 +208,7 @@ test('continuing a trial that has ended is an error naming the strategy, and the
     { registry: createRegistry().register(definition).register(confused), journal: new MemoryStore() },
   );
   expect(summary.error).toBe('strategy "confused": cannot continue trial 0: it is completed');
-  expect(summary.trials[0].state).toBe('completed');
+  expect(at(summary.trials, 0).state).toBe('completed');
 });
 
 test('a trial that trained nothing is never completed and never best', async () => {
@@ -214,16 +217,20 @@ test('a trial that trained nothing is never completed and never best', async () 
     description: 'can take no step, and says so',
     schema: { type: 'object', properties: {} },
     create: () => ({
-      async prepare() {
-        return { objective: { metric: 'score', mode: 'max' as const }, maxResource: { examples: 100 }, space: { batchSize: [10, 20] } };
+      prepare() {
+        return Promise.resolve({
+          objective: { metric: 'score', mode: 'max' as const },
+          maxResource: { examples: 100 },
+          space: { batchSize: [10, 20] },
+        });
       },
-      async open() {
-        return {
-          async train() {
-            return { progress: { examples: 0, steps: 0, seconds: 0 }, exhausted: true, stopped: false };
+      open() {
+        return Promise.resolve({
+          train() {
+            return Promise.resolve({ progress: { examples: 0, steps: 0, seconds: 0 }, exhausted: true, stopped: false });
           },
           dispose() {},
-        };
+        });
       },
     }),
   });
@@ -243,6 +250,6 @@ test('a callback watching a metric that no report has stops the search, naming t
   const error = await runStudy(
     { ...base, strategy: { type: 'grid', maxResource: 200 }, callbacks: [{ type: 'early-stopping', monitor: 'val_loss' }] },
     { registry: createRegistry().register(definition), journal: new MemoryStore() },
-  ).catch((e: Error) => e.message);
+  ).catch((e: unknown) => errorMessage(e));
   expect(error).toBe('callbacks[0]: trainer "counting" reports no metric "val_loss"; its reports have score');
 });

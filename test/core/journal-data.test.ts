@@ -11,13 +11,14 @@ import { configDataFiles, hashDataFiles } from '../../core/data-files.ts';
 import { processTrainer } from '../../plugins/trainers/process/index.ts';
 import { journalRecords } from '../helpers/journal.ts';
 import { knownTable, tempDir, writeTabular } from '../helpers/tabular.ts';
+import { at } from '../../core/indexed.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const bin = join(root, 'bin/batchtune.js');
 
 /** sha256 as coreutils computes it: an implementation batchtune does not share. */
 function sha256sum(path: string): string {
-  return execFileSync('sha256sum', [path], { encoding: 'utf8' }).split(' ')[0];
+  return at(execFileSync('sha256sum', [path], { encoding: 'utf8' }).split(' '), 0);
 }
 
 function header(journal: string): Extract<JournalRecord, { t: 'header' }> {
@@ -76,7 +77,7 @@ describe('data file hashes', () => {
     }
     const resumed = cli('run', 'study.json', '--journal', journal, '--resume', '--quiet', '--json');
     expect(resumed.status).toBe(0);
-    const strip = (text: string) => ({ ...JSON.parse(text), elapsedSeconds: undefined });
+    const strip = (text: string) => ({ ...(JSON.parse(text) as object), elapsedSeconds: undefined });
     expect(strip(resumed.stdout)).toEqual(strip(first.stdout));
   });
 
@@ -130,8 +131,8 @@ describe('data file hashes', () => {
     writeFileSync(join(project, 'scripts/train.py'), 'print("hello")\n');
     writeFileSync(join(project, 'data.csv'), 'x,y\n1,2\n');
     const options = { command: ['python3', 'train.py', '--data', '../data.csv', '--epochs', '3'], cwd: 'scripts' };
-    expect(processTrainer.dataFiles!(options as never, { baseDir: project, seed: 0 })).toEqual(['scripts/train.py', 'data.csv']);
+    expect(processTrainer.dataFiles?.(options as never, { baseDir: project, seed: 0 })).toEqual(['scripts/train.py', 'data.csv']);
     const script = { command: ['./scripts/train.py'] };
-    expect(processTrainer.dataFiles!(script as never, { baseDir: project, seed: 0 })).toEqual(['scripts/train.py']);
+    expect(processTrainer.dataFiles?.(script as never, { baseDir: project, seed: 0 })).toEqual(['scripts/train.py']);
   });
 });

@@ -9,6 +9,8 @@ import { JsonlFileStore, MemoryStore, runStudy, viewJournal, type JournalRecord,
 import { recordProblem } from '../../core/journal-schema.ts';
 import { journalLines, journalRecords, writeJournal } from '../helpers/journal.ts';
 import { tempDir } from '../helpers/tabular.ts';
+import { at } from '../../core/indexed.ts';
+import { defined } from '../helpers/defined.ts';
 
 const fixtures = resolve(import.meta.dirname, '../fixtures/journals');
 const config = JSON.parse(readFileSync(join(fixtures, 'successive-halving.json'), 'utf8'));
@@ -39,7 +41,7 @@ function withRecord(index: number, change: (record: any) => void, version = 3): 
 function set(path: string, value: unknown): (record: any) => void {
   return (record) => {
     const keys = path.split('.');
-    const last = keys.pop()!;
+    const last = defined(keys.pop(), 'keys.pop()');
     const owner = keys.reduce((object, key) => object[key], record);
     if (value === undefined) delete owner[last];
     else owner[last] = value;
@@ -124,7 +126,7 @@ describe('journal structure', () => {
   test('a second header (two searches wrote the file) is refused', () => {
     const records = journalRecords(journal);
     const path = join(tempDir(), 'two.jsonl');
-    writeJournal(path, [...records.slice(0, 10), records[0], ...records.slice(10, 20)]);
+    writeJournal(path, [...records.slice(0, 10), at(records, 0), ...records.slice(10, 20)]);
     expect(() => new JsonlFileStore(path)).toThrow(`${path}:11: damaged journal: a second header: two searches wrote this journal`);
   });
 
@@ -159,13 +161,14 @@ describe('checksums', () => {
   test.each([
     [
       'a changed digit',
-      (lines: string[], i: number) => (lines[i] = lines[i].replace(/"val_acc":0\.(\d)/, (_m, d) => `"val_acc":0.${(Number(d) + 1) % 10}`)),
+      (lines: string[], i: number) =>
+        (lines[i] = at(lines, i).replace(/"val_acc":0\.(\d)/, (_m, d) => `"val_acc":0.${(Number(d) + 1) % 10}`)),
       0,
     ],
     ['a lost line', (lines: string[], i: number) => lines.splice(i, 1), 0],
-    ['a repeated line', (lines: string[], i: number) => lines.splice(i, 0, lines[i]), 1],
-    ['two lines swapped', (lines: string[], i: number) => lines.splice(i, 2, lines[i + 1], lines[i]), 0],
-    ['a line from another journal', (lines: string[], i: number) => (lines[i] = journalLines(join(fixtures, 'v2.jsonl'))[i]), 0],
+    ['a repeated line', (lines: string[], i: number) => lines.splice(i, 0, at(lines, i)), 1],
+    ['two lines swapped', (lines: string[], i: number) => lines.splice(i, 2, at(lines, i + 1), at(lines, i)), 0],
+    ['a line from another journal', (lines: string[], i: number) => (lines[i] = at(journalLines(join(fixtures, 'v2.jsonl')), i)), 0],
   ])('%s is refused at its line', (_what, damage, offset) => {
     const lines = journalLines(journal);
     const index = lines.findIndex((l, i) => i > 30 && l.includes('"t":"report"'));
@@ -180,7 +183,7 @@ describe('checksums', () => {
   test('a torn last line is dropped, cut off on the next append, and the chain goes on from the last intact line', async () => {
     const lines = journalLines(journal);
     const path = join(tempDir(), 'torn.jsonl');
-    writeFileSync(path, `${lines.slice(0, 50).join('\n')}\n${lines[50].slice(0, 25)}`);
+    writeFileSync(path, `${lines.slice(0, 50).join('\n')}\n${at(lines, 50).slice(0, 25)}`);
     const store = new JsonlFileStore(path);
     expect(store.extent).toEqual({ lines: 50, torn: { line: 51, bytes: 25 } });
     expect(comparable(await run(path, true))).toEqual(comparable(summary));
@@ -194,11 +197,11 @@ describe('journals of versions 1 and 2 (no checksums)', () => {
 
   test.each(['v1.jsonl', 'v2.jsonl'])('%s is read, and resumes from a cut to the summary it recorded', async (file) => {
     const records = journalRecords(join(fixtures, file));
-    const recorded = viewJournal(records).summary!;
+    const recorded = defined(viewJournal(records).summary, 'viewJournal(records).summary');
     expect(recorded.best?.trialId).toBe(6);
     const path = join(tempDir(), file);
     const lines = journalLines(join(fixtures, file));
-    writeFileSync(path, `${lines.slice(0, 70).join('\n')}\n${lines[70].slice(0, 30)}`);
+    writeFileSync(path, `${lines.slice(0, 70).join('\n')}\n${at(lines, 70).slice(0, 30)}`);
     expect(outcome(await run(path, true))).toEqual(outcome(recorded));
     // It is continued as it was written: without checksums, and still readable.
     const continued = journalLines(path);
@@ -209,7 +212,7 @@ describe('journals of versions 1 and 2 (no checksums)', () => {
   test('a version 2 journal whose last complete line is not JSON drops it, as version 2 always did', () => {
     const path = join(tempDir(), 'v2-torn.jsonl');
     const lines = journalLines(join(fixtures, 'v2.jsonl'));
-    writeFileSync(path, `${lines.slice(0, 40).join('\n')}\n${lines[40].slice(0, 20)}\n`);
+    writeFileSync(path, `${lines.slice(0, 40).join('\n')}\n${at(lines, 40).slice(0, 20)}\n`);
     expect(new JsonlFileStore(path).extent).toEqual({ lines: 40, torn: { line: 41, bytes: 21 } });
   });
 });

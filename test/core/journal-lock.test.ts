@@ -33,7 +33,7 @@ describe('journal lock', () => {
   test('a second writer is refused at once, naming the journal, the holder PID and host; closing releases it', () => {
     const journal = join(tempDir(), 'j.jsonl');
     const first = new JsonlFileStore(journal, { lock: true });
-    const holder = JSON.parse(readFileSync(lockPathOf(journal), 'utf8'));
+    const holder = JSON.parse(readFileSync(lockPathOf(journal), 'utf8')) as { startedAt: string };
     expect(holder).toMatchObject({ pid: process.pid, host: hostname() });
     expect(() => new JsonlFileStore(journal, { lock: true })).toThrow(
       `${journal}: in use by another batchtune search (PID ${process.pid} on ${hostname()}, since ${holder.startedAt}); wait for it to end, or use another --journal`,
@@ -55,7 +55,7 @@ describe('journal lock', () => {
     expect(existsSync(lockPathOf(journal))).toBe(false);
   });
 
-  test('a stale lock (this machine, the process is gone) is taken over with a warning', async () => {
+  test('a stale lock (this machine, the process is gone) is taken over with a warning', () => {
     const journal = join(tempDir(), 'j.jsonl');
     const pid = deadPid();
     writeLock(journal, { pid, host: hostname() });
@@ -108,7 +108,7 @@ describe('journal lock', () => {
         `locked by a search on another machine \\(PID \\d+ on gpu-node-7, since .*\\); this machine cannot check it: if no search runs there any more, delete ${lockPathOf(journal)}$`,
       ),
     );
-    expect(JSON.parse(readFileSync(lockPathOf(journal), 'utf8')).host).toBe('gpu-node-7');
+    expect((JSON.parse(readFileSync(lockPathOf(journal), 'utf8')) as { host: string }).host).toBe('gpu-node-7');
   });
 
   test('an unreadable lock is refused with the same advice', () => {
@@ -142,8 +142,12 @@ describe('journal lock', () => {
     const journal = join(tempDir(), 'j.jsonl');
     const child = spawn(process.execPath, ['--import', 'tsx', holdLock, journal, mode], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    await new Promise<void>((done) => child.stdout.on('data', (chunk) => String(chunk).includes('locked') && done()));
+    child.stderr.on('data', (chunk) => (stderr += String(chunk)));
+    await new Promise<void>((done) =>
+      child.stdout.on('data', (chunk) => {
+        if (String(chunk).includes('locked')) done();
+      }),
+    );
     if (signal) child.kill(signal);
     const exit = await new Promise<number | null>((done) =>
       child.on('exit', (c) => {

@@ -5,13 +5,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { JsonlFileStore, runStudy } from '../../index.ts';
+import { JsonlFileStore, runStudy, type StudyConfig } from '../../index.ts';
 import { cli } from '../helpers/cli.ts';
 import { journalLines, journalRecords } from '../helpers/journal.ts';
 import { tempDir } from '../helpers/tabular.ts';
+import { at } from '../../core/indexed.ts';
 
 const fixtures = resolve(import.meta.dirname, '../fixtures/journals');
-const config = JSON.parse(readFileSync(join(fixtures, 'successive-halving.json'), 'utf8'));
+const config = JSON.parse(readFileSync(join(fixtures, 'successive-halving.json'), 'utf8')) as StudyConfig;
 
 let journal: string;
 beforeAll(async () => {
@@ -23,7 +24,7 @@ beforeAll(async () => {
 function crashed(keep: number): string {
   const lines = journalLines(journal);
   const path = join(tempDir(), 'crashed.jsonl');
-  writeFileSync(path, `${lines.slice(0, keep).join('\n')}\n${lines[keep].slice(0, 40)}`);
+  writeFileSync(path, `${lines.slice(0, keep).join('\n')}\n${at(lines, keep).slice(0, 40)}`);
   return path;
 }
 
@@ -43,7 +44,7 @@ describe('where an unfinished journal stops', () => {
     expect(report.code).toBe(0);
     expect(report.out).toContain(` trials (unfinished)\n${expected}`);
 
-    const json = JSON.parse((await cli(['show', path, '--json'])).out);
+    const json = JSON.parse((await cli(['show', path, '--json'])).out) as unknown;
     expect(json).toMatchObject({
       finished: false,
       stopped: {
@@ -86,7 +87,7 @@ describe('where an unfinished journal stops', () => {
 
   test('a damaged journal is one line naming the line, from show and report alike', async () => {
     const lines = journalLines(journal);
-    lines[40] = lines[40].replace('"t":"', '"t":"x');
+    lines[40] = at(lines, 40).replace('"t":"', '"t":"x');
     const path = join(tempDir(), 'damaged.jsonl');
     writeFileSync(path, `${lines.join('\n')}\n`);
     for (const command of ['show', 'report']) {

@@ -5,6 +5,7 @@ import { runStudy } from '../../index.ts';
 import type { Params } from '../../core/params.ts';
 import { journalRecords, writeJournal } from '../helpers/journal.ts';
 import { knownTable, tempDir, writeTabular } from '../helpers/tabular.ts';
+import { at } from '../../core/indexed.ts';
 
 const fixtures = join(import.meta.dirname, '../fixtures/journals');
 
@@ -36,7 +37,7 @@ describe('journal', () => {
     const expected = await runStudy(config, { baseDir: dir, journal: full });
     const lines = readFileSync(full, 'utf8').split('\n');
     const cut = join(tempDir(), 'cut.jsonl');
-    writeFileSync(cut, `${lines.slice(0, keep).join('\n')}\n${lines[keep].slice(0, 17)}`);
+    writeFileSync(cut, `${lines.slice(0, keep).join('\n')}\n${at(lines, keep).slice(0, 17)}`);
     const resumed = await runStudy(config, { baseDir: dir, journal: cut, resume: true });
     expect(comparable(resumed)).toEqual(comparable(expected));
     // The torn line was cut off and the journal continued cleanly.

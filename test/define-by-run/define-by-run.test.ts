@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { JsonlFileStore, MemoryStore, type JournalRecord } from '../../core/index.ts';
 import { tempDir } from '../helpers/tabular.ts';
 import { createRegistry, defineObjective, openStudy, runStudy } from '../../index.ts';
+import { defined } from '../helpers/defined.ts';
 
 /**
  * A synthetic training run whose answer is known: the loss after e examples at batch size b and rate η
@@ -26,7 +27,10 @@ describe('defineObjective', () => {
         // The user's loop: its state (here, `examples`) lives across segments.
         for (let examples = 500; examples <= MAX; examples += 500) {
           await new Promise((r) => setImmediate(r));
-          (seen.get(trial.trialId) ?? seen.set(trial.trialId, []).get(trial.trialId)!).push(examples);
+          (
+            seen.get(trial.trialId) ??
+            defined(seen.set(trial.trialId, []).get(trial.trialId), 'seen.set(trial.trialId, []).get(trial.trialId)')
+          ).push(examples);
           await trial.report(loss(trial.params, examples), { examples });
           if (trial.shouldStop()) return;
         }
@@ -51,7 +55,7 @@ describe('defineObjective', () => {
     // The function ran once per trial, never restarted: its reports climb without repeating.
     for (const [id, count] of calls) {
       expect(count).toBe(1);
-      const points = seen.get(id)!;
+      const points = defined(seen.get(id), 'seen.get(id)');
       expect(points).toEqual(points.map((_, i) => 500 * (i + 1)));
     }
     const records = journal.read() as JournalRecord[];
@@ -60,7 +64,7 @@ describe('defineObjective', () => {
     // Promoted trials reached the top rung; the best is the bowl's bottom among those that got there.
     const top = summary.trials.filter((t) => t.resource >= MAX);
     expect(top.length).toBeGreaterThan(0);
-    expect(summary.best!.params).toEqual(expect.objectContaining({ batchSize: 64, learningRate: 0.1 }));
+    expect(defined(summary.best, 'summary.best').params).toEqual(expect.objectContaining({ batchSize: 64, learningRate: 0.1 }));
   });
 
   test('a function that throws fails its trial, and the search goes on', async () => {
@@ -78,7 +82,12 @@ describe('defineObjective', () => {
     );
     const states = Object.fromEntries(summary.trials.map((t) => [t.params.batchSize, t.state]));
     expect(states).toEqual({ 8: 'completed', 16: 'failed', 32: 'completed' });
-    expect(summary.trials.find((t) => t.params.batchSize === 16)!.reason).toContain('out of memory at batch 16');
+    expect(
+      defined(
+        summary.trials.find((t) => t.params.batchSize === 16),
+        'summary.trials.find((t) => t.params.batchSize === 16)',
+      ).reason,
+    ).toContain('out of memory at batch 16');
   });
 });
 

@@ -11,14 +11,14 @@ export function countingTrainer(events: string[]): Trainer {
       return { progress, exhausted: false, stopped: false };
     },
     dispose: () => void events.push(`dispose ${trialId}`),
-    checkpoint: async () => new TextEncoder().encode(String(examples)),
+    checkpoint: () => Promise.resolve(new TextEncoder().encode(String(examples))),
   });
   return {
-    prepare: async () => ({}),
-    open: async ({ trialId }) => session(trialId, 0),
-    restore: async ({ trialId }, bytes) => {
+    prepare: () => Promise.resolve({}),
+    open: ({ trialId }) => Promise.resolve(session(trialId, 0)),
+    restore: ({ trialId }, bytes) => {
       events.push(`restore ${trialId}`);
-      return session(trialId, Number(new TextDecoder().decode(bytes)));
+      return Promise.resolve(session(trialId, Number(new TextDecoder().decode(bytes))));
     },
   };
 }
@@ -29,6 +29,6 @@ export const segment = (seg: number): SegmentJob => ({
   trial: { trialId: 7, params: { batchSize: 10, learningRate: 0.1 }, seed: 1 },
   seg,
   request,
-  history: Array(seg).fill(request),
+  history: new Array<TrainRequest>(seg).fill(request),
   final: false,
 });

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { JsonlFileStore, type JournalRecord } from '../../core/index.ts';
 import { encodeLine } from '../../core/journal-lines.ts';
+import { defined } from './defined.ts';
 
 /** A journal's records, read and checked as batchtune reads them. */
 export function journalRecords(path: string): JournalRecord[] {
@@ -19,7 +20,7 @@ export function journalLines(path: string): string[] {
  */
 export function writeJournal(path: string, records: readonly object[], options: { checksums?: boolean } = {}): string {
   const header = records[0] as { t?: string; version?: number } | undefined;
-  const checksums = options.checksums ?? !(header?.t === 'header' && header.version! < 3);
+  const checksums = options.checksums ?? !(header?.t === 'header' && defined(header.version, 'header.version') < 3);
   let crc: number | undefined = checksums ? 0 : undefined;
   const lines = records.map((record) => {
     const encoded = encodeLine(record, crc);

@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { defined } from './defined.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 const bin = join(root, 'bin/batchtune.js');
@@ -55,7 +56,7 @@ export async function startRedis(): Promise<{ url: string; pid: number; stop(): 
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   await waitForLine(child, /Ready to accept connections/);
-  return { url: `redis://127.0.0.1:${port}`, pid: child.pid!, stop: () => stopChild(child) };
+  return { url: `redis://127.0.0.1:${port}`, pid: defined(child.pid, 'child.pid'), stop: () => stopChild(child) };
 }
 
 export type WorkerChild = ChildProcess & { output: string[] };
@@ -67,7 +68,7 @@ export async function startWorker(url: string, prefix: string, concurrency = 1):
     stdio: ['ignore', 'pipe', 'pipe'],
   }) as WorkerChild;
   child.output = [];
-  child.stderr!.on('data', (chunk: Buffer) => child.output.push(chunk.toString()));
+  defined(child.stderr, 'child.stderr').on('data', (chunk: Buffer) => child.output.push(chunk.toString()));
   await waitForLine(child, /listening on/);
   return child;
 }

@@ -2,6 +2,8 @@ import { MemoryStore, type JournalRecord } from '../../core/index.ts';
 import { runStudy } from '../../index.ts';
 import { tabularTrainer } from '../../plugins/trainers/tabular.ts';
 import { curve, knownTable, tempDir, writeTabular } from '../helpers/tabular.ts';
+import { at } from '../../core/indexed.ts';
+import { defined } from '../helpers/defined.ts';
 
 const dir = tempDir();
 const file = writeTabular(dir, {
@@ -48,7 +50,7 @@ describe('tabular trainer', () => {
       { seed: 1, budget: { unit: 'seconds', limit: 100 }, trainer: { type: 'tabular', file } },
       { journal: new MemoryStore() },
     );
-    expect(summary.budget.spent).toBe(summary.trials[0].progress.seconds);
+    expect(summary.budget.spent).toBe(at(summary.trials, 0).progress.seconds);
     expect([2, 3]).toContain(summary.budget.spent);
     expect(summary.elapsedSeconds).toBe(summary.budget.spent);
   });
@@ -60,7 +62,7 @@ describe('tabular trainer', () => {
       { journal: store, baseDir: writeDir() },
     );
     expect(summary.trials.map((t) => t.state)).toEqual(['failed', 'completed']);
-    expect(summary.trials[0].reason).toBe(
+    expect(at(summary.trials, 0).reason).toBe(
       'tabular failed in open: no configuration in curves.json has params {"batchSize":8,"learningRate":0.1}',
     );
     expect((store.records as JournalRecord[]).some((r) => r.t === 'pluginError' && r.hook === 'open')).toBe(true);
@@ -74,8 +76,8 @@ describe('tabular trainer', () => {
       { budget: { limit: 1e9 }, trainer: { type: 'tabular', file: 'curves.json' } },
       { journal: new MemoryStore(), baseDir: knownDir },
     );
-    const finals = table.configs.map((c) => c.curves[0][c.curves[0].length - 1].metrics.val_acc as number);
-    const bestConfig = table.configs[finals.indexOf(Math.max(...finals))].params;
+    const finals = table.configs.map((c) => defined(at(c.curves, 0).at(-1), 'a curve point').metrics.val_acc as number);
+    const bestConfig = at(table.configs, finals.indexOf(Math.max(...finals))).params;
     expect(summary.best?.params).toEqual(bestConfig);
     expect(summary.best?.value).toBe(0.95);
   });

@@ -14,6 +14,8 @@ import { viewJournal, type JournalRecord } from '../../core/index.ts';
 import { pageContent, renderPage } from '../../report/html.ts';
 import { startReportServer } from '../../report/serve.ts';
 import { tempDir } from '../helpers/tabular.ts';
+import { at } from '../../core/indexed.ts';
+import { defined } from '../helpers/defined.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const artifacts = join(root, 'test-artifacts');
@@ -63,7 +65,7 @@ maybe('the HTML report in headless Chromium', () => {
 
   beforeAll(async () => {
     const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
+    browser = await chromium.launch({ executablePath: defined(executablePath, 'a chromium'), args: ['--no-sandbox'] });
     const file = join(dir, 'study.json');
     writeFileSync(file, JSON.stringify(config));
     journal = join(dir, 'study.jsonl');
@@ -169,7 +171,7 @@ maybe('the HTML report in headless Chromium', () => {
       child.stderr.on('data', (chunk) => {
         err += String(chunk);
         const m = /at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(err);
-        if (m) resolve(m[1]);
+        if (m) resolve(at(m, 1));
       });
       child.on('exit', () => {
         reject(new Error(`exited early: ${err}`));

@@ -73,7 +73,7 @@ describe('report --html and --svg', () => {
         svg(name)
           .split(`class="mark-symbol role-mark ${mark}"`)[1]
           ?.split('</g>')[0]
-          .match(/<path /g) ?? []
+          ?.match(/<path /g) ?? []
       ).length;
     expect(points('throughput', 'throughput_marks')).toBe(3);
     const data = chartData(study);

@@ -9,6 +9,17 @@ import { readJournalFile } from '../../bin/journal-file.ts';
 import { cli } from '../helpers/cli.ts';
 import { journalRecords, writeJournal } from '../helpers/journal.ts';
 import { tempDir } from '../helpers/tabular.ts';
+import { at } from '../../core/indexed.ts';
+import { defined } from '../helpers/defined.ts';
+
+/** What the Python script prints of the study Optuna loaded from the export. */
+interface OptunaStudy {
+  name: string;
+  direction: string;
+  attrs: Record<string, unknown>;
+  trials: Array<{ number: number; state: string; params: unknown; value: number | null; intermediate: Record<string, unknown> }>;
+  best: { number: number; value: number; params: unknown };
+}
 
 const dir = tempDir('batchtune-export-');
 const python = '/usr/bin/python3';
@@ -45,12 +56,12 @@ describe('batchtune export', () => {
     expect(code).toBe(0);
     const view = readJournalFile(journal);
     const lines = out.trimEnd().split('\n');
-    const header = lines[0].split(',');
+    const header = at(lines, 0).split(',');
     expect(header.slice(0, 4)).toEqual(['trial', 'state', 'param_batch_size', 'param_learning_rate']);
     expect(header).toEqual(expect.arrayContaining(['examples', 'steps', 'seconds', 'val_acc', 'train_loss']));
     expect(lines).toHaveLength(1 + view.trials.reduce((n, t) => n + t.reports.length, 0));
-    const first = Object.fromEntries(header.map((h, i) => [h, lines[1].split(',')[i]]));
-    const report = view.trials[0].reports[0];
+    const first = Object.fromEntries(header.map((h, i) => [h, at(lines, 1).split(',')[i]]));
+    const report = at(at(view.trials, 0).reports, 0);
     expect(Number(first.examples)).toBe(report.progress.examples);
     expect(Number(first.val_acc)).toBe(report.metrics.val_acc);
   });
@@ -90,25 +101,22 @@ print(json.dumps({
 }))`;
       const run = spawnSync(python, ['-c', script, out], { encoding: 'utf8' });
       expect(run.stderr).toBe('');
-      const got = JSON.parse(run.stdout);
+      const got = JSON.parse(run.stdout) as OptunaStudy;
       const view = readJournalFile(journal);
       expect(got.name).toBe('sh');
       expect(got.direction).toBe('MAXIMIZE');
       expect(got.attrs).toMatchObject({ strategy: 'successive-halving', metric: 'val_acc', resource_unit: 'examples' });
       expect(got.trials).toHaveLength(view.trials.length);
       for (const [i, trial] of view.trials.entries()) {
-        const t = got.trials[i];
+        const t = at(got.trials, i);
         expect(t.params).toEqual(trial.params);
         expect(t.state).toBe(trial.state === 'pruned' ? 'PRUNED' : 'COMPLETE');
         expect(t.intermediate).toEqual(Object.fromEntries(trial.reports.map((r) => [String(r.progress.examples), r.metrics.val_acc])));
         if (t.state === 'COMPLETE') expect(t.value).toBe(trial.value);
       }
-      expect(got.trials.some((t: { state: string }) => t.state === 'PRUNED')).toBe(true);
-      expect(got.best).toEqual({
-        number: view.summary!.best!.trialId,
-        value: view.summary!.best!.value,
-        params: view.summary!.best!.params,
-      });
+      expect(got.trials.some((t) => t.state === 'PRUNED')).toBe(true);
+      const best = defined(defined(view.summary, 'the summary').best, 'the best trial');
+      expect(got.best).toEqual({ number: best.trialId, value: best.value, params: best.params });
     },
   );
 });

@@ -3,6 +3,7 @@ import { buildSchedules } from '../../strategies/batch-increase.ts';
 import { scheduleRows } from '../../analysis/schedules.ts';
 import { schedulesTable } from '../../report/schedules-table.ts';
 import { fakeTrainer } from './fake-trainer.ts';
+import { at } from '../../core/indexed.ts';
 
 function setup(strategy: Record<string, unknown>, extra: Record<string, unknown> = {}, fake = fakeTrainer({ maxExamples: 2000 })) {
   const registry = createRegistry().register(fake.definition);
@@ -28,7 +29,7 @@ describe('batch-increase strategy', () => {
       maxBatchSize: 1000,
       totalExamples: 400,
     });
-    const show = (i: number) => schedules[i].segments.map((s) => [s.batchSize, Number(s.learningRate.toPrecision(6))]);
+    const show = (i: number) => at(schedules, i).segments.map((s) => [s.batchSize, Number(s.learningRate.toPrecision(6))]);
     expect(schedules.map((s) => s.name)).toEqual(['constant', 'lr-decay', 'batch-increase']);
     expect(show(0)).toEqual([
       [32, 0.5],
@@ -49,7 +50,7 @@ describe('batch-increase strategy', () => {
       [800, 0.5],
       [1000, 0.125],
     ]);
-    expect(schedules[2].segments.map((s) => s.until)).toEqual([100, 200, 300, 400]);
+    expect(at(schedules, 2).segments.map((s) => s.until)).toEqual([100, 200, 300, 400]);
   });
 
   test('asks the trainer for each schedule segment by segment, tagged, to the same examples', async () => {
@@ -118,7 +119,7 @@ describe('batch-increase strategy', () => {
       space: { batchSize: [8], learningRate: { base: 0.05, baseBatchSize: 4, scale: 'linear', warmup: { examples: 200 } } },
     });
     await run();
-    expect(fake.calls[0].request).toMatchObject({ learningRate: 0.1, warmup: { examples: 200, from: 0.05 } });
+    expect(at(fake.calls, 0).request).toMatchObject({ learningRate: 0.1, warmup: { examples: 200, from: 0.05 } });
   });
 
   test.each([

@@ -38,16 +38,16 @@ export function fakeTrainer(options: FakeOptions = {}) {
     schema: { type: 'object', properties: {} },
     create() {
       return {
-        async prepare() {
-          return {
+        prepare() {
+          return Promise.resolve({
             objective: { metric: 'val_acc', mode: 'max' as const },
             maxResource: { examples: options.maxExamples ?? 1e9 },
             space: { batchSize: [8] },
-          };
+          });
         },
-        async open({ trialId, params }) {
+        open({ trialId, params }) {
           opened.push(params.batchSize);
-          return new FakeSession(trialId, calls, options);
+          return Promise.resolve(new FakeSession(trialId, calls, options));
         },
       };
     },

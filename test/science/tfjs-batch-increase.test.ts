@@ -1,6 +1,7 @@
 import { runStudy } from '../../index.ts';
 import { scheduleRows } from '../../analysis/schedules.ts';
 import { fixtures, linearRegressionOptions } from './linear-regression.ts';
+import { at } from '../../core/indexed.ts';
 
 /** The batch-increase strategy driving the real tfjs trainer: each segment trains with its settings. */
 
@@ -22,7 +23,7 @@ test('batch-increase on tfjs: the trainer trains each segment at the asked batch
     // 16 → 64 → 128 (the cap, not 256): the last rate is divided by 256/128 instead.
     ['batch-increase', 'completed', 3072, 64 + 16 + 8, 128, 0.005],
   ]);
-  expect(rows[2].stepsSaved).toBeCloseTo(1 - 88 / 192, 9);
+  expect(at(rows, 2).stepsSaved).toBeCloseTo(1 - 88 / 192, 9);
   // Every schedule learned the regression: the validation loss (about |w*|² ≈ 180 at the start) fell far.
   for (const row of rows) expect(row.metrics.val_loss).toBeLessThan(20);
   expect(summary.best).not.toBeNull();

@@ -8,6 +8,8 @@ import { tfjsTrainer } from '../../plugins/trainers/tfjs/index.ts';
 import { main } from '../../bin/cli.ts';
 import { trainFresh } from '../plugins/trainers/tfjs/helpers.ts';
 import { fixtures, linearRegressionOptions, linearRegressionTrainer } from './linear-regression.ts';
+import { at } from '../../core/indexed.ts';
+import { defined } from '../helpers/defined.ts';
 
 /**
  * The tfjs trainer's gradient-noise-scale measurement on a problem with a known answer: a linear
@@ -31,10 +33,13 @@ describe('tfjs trainer: gradient noise scale', () => {
       { evalEvery: 128 * 100, noiseScale: { every: 1, microBatches: 4, beta: 0.99 } },
       { limits: { steps: 400 }, batchSize: 128, learningRate: 0.002 },
     );
-    const last = reports.at(-1)!.metrics;
+    const last = defined(reports.at(-1), 'reports.at(-1)').metrics;
     expect(last.noise_scale).toBeGreaterThan(21 * 0.9);
     expect(last.noise_scale).toBeLessThan(21 * 1.1);
-    expect(last.noise_scale).toBeCloseTo(last.trace_sigma! / last.grad_sq_norm!, 6);
+    expect(last.noise_scale).toBeCloseTo(
+      defined(last.trace_sigma, 'last.trace_sigma') / defined(last.grad_sq_norm, 'last.grad_sq_norm'),
+      6,
+    );
   });
 
   test('the update uses the mean of the micro-batch gradients: same weights and examples as without it', async () => {
@@ -43,7 +48,7 @@ describe('tfjs trainer: gradient noise scale', () => {
     const plain = await run({ evalEvery: 64 * 4 }, request);
     expect(measured.map((r) => r.progress.examples)).toEqual(plain.map((r) => r.progress.examples));
     measured.forEach((r, i) => {
-      expect(r.metrics.val_loss).toBeCloseTo(plain[i].metrics.val_loss!, 3);
+      expect(r.metrics.val_loss).toBeCloseTo(defined(at(plain, i).metrics.val_loss, 'at(plain, i).metrics.val_loss'), 3);
     });
     expect(plain.every((r) => !('noise_scale' in r.metrics))).toBe(true);
     expect(
@@ -98,7 +103,7 @@ describe('tfjs trainer: gradient noise scale', () => {
     const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => (out.push(String(chunk)), true));
     try {
       expect(await main(['noise-scale', config, '--json', '--quiet'])).toBe(0);
-      const result = JSON.parse(out.join(''));
+      const result = JSON.parse(out.join('')) as { bSimple: number; history: unknown[] };
       expect(result).toMatchObject({ batchSize: 128, microBatch: 32, k: 4, steps: 300, examples: 38400 });
       expect(result.bSimple).toBeGreaterThan(18.9);
       expect(result.bSimple).toBeLessThan(23.1);

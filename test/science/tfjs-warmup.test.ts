@@ -1,6 +1,8 @@
 import type { Report, TrainRequest } from '../../core/index.ts';
 import { trainFresh } from '../plugins/trainers/tfjs/helpers.ts';
 import { linearRegressionTrainer } from './linear-regression.ts';
+import { at } from '../../core/indexed.ts';
+import { defined } from '../helpers/defined.ts';
 
 /**
  * Goyal et al. 2017 gradual warmup in the tfjs trainer: the rate ramps linearly from `from` to the
@@ -21,8 +23,8 @@ describe('tfjs trainer: learning-rate warmup', () => {
     const expected = [0.001, 0.00325, 0.0055, 0.00775, 0.01, 0.01, 0.01, 0.01];
     expect(reports.map((r) => r.progress.steps)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     reports.forEach((r, i) => {
-      expect(r.learningRate).toBeCloseTo(expected[i], 12);
-      expect(r.metrics.lr).toBeCloseTo(expected[i], 12);
+      expect(r.learningRate).toBeCloseTo(at(expected, i), 12);
+      expect(r.metrics.lr).toBeCloseTo(at(expected, i), 12);
     });
   });
 
@@ -30,9 +32,15 @@ describe('tfjs trainer: learning-rate warmup', () => {
     const warm = await run({ limits: { steps: 1 }, batchSize: 64, learningRate: 0.01, warmup: { examples: 640, from: 0.001 } });
     const slow = await run({ limits: { steps: 1 }, batchSize: 64, learningRate: 0.001 });
     const fast = await run({ limits: { steps: 1 }, batchSize: 64, learningRate: 0.01 });
-    expect(warm.at(-1)!.metrics.val_loss).toBeCloseTo(slow.at(-1)!.metrics.val_loss!, 4);
-    expect(Math.abs(warm.at(-1)!.metrics.val_loss! - fast.at(-1)!.metrics.val_loss!)).toBeGreaterThan(
-      1e-3 * slow.at(-1)!.metrics.val_loss!,
+    expect(defined(warm.at(-1), 'warm.at(-1)').metrics.val_loss).toBeCloseTo(
+      defined(defined(slow.at(-1), 'slow.at(-1)').metrics.val_loss, 'val_loss'),
+      4,
     );
+    expect(
+      Math.abs(
+        defined(defined(warm.at(-1), 'warm.at(-1)').metrics.val_loss, 'val_loss') -
+          defined(defined(fast.at(-1), 'fast.at(-1)').metrics.val_loss, 'val_loss'),
+      ),
+    ).toBeGreaterThan(1e-3 * defined(defined(slow.at(-1), 'slow.at(-1)').metrics.val_loss, 'val_loss'));
   });
 });

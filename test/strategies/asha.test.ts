@@ -1,3 +1,5 @@
+import { at } from '../../core/indexed.ts';
+import { defined } from '../helpers/defined.ts';
 import { tempDir } from '../helpers/tabular.ts';
 import { byState, resumeRuns, study, table, writeTable, type ConfigSpec, type Trace } from './helpers.ts';
 
@@ -14,6 +16,11 @@ for (let j = 0; j < 12; j++) {
     9000: 0.7 + ((j * 11) % 12) / 100,
   };
 }
+/** Config `name`'s value at resource `r` in `v`. */
+const valueAt = (v: typeof values, name: string, r: number): number | null => defined(defined(v[name], name)[r], `${name} at ${r}`);
+/** The same, undefined where the table has no value (a trial that diverged before `r`), as the model compares it. */
+const recordedAt = (v: typeof values, name: string, r: number): number | null | undefined => defined(v[name], name)[r];
+
 const curves = (v: typeof values): Record<string, ConfigSpec> =>
   Object.fromEntries(Object.entries(v).map(([n, s]) => [n, { shapes: [s] }]));
 
@@ -31,23 +38,23 @@ function checkAgainstModel(
   poolSize = Object.keys(vals).length,
   failing = new Set<string>(),
 ) {
-  const rungs: Array<Array<{ id: number; value: number | null }>> = RUNGS.map(() => []);
+  const rungs: Array<Array<{ id: number; value: number | null | undefined }>> = RUNGS.map(() => []);
   const promoted = RUNGS.map(() => new Set<number>());
   const sign = mode === 'max' ? 1 : -1;
-  const good = (v: number | null) => (v === null ? -Infinity : sign * v);
+  const good = (v: number | null | undefined) => (v === null ? -Infinity : sign * Number(v));
   let started = 0;
   const expected = (): 'start' | 'done' | { trialId: number; resource: number } => {
     for (let k = RUNGS.length - 2; k >= 0; k--) {
       // Once every configuration has started the rungs stop growing: the quota rounds up.
-      const quota = started >= poolSize ? Math.ceil(rungs[k].length / 3) : Math.floor(rungs[k].length / 3);
-      const top = [...rungs[k]]
+      const quota = started >= poolSize ? Math.ceil(at(rungs, k).length / 3) : Math.floor(at(rungs, k).length / 3);
+      const top = [...at(rungs, k)]
         .filter((e) => e.value !== null)
         .sort((a, b) => good(b.value) - good(a.value) || a.id - b.id)
         .slice(0, quota);
-      const next = top.find((e) => !promoted[k].has(e.id));
+      const next = top.find((e) => !at(promoted, k).has(e.id));
       if (next) {
-        promoted[k].add(next.id);
-        return { trialId: next.id, resource: RUNGS[k + 1] };
+        at(promoted, k).add(next.id);
+        return { trialId: next.id, resource: at(RUNGS, k + 1) };
       }
     }
     return started < poolSize ? 'start' : 'done';
@@ -60,16 +67,20 @@ function checkAgainstModel(
         expect(decision.resource).toBe(1000);
         const id = started++;
         // A trial that fails never reaches the rung, so it does not count there.
-        if (!failing.has(String(decision.params.name))) rungs[0].push({ id, value: vals[String(decision.params.name)][1000] });
+        if (!failing.has(String(decision.params.name)))
+          at(rungs, 0).push({ id, value: recordedAt(vals, String(decision.params.name), 1000) });
       }
     } else {
       // The top rung is a trial's last segment: the engine completes it the moment it ends.
       expect(decision).toEqual({ kind: 'continue', ...want, ...(want.resource === RUNGS[RUNGS.length - 1] ? { final: true } : {}) });
       const k = RUNGS.indexOf(want.resource);
-      rungs[k].push({ id: want.trialId, value: vals[trace.names.get(want.trialId)!][want.resource] });
+      at(rungs, k).push({
+        id: want.trialId,
+        value: recordedAt(vals, defined(trace.names.get(want.trialId), `trial ${want.trialId}`), want.resource),
+      });
     }
   }
-  return rungs.map((r) => r.map((e) => trace.names.get(e.id)!));
+  return rungs.map((r) => r.map((e) => defined(trace.names.get(e.id), `trial ${e.id}`)));
 }
 
 describe('asha', () => {
@@ -80,22 +91,28 @@ describe('asha', () => {
     const reached = checkAgainstModel(trace, values);
     expect(reached.map((r) => r.length)).toEqual([12, 4, 2]);
     // The first promotion comes as soon as rung 0 holds η = 3 trials: the best of the first three.
-    const firstThree = trace.steps.slice(0, 3).map((s) => s.split(' ')[1].split('@')[0]);
-    const bestOfThree = firstThree.sort((a, b) => values[b][1000]! - values[a][1000]!)[0];
+    const firstThree = trace.steps.slice(0, 3).map((s) => at(at(s.split(' '), 1).split('@'), 0));
+    const bestOfThree = at(
+      firstThree.sort((a, b) => Number(valueAt(values, b, 1000)) - Number(valueAt(values, a, 1000))),
+      0,
+    );
     expect(trace.steps[3]).toBe(`continue ${bestOfThree}@3000`);
     expect(trace.steps[trace.steps.length - 1]).toBe('done');
     // ASHA stops nobody: the trials left behind are pruned when the search ends.
     expect(trace.stopped()).toEqual([]);
-    expect([...byState(summary).completed].sort()).toEqual([...reached[2]].sort());
+    expect((byState(summary)['completed'] ?? []).sort()).toEqual([...at(reached, 2)].sort());
     // best() returns the best at the highest rung reached.
-    const bestAtTop = [...reached[2]].sort((a, b) => values[b][9000]! - values[a][9000]!)[0];
+    const bestAtTop = at(
+      [...at(reached, 2)].sort((a, b) => Number(valueAt(values, b, 9000)) - Number(valueAt(values, a, 9000))),
+      0,
+    );
     expect(summary.best).toMatchObject({ params: { name: bestAtTop }, resource: 9000 });
   });
 
   test('min mode, ties, diverged (null) and failed trials', async () => {
-    const v: typeof values = JSON.parse(JSON.stringify(values));
-    for (const name of Object.keys(v)) for (const r of RUNGS) v[name][r] = 1 - (v[name][r] as number);
-    v.c01 = { 1000: v.c02[1000], 3000: v.c02[3000], 9000: v.c02[9000] }; // a tie with c02 everywhere
+    const v = structuredClone(values);
+    for (const [name, byRung] of Object.entries(v)) for (const r of RUNGS) byRung[r] = 1 - (valueAt(v, name, r) as number);
+    v.c01 = { 1000: valueAt(v, 'c02', 1000), 3000: valueAt(v, 'c02', 3000), 9000: valueAt(v, 'c02', 9000) }; // a tie with c02 everywhere
     v.c03 = { 1000: null }; // diverged from the start
     v.c04 = { 1000: 0.01, 2000: null }; // the best at rung 0, then diverges
     const t = table(curves(v), { metric: 'val_loss', mode: 'min' });
@@ -107,7 +124,7 @@ describe('asha', () => {
     expect(reached[1]).toContain('c04'); // promoted at 1000 with 0.01 ...
     expect(reached[2]).not.toContain('c04'); // ... and null at 3000
     expect(reached[1]).not.toContain('c03');
-    const best = summary.best!;
+    const best = defined(summary.best, 'summary.best');
     expect(best.resource).toBe(9000);
     expect(best.metric).toBe('val_loss');
   });
@@ -120,8 +137,8 @@ describe('asha', () => {
       { ...ASHA, maxTrials: 12 },
       { callbacks: [{ type: 'target-reached', target: 0.98, metric: 'val_acc' }] },
     );
-    expect(summary.best!.resource).toBe(9000);
-    expect(summary.best!.params.name).not.toBe('c11');
+    expect(defined(summary.best, 'summary.best').resource).toBe(9000);
+    expect(defined(summary.best, 'summary.best').params.name).not.toBe('c11');
   });
 
   test('maxTrials caps the configurations started', async () => {
@@ -134,7 +151,7 @@ describe('asha', () => {
     expect(summary.trials).toHaveLength(9);
     const reached = checkAgainstModel(trace, values, 'max', 9);
     expect(reached.map((r) => r.length)).toEqual([9, 3, 1]);
-    expect(summary.best).toMatchObject({ params: { name: reached[2][0] }, resource: 9000 });
+    expect(summary.best).toMatchObject({ params: { name: at(at(reached, 2), 0) }, resource: 9000 });
   });
 
   test('concurrency 4 on the simulated clock: same seed, identical decisions; another seed, other decisions', async () => {
@@ -150,7 +167,7 @@ describe('asha', () => {
     expect(firstContinue).toBeLessThan(lastStart);
     const other = await study(file, ASHA, { concurrency: 4, seed: 8 });
     expect(other.trace.decisions).not.toEqual(one.trace.decisions);
-    expect(one.summary.best!.resource).toBe(9000);
+    expect(defined(one.summary.best, 'one.summary.best').resource).toBe(9000);
   });
 
   test('invalid options', async () => {

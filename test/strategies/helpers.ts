@@ -6,12 +6,15 @@ import {
   type Decision,
   type JournalRecord,
   type Params,
+  type PluginRegistry,
   type SearchSummary,
   type Store,
 } from '../../core/index.ts';
 import { runStudy } from '../../index.ts';
 import type { CurvePoint, TabularFile } from '../../plugins/trainers/tabular-file.ts';
 import { writeTabular } from '../helpers/tabular.ts';
+import { at } from '../../core/indexed.ts';
+import { defined } from '../helpers/defined.ts';
 
 /** Points every STEP examples up to MAX: with minResource 1000 and η = 3 the rungs are 1000, 3000, 9000. */
 export const STEP = 1000;
@@ -35,13 +38,13 @@ function valueOf(shape: Shape, examples: number): number | null {
   const keys = Object.keys(shape)
     .map(Number)
     .sort((a, b) => a - b);
-  if (examples in shape) return shape[examples];
+  if (examples in shape) return shape[examples] ?? null;
   const hi = keys.find((k) => k > examples);
   const lo = [...keys].reverse().find((k) => k < examples);
-  if (lo === undefined) return shape[hi!];
-  if (hi === undefined) return shape[lo];
-  const a = shape[lo];
-  const b = shape[hi];
+  if (lo === undefined) return shape[defined(hi, `a point of the shape around ${examples}`)] ?? null;
+  if (hi === undefined) return shape[lo] ?? null;
+  const a = shape[lo] ?? null;
+  const b = shape[hi] ?? null;
   if (a === null || b === null) return null;
   return a + ((b - a) * (examples - lo)) / (hi - lo);
 }
@@ -91,7 +94,7 @@ export async function study(
   file: string,
   strategy: object,
   extra: Record<string, unknown> = {},
-  options: { journal?: Store; resume?: boolean; registry?: any } = {},
+  options: { journal?: Store; resume?: boolean; registry?: PluginRegistry } = {},
 ): Promise<{ summary: SearchSummary; records: JournalRecord[]; trace: Trace }> {
   const journal = options.journal ?? new MemoryStore();
   const summary = await runStudy(
@@ -147,7 +150,7 @@ export function traceOf(records: readonly JournalRecord[]): Trace {
     tags,
     decisions,
     reached: (resource) =>
-      steps.filter((s) => s.endsWith(`@${resource}`) && !s.startsWith('stop')).map((s) => s.split(' ')[1].split('@')[0]),
+      steps.filter((s) => s.endsWith(`@${resource}`) && !s.startsWith('stop')).map((s) => at(at(s.split(' '), 1).split('@'), 0)),
     stopped: () => steps.filter((s) => s.startsWith('stop ')).map((s) => s.slice(5)),
   };
 }

@@ -1,6 +1,8 @@
 import { hyperbandPlan } from '../../strategies/hyperband.ts';
 import { tempDir } from '../helpers/tabular.ts';
 import { byState, resumeRuns, study, table, writeTable, type ConfigSpec, type Trace } from './helpers.ts';
+import { at } from '../../core/indexed.ts';
+import { defined } from '../helpers/defined.ts';
 
 const dir = tempDir('batchtune-hyperband-');
 const HB = { type: 'hyperband', minResource: 1000 };
@@ -19,20 +21,29 @@ for (let j = 0; j < 18; j++) {
  * Checks one bracket against the rule, rung by rung: of the trials sent to rung k, the top ⌈n_k/η⌉
  * by their value there (given by the table) continue to rung k + 1, best first.
  */
+/** Config `name`'s value at `resource`. */
+const valueAt = (name: string, resource: number): number => defined(defined(values[name], name)[resource], `${name} at ${resource}`);
+
 function expectHalving(trace: Trace, bracket: number, resources: number[], mode: 'max' | 'min' = 'max') {
   const members = new Set(
-    [...trace.tags].filter(([, tag]) => (tag as { bracket: number }).bracket === bracket).map(([id]) => trace.names.get(id)!),
+    [...trace.tags]
+      .filter(([, tag]) => (tag as { bracket: number }).bracket === bracket)
+      .map(([id]) => defined(trace.names.get(id), 'trace.names.get(id)')),
   );
-  const idOf = (name: string) => [...trace.names].find(([, n]) => n === name)![0];
-  let current = trace.reached(resources[0]).filter((n) => members.has(n));
+  const idOf = (name: string) =>
+    defined(
+      [...trace.names].find(([, n]) => n === name),
+      '[...trace.names].find(([, n]) => n === name)',
+    )[0];
+  let current = trace.reached(at(resources, 0)).filter((n) => members.has(n));
   const rungs = [current];
   for (let k = 0; k + 1 < resources.length; k++) {
     const quota = Math.ceil(current.length / 3);
     const sign = mode === 'max' ? 1 : -1;
     const expected = [...current]
-      .sort((a, b) => sign * (values[b][resources[k]] - values[a][resources[k]]) || idOf(a) - idOf(b))
+      .sort((a, b) => sign * (valueAt(b, at(resources, k)) - valueAt(a, at(resources, k))) || idOf(a) - idOf(b))
       .slice(0, quota);
-    current = trace.reached(resources[k + 1]).filter((n) => members.has(n));
+    current = trace.reached(at(resources, k + 1)).filter((n) => members.has(n));
     expect({ bracket, rung: k + 1, promoted: current }).toEqual({ bracket, rung: k + 1, promoted: expected });
     rungs.push(current);
   }
@@ -62,9 +73,9 @@ describe('hyperband', () => {
     const { summary, trace } = await study(file, HB);
     // Concurrency 1: bracket 2 (trials 0-8), then bracket 1 (9-13), then bracket 0 (14-16).
     expect([...trace.tags.values()]).toEqual([
-      ...Array(9).fill({ bracket: 2 }),
-      ...Array(5).fill({ bracket: 1 }),
-      ...Array(3).fill({ bracket: 0 }),
+      ...new Array<object>(9).fill({ bracket: 2 }),
+      ...new Array<object>(5).fill({ bracket: 1 }),
+      ...new Array<object>(3).fill({ bracket: 0 }),
     ]);
     expect(summary.trials.map((t) => t.tag)).toEqual([...trace.tags.values()]);
     const b2 = expectHalving(trace, 2, [1000, 3000, 9000]);
@@ -76,10 +87,13 @@ describe('hyperband', () => {
     // Spend: 9×1000 + 3×2000 + 1×6000, 5×3000 + 2×6000, 3×9000.
     expect(summary.budget.spent).toBe(21000 + 27000 + 27000);
     // Best: the best at 9000 among the six finalists of the three brackets.
-    const finalists = [...b2[2], ...b1[1], ...b0[0]];
-    const top = finalists.sort((a, b) => values[b][9000] - values[a][9000])[0];
-    expect(summary.best).toMatchObject({ params: { name: top }, value: values[top][9000], resource: 9000 });
-    expect(byState(summary).completed.sort()).toEqual([...finalists].sort());
+    const finalists = [...at(b2, 2), ...at(b1, 1), ...at(b0, 0)];
+    const top = at(
+      finalists.sort((a, b) => valueAt(b, 9000) - valueAt(a, 9000)),
+      0,
+    );
+    expect(summary.best).toMatchObject({ params: { name: top }, value: valueAt(top, 9000), resource: 9000 });
+    expect((byState(summary)['completed'] ?? []).sort()).toEqual([...finalists].sort());
     expect(trace.steps[trace.steps.length - 1]).toBe('done');
   });
 
@@ -89,14 +103,17 @@ describe('hyperband', () => {
     const b2 = expectHalving(trace, 2, [1000, 3000, 9000], 'min');
     const b1 = expectHalving(trace, 1, [3000, 9000], 'min');
     const b0 = expectHalving(trace, 0, [9000], 'min');
-    const top = [...b2[2], ...b1[1], ...b0[0]].sort((a, b) => values[a][9000] - values[b][9000])[0];
+    const top = at(
+      [...at(b2, 2), ...at(b1, 1), ...at(b0, 0)].sort((a, b) => valueAt(a, 9000) - valueAt(b, 9000)),
+      0,
+    );
     expect(summary.best).toMatchObject({ params: { name: top }, metric: 'val_loss' });
   });
 
   test('a small space: the pool runs dry and later brackets get what is left', async () => {
     const small = Object.fromEntries(Object.entries(curves).slice(0, 11));
     const { summary, trace } = await study(writeTable(dir, table(small)), HB);
-    expect([...trace.tags.values()]).toEqual([...Array(9).fill({ bracket: 2 }), ...Array(2).fill({ bracket: 1 })]);
+    expect([...trace.tags.values()]).toEqual([...new Array<object>(9).fill({ bracket: 2 }), ...new Array<object>(2).fill({ bracket: 1 })]);
     expectHalving(trace, 2, [1000, 3000, 9000]);
     expectHalving(trace, 1, [3000, 9000]);
     expect(summary.trials).toHaveLength(11);
@@ -115,10 +132,10 @@ describe('hyperband', () => {
     const { trace } = await study(file, { ...HB, minResource: 3000, iterations: 2 });
     // s_max = 1: brackets (n=3 at 3000, n=2 at 9000), twice = 10 configs.
     expect([...trace.tags.values()]).toEqual([
-      ...Array(3).fill({ bracket: 1, iteration: 0 }),
-      ...Array(2).fill({ bracket: 0, iteration: 0 }),
-      ...Array(3).fill({ bracket: 1, iteration: 1 }),
-      ...Array(2).fill({ bracket: 0, iteration: 1 }),
+      ...new Array<object>(3).fill({ bracket: 1, iteration: 0 }),
+      ...new Array<object>(2).fill({ bracket: 0, iteration: 0 }),
+      ...new Array<object>(3).fill({ bracket: 1, iteration: 1 }),
+      ...new Array<object>(2).fill({ bracket: 0, iteration: 1 }),
     ]);
   });
 
@@ -133,7 +150,12 @@ describe('hyperband', () => {
     expectHalving(one.trace, 0, [9000]);
     // Bracket 1 started before bracket 2 finished.
     const firstOfB1 = one.trace.decisions.findIndex((d) => d.kind === 'start' && d.resource === 3000);
-    const lastOfB2 = one.trace.steps.lastIndexOf(one.trace.steps.find((s) => s.endsWith('@9000') && s.startsWith('continue'))!);
+    const lastOfB2 = one.trace.steps.lastIndexOf(
+      defined(
+        one.trace.steps.find((s) => s.endsWith('@9000') && s.startsWith('continue')),
+        'continue',
+      ),
+    );
     expect(firstOfB1).toBeLessThan(lastOfB2);
   });
 

@@ -32,13 +32,13 @@ const anyParams = defineTrainer<Record<string, never>>({
   schema: { type: 'object', properties: {} },
   create() {
     return {
-      async prepare() {
-        return { objective: { metric: 'score', mode: 'max' as const }, maxResource: { examples: 900 } };
+      prepare() {
+        return Promise.resolve({ objective: { metric: 'score', mode: 'max' as const }, maxResource: { examples: 900 } });
       },
-      async open({ params }) {
+      open({ params }) {
         let progress: Progress = { examples: 0, steps: 0, seconds: 0 };
         const quality = 1 / (1 + Math.abs(Math.log10(params.learningRate) + 1.5)) + (params.width as number) / 1e4;
-        return {
+        return Promise.resolve({
           async train(request, onReport) {
             const start = progress;
             const next = () => ({ examples: progress.examples + 100, steps: progress.steps + 1, seconds: progress.seconds + 0.01 });
@@ -54,7 +54,7 @@ const anyParams = defineTrainer<Record<string, never>>({
             return { progress, exhausted: progress.examples >= 900, stopped: false };
           },
           dispose() {},
-        };
+        });
       },
     };
   },

@@ -4,6 +4,8 @@ import { runStudy } from '../../index.ts';
 import { loadTabularFile } from '../../plugins/trainers/tabular-file.ts';
 import { tempDir } from '../helpers/tabular.ts';
 import { table, traceOf, writeTable, type ConfigSpec, type Trace } from './helpers.ts';
+import { at } from '../../core/indexed.ts';
+import { defined } from '../helpers/defined.ts';
 
 const dir = tempDir('batchtune-compose-');
 const SAMPLERS = ['grid', 'random', 'tpe', 'critical-batch'];
@@ -32,7 +34,7 @@ const TABLES = ['test/fixtures/tabular/digits-steps.json', 'bench/data/mnist-mlp
 describe.each(TABLES)('every sampler under every scheduler on %s', (file) => {
   const recorded = loadTabularFile(file, process.cwd(), 'file');
   const known = new Set(recorded.configs.map((c) => paramsKey(c.params)));
-  const gridSpend = recorded.configs.reduce((sum, c) => sum + c.curves[0][c.curves[0].length - 1].examples, 0);
+  const gridSpend = recorded.configs.reduce((sum, c) => sum + defined(at(c.curves, 0).at(-1), 'a curve point').examples, 0);
   const cases = SAMPLERS.flatMap((sampler) => SCHEDULERS.map((scheduler) => [sampler, scheduler.type as string, scheduler] as const));
 
   test.each(cases)('%s under %s', async (sampler, _name, scheduler) => {
@@ -49,7 +51,7 @@ describe.each(TABLES)('every sampler under every scheduler on %s', (file) => {
     const distinct = new Set(starts.map((s) => paramsKey(s.params))).size;
     expect(distinct).toBe(scheduler.type === 'batch-increase' ? 1 : starts.length);
     expect(summary.best).toBeDefined();
-    expect(Number.isFinite(summary.best!.value)).toBe(true);
+    expect(Number.isFinite(defined(summary.best, 'summary.best').value)).toBe(true);
     // Same seed, same decisions.
     const again = await search(config);
     expect(again.trace.steps).toEqual(traceOf(records).steps);
@@ -195,7 +197,7 @@ describe('the model-based sampler', () => {
         sampler: { type: sampler },
         scheduler,
       });
-      out.push(best - truth.get(String(summary.best!.params.name))!);
+      out.push(best - defined(truth.get(String(defined(summary.best, 'summary.best').params.name)), 'name'));
     }
     return out.sort((a, b) => a - b);
   }
@@ -206,7 +208,7 @@ describe('the model-based sampler', () => {
     const random = await regrets('random', scheduler, 16 * 9000);
     const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
     expect(mean(tpe)).toBeLessThan(mean(random) / 2);
-    expect(tpe[6]).toBeLessThan(random[6]);
+    expect(at(tpe, 6)).toBeLessThan(at(random, 6));
   });
 
   test('under hyperband it learns from the rungs and still beats random', async () => {

@@ -5,6 +5,8 @@ import { configsForBudget, halvingCost } from '../../strategies/successive-halvi
 import { ladder } from '../../strategies/rungs.ts';
 import { tempDir } from '../helpers/tabular.ts';
 import { byState, flat, resumeRuns, sorted, study, table, writeTable, type ConfigSpec } from './helpers.ts';
+import { at } from '../../core/indexed.ts';
+import { defined } from '../helpers/defined.ts';
 
 const dir = tempDir('batchtune-sha-');
 const SHA = { type: 'successive-halving', minResource: 1000, nConfigs: 9 };
@@ -49,7 +51,12 @@ describe('successive-halving', () => {
     expect(byState(summary)).toEqual({ completed: ['c'], pruned: ['a', 'b', 'd', 'e', 'f', 'g', 'h', 'i'] });
     // Promoted trials continue: 9 × 1000 + 3 × 2000 + 1 × 6000.
     expect(summary.budget.spent).toBe(21000);
-    expect(summary.trials.find((t) => t.params.name === 'e')!.reason).toBe('successive-halving: not in the top 3 of 9 at 1000 examples');
+    expect(
+      defined(
+        summary.trials.find((t) => t.params.name === 'e'),
+        'e',
+      ).reason,
+    ).toBe('successive-halving: not in the top 3 of 9 at 1000 examples');
   });
 
   test('min mode ranks the lowest first', async () => {
@@ -63,18 +70,26 @@ describe('successive-halving', () => {
     expect(trace.reached(3000)).toEqual(['a', 'b', 'c']);
     expect(trace.reached(9000)).toEqual(['c']);
     expect(summary.best).toMatchObject({ params: { name: 'c' }, metric: 'val_loss', resource: 9000 });
-    expect(summary.best!.value).toBeCloseTo(0.1);
+    expect(defined(summary.best, 'summary.best').value).toBeCloseTo(0.1);
   });
 
   test('a tie at the cut goes to the lower trial id', async () => {
     const tied = { ...nine, d: { shapes: [{ 1000: 0.58, 3000: 0.74, 9000: 0.95 }] } };
     const { trace } = await study(writeTable(dir, table(tied)), SHA);
-    const id = (name: string) => [...trace.names].find(([, n]) => n === name)![0];
+    const id = (name: string) =>
+      defined(
+        [...trace.names].find(([, n]) => n === name),
+        '[...trace.names].find(([, n]) => n === name)',
+      )[0];
     const winner = id('c') < id('d') ? 'c' : 'd';
     expect(trace.reached(3000)).toEqual(['a', 'b', winner]);
     // Same for another seed, where the order of the two may differ.
     const other = await study(writeTable(dir, table(tied)), SHA, { seed: 8 });
-    const id8 = (name: string) => [...other.trace.names].find(([, n]) => n === name)![0];
+    const id8 = (name: string) =>
+      defined(
+        [...other.trace.names].find(([, n]) => n === name),
+        '[...other.trace.names].find(([, n]) => n === name)',
+      )[0];
     expect(other.trace.reached(3000)).toEqual(['a', 'b', id8('c') < id8('d') ? 'c' : 'd']);
   });
 
@@ -123,7 +138,10 @@ describe('successive-halving', () => {
     const curves = { ...nine, b: { shapes: [{ 1000: 0.59, 2000: null, 3000: 0.9, 9000: 0.99 }] } };
     const { summary, trace } = await study(writeTable(dir, table(curves)), SHA, { callbacks: [{ type: 'divergence' }] });
     expect(trace.reached(3000)).toEqual(['a', 'b', 'c']);
-    const b = summary.trials.find((t) => t.params.name === 'b')!;
+    const b = defined(
+      summary.trials.find((t) => t.params.name === 'b'),
+      'b',
+    );
     expect(b.state).toBe('stopped');
     expect(b.resource).toBe(2000);
     // Rung 1 is judged on a and c.
@@ -167,13 +185,18 @@ describe('successive-halving', () => {
     // a is stopped by the target-reached callback at 2000 with 0.99; c is the best that reached 9000.
     const curves = { ...nine, a: { shapes: [{ 1000: 0.6, 2000: 0.99, 3000: 0.99, 9000: 0.99 }] } };
     const { summary } = await study(writeTable(dir, table(curves)), SHA, { callbacks: [{ type: 'target-reached', target: 0.98 }] });
-    expect(summary.trials.find((t) => t.params.name === 'a')!.state).toBe('stopped');
+    expect(
+      defined(
+        summary.trials.find((t) => t.params.name === 'a'),
+        'a',
+      ).state,
+    ).toBe('stopped');
     expect(summary.best).toMatchObject({ params: { name: 'c' }, resource: 9000 });
   });
 
   test('a trial the trainer can take no further (short curve) is not promoted, and best is still judged at the top rung', async () => {
     const t = table({ ...nine, a: { shapes: [{ 1000: 0.99 }] } });
-    t.configs[0].curves[0] = t.configs[0].curves[0].slice(0, 1); // a's curve ends at 1000 examples
+    at(t.configs, 0).curves[0] = at(at(t.configs, 0).curves, 0).slice(0, 1); // a's curve ends at 1000 examples
     const { summary, trace } = await study(writeTable(dir, t), SHA);
     expect(trace.reached(3000)).toEqual(['b', 'c', 'd']);
     expect(trace.stopped()).not.toContain('a');

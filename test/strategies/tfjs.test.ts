@@ -2,8 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { MemoryStore, type JournalRecord } from '../../core/index.ts';
-import { runStudy } from '../../index.ts';
+import { runStudy, type SearchSummary } from '../../index.ts';
 import { tempDir } from '../helpers/tabular.ts';
+import { defined } from '../helpers/defined.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 
@@ -40,9 +41,9 @@ describe.each(['successive-halving', 'hyperband', 'asha'])('%s on the tfjs train
       expect(ends).toEqual([...ends].sort((a, b) => a - b));
     }
     expect(summary.best).not.toBeNull();
-    expect(summary.best!.resource).toBe(2304);
+    expect(defined(summary.best, 'summary.best').resource).toBe(2304);
     const top = summary.trials.filter((t) => t.resource === 2304 && t.value !== null).map((t) => t.value as number);
-    expect(summary.best!.value).toBe(Math.max(...top));
+    expect(defined(summary.best, 'summary.best').value).toBe(Math.max(...top));
     expect(summary.trainerInfo.backend).toBe('wasm');
     expect(summary.budget.spent).toBeLessThanOrEqual(60000);
   });
@@ -58,8 +59,8 @@ test('asha runs on the tfjs trainer through the CLI', () => {
     { encoding: 'utf8' },
   );
   expect(run.status).toBe(0);
-  const summary = JSON.parse(run.stdout);
+  const summary = JSON.parse(run.stdout) as SearchSummary;
   expect(summary.strategy).toBe('asha');
   expect(summary.trainer).toBe('tfjs');
-  expect(summary.best.resource).toBe(2304);
+  expect(summary.best?.resource).toBe(2304);
 });

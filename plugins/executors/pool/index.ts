@@ -11,8 +11,9 @@ import {
   type TrainerDescription,
 } from '../../../core/index.ts';
 import { WorkerHandle, type Assignment } from './worker-handle.ts';
+import { at } from '../../../core/indexed.ts';
 
-export interface PoolOptions {
+interface PoolOptions {
   workers?: number;
   heartbeatSeconds: number;
   maxRestarts: number;
@@ -67,17 +68,19 @@ class PoolExecutor implements Executor {
     this.startWorkers();
     const starts = this.workers.map((w) => w.start());
     for (const start of starts) start.catch(() => {});
-    return Promise.any(starts).catch((error: AggregateError) => Promise.reject(error.errors[0]));
+    return Promise.any(starts).catch((error: unknown) => {
+      throw error instanceof AggregateError ? error.errors[0] : error;
+    });
   }
 
   run(job: SegmentJob, handlers: SegmentHandlers): Promise<SegmentRun> {
     return new Promise<SegmentRun>((resolve, reject) => {
       this.queue.push({ id: this.nextId++, job, handlers, restarts: 0, sharedWith: 0, resolve, reject });
-      void this.dispatch();
+      this.dispatch();
     });
   }
 
-  async release(trialId: number): Promise<void> {
+  release(trialId: number): Promise<void> {
     const holder = this.holders.get(trialId);
     this.holders.delete(trialId);
     // A trial ended while its segment still runs (it went silent past its deadline): that worker is stuck; replace it.
@@ -85,10 +88,11 @@ class PoolExecutor implements Executor {
       if (pending.job.trial.trialId === trialId) {
         pending.abandoned = true;
         worker.kill();
-        return;
+        return Promise.resolve();
       }
     }
     if (holder && !holder.dead) holder.release(trialId);
+    return Promise.resolve();
   }
 
   async close(): Promise<void> {
@@ -98,10 +102,10 @@ class PoolExecutor implements Executor {
     await this.context.localTrainer.instance.close?.();
   }
 
-  private async dispatch(): Promise<void> {
+  private dispatch(): void {
     this.startWorkers();
     for (let i = 0; i < this.queue.length;) {
-      const pending = this.queue[i];
+      const pending = at(this.queue, i);
       const worker = this.workerFor(pending.job);
       if (!worker) {
         i += 1;
@@ -139,12 +143,12 @@ class PoolExecutor implements Executor {
           result,
           placement: { host: hostname(), worker: `${worker.name} (pid ${worker.pid})`, sharedWith: pending.sharedWith },
         });
-        void this.dispatch();
+        this.dispatch();
       },
       reject: (error) => {
         this.running.delete(worker);
         pending.reject(error);
-        void this.dispatch();
+        this.dispatch();
       },
     };
     worker.assign(assignment);
@@ -197,12 +201,12 @@ class PoolExecutor implements Executor {
         pending.restarts += 1;
         void Promise.resolve(pending.handlers.onRestart(why)).then(() => {
           this.queue.unshift(pending);
-          void this.dispatch();
+          this.dispatch();
         });
         return;
       }
     }
-    void this.dispatch();
+    this.dispatch();
   }
 }
 

@@ -3,7 +3,7 @@ import type { WireError } from './messages.ts';
 
 /** Flattens an error for the trip to the search process. */
 export function toWire(error: unknown): WireError {
-  const coded = error as { code?: unknown; batchSize?: unknown };
+  const coded = error as { code?: unknown; batchSize?: unknown } | null | undefined;
   return {
     message: errorMessage(error),
     ...(typeof coded?.code === 'string' ? { code: coded.code } : {}),

@@ -30,7 +30,7 @@ export class WorkerHandle {
   private ready?: Promise<TrainerDescription>;
   private lastBeat = Date.now();
   private isReady = false;
-  assignment?: Assignment;
+  assignment?: Assignment | undefined;
   /** Set once the process has exited; the pool replaces it. */
   dead = false;
 
@@ -96,11 +96,11 @@ export class WorkerHandle {
       () => {
         this.send({ t: 'run', id: assignment.id, job: assignment.job });
       },
-      (error: Error) => {
+      (error: unknown) => {
         // A worker that cannot start (its trainer fails to prepare there) fails the segment; a death is handled by the pool.
         if (!this.dead && this.assignment === assignment) {
           this.assignment = undefined;
-          assignment.reject(error);
+          assignment.reject(error instanceof Error ? error : new Error(String(error)));
         }
       },
     );
@@ -116,9 +116,10 @@ export class WorkerHandle {
 
   /** Asks the worker to free everything and exit; kills it if it does not within `graceMs`. */
   async close(graceMs = 5000): Promise<void> {
-    if (!this.child || this.dead) return;
+    const child = this.child;
+    if (!child || this.dead) return;
     const exited = new Promise<void>((resolve) =>
-      this.child!.once('exit', () => {
+      child.once('exit', () => {
         resolve();
       }),
     );

@@ -37,7 +37,8 @@ async function handle(message: ToWorker): Promise<void> {
       const { id, job } = message;
       let seq = 0;
       try {
-        const result = await host!.run(job, (report) => {
+        if (!host) throw new Error('the pool worker was sent a segment before its trainer was ready');
+        const result = await host.run(job, (report) => {
           const n = seq++;
           send({ t: 'report', id, seq: n, report });
           return new Promise<ReportVerdict>((resolve) => verdicts.set(`${id}:${n}`, resolve));

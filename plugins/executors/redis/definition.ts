@@ -21,7 +21,7 @@ export const redisExecutor = defineExecutor<RedisExecutorOptions>({
   async check(options, _env, path) {
     const { ping } = await withOptionalPackages(`${path}: the redis executor`, REDIS_PACKAGES, () => import('./connection.ts'));
     const alive = options.study === undefined ? undefined : keys.alive(options.prefix, options.study);
-    const inUse = await ping(options.url, alive).catch((error) => {
+    const inUse = await ping(options.url, alive).catch((error: unknown) => {
       throw configError(`${path}.url`, `cannot reach Redis: ${errorMessage(error)}`, options.url);
     });
     if (inUse) throw configError(`${path}.study`, 'is in use by a search process running on this Redis server', options.study);

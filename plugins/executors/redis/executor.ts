@@ -15,6 +15,7 @@ import {
   type StudyAnnouncement,
   type WorkerMessage,
 } from './protocol.ts';
+import { at } from '../../../core/indexed.ts';
 
 /** How long the study's "alive" key lasts without a refresh; the search process refreshes it every 2 s. */
 const ALIVE_MS = 10_000;
@@ -124,11 +125,12 @@ export class RedisExecutor implements Executor {
       this.handle(id, (p) => this.onMessage(redis, id, p, data as WorkerMessage));
     });
     events.on('completed', ({ jobId: id, returnvalue }) => {
-      this.handle(id, (p) => this.onReply(redis, id, p, returnvalue));
+      this.handle(id, (p) => this.onReply(redis, id, p, returnvalue as SegmentReply));
     });
     events.on('failed', ({ jobId: id, failedReason }) => {
-      this.handle(id, async (p) => {
+      this.handle(id, (p) => {
         p.reject(new Error(`redis: segment ${id} was given up by the queue: ${failedReason}`));
+        return Promise.resolve();
       });
     });
     events.on('stalled', ({ jobId: id }) => {
@@ -153,7 +155,7 @@ export class RedisExecutor implements Executor {
     if (!pending) return;
     pending.chain = pending.chain
       .then(() => work(pending))
-      .catch((error) => {
+      .catch((error: unknown) => {
         pending.reject(error);
       });
   }
@@ -186,7 +188,7 @@ export class RedisExecutor implements Executor {
       const how = pending.stalled ? 'stopped renewing its lock (BullMQ re-ran the stalled job)' : 'gave the segment back';
       await pending.handlers.onRestart(`worker ${pending.where} ${how}; now on ${from.worker}`);
       // If the old worker lives on, its session for the trial is stale: it must not continue the trial.
-      const [trialId] = id.split('.').map(Number);
+      const trialId = Number(at(id.split('.'), 0));
       await this.broadcast(redis, { t: 'moved', study: this.study, trialId: trialId, worker: from.worker });
     }
     pending.attempt = from.attempt;

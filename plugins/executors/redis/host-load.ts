@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { keys } from './protocol.ts';
+import { at } from '../../../core/indexed.ts';
 
 /** How often a worker says its segments still train; an entry silent for three times that is a dead worker's. */
 const BEAT_MS = 2_000;
@@ -36,11 +37,12 @@ export class HostLoad {
       .zcard(this.activeKey)
       .incr(this.startsKey)
       .exec();
-    const [, , [, count], [, started]] = replies!;
+    const count = replyTo(replies, 2);
+    const started = replyTo(replies, 3);
     this.active.add(token);
     return async () => {
       this.active.delete(token);
-      const [[, startsNow]] = (await this.redis.multi().get(this.startsKey).zrem(this.activeKey, token).exec())!;
+      const startsNow = replyTo(await this.redis.multi().get(this.startsKey).zrem(this.activeKey, token).exec(), 0);
       return Number(count) - 1 + (Number(startsNow) - Number(started));
     };
   }
@@ -56,4 +58,10 @@ export class HostLoad {
     for (const token of this.active) pipeline.zadd(this.activeKey, 'XX', now, token);
     await pipeline.exec();
   }
+}
+
+/** The result of command `index` in a MULTI; exec() answers null only for a WATCH abort, which these never use. */
+function replyTo(replies: Array<[error: Error | null, result: unknown]> | null, index: number): unknown {
+  if (replies === null) throw new Error('a Redis MULTI without WATCH was aborted');
+  return at(replies, index)[1];
 }

@@ -18,7 +18,7 @@ export class VerdictWaiter {
   async wait(key: string, stillWanted: () => Promise<void>): Promise<ReportVerdict> {
     const connection = this.idle.pop() ?? this.add();
     try {
-      while (true) {
+      for (;;) {
         const popped = await connection.blpop(key, POLL_SECONDS);
         if (popped) return popped[1] === 'stop' ? 'stop' : 'continue';
         await stillWanted();

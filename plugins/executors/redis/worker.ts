@@ -12,8 +12,8 @@ export interface RedisWorkerOptions {
   prefix: string;
   /** Segments this process trains at once, per study. */
   concurrency: number;
-  createRegistry(): PluginRegistry;
-  log(line: string): void;
+  createRegistry: () => PluginRegistry;
+  log: (line: string) => void;
 }
 
 /** How often a worker checks that the studies it serves still have a search process. */
@@ -36,7 +36,7 @@ export class RedisWorkerProcess {
 
   async start(): Promise<void> {
     const { url, prefix, concurrency, createRegistry, log } = this.options;
-    await ping(url).catch((error) => {
+    await ping(url).catch((error: unknown) => {
       throw new BatchtuneError('USAGE', `--redis: cannot reach Redis at ${url}: ${errorMessage(error)}`);
     });
     const onError = throttled((error: Error) => {
@@ -54,7 +54,9 @@ export class RedisWorkerProcess {
       verdicts: new VerdictWaiter(() => connect(url, { blocking: true, onError })),
       load: new HostLoad(redis, prefix, host),
       createRegistry,
-      broadcast: async (message) => void (await redis.publish(keys.announce(prefix), JSON.stringify(message))),
+      broadcast: async (message) => {
+        await redis.publish(keys.announce(prefix), JSON.stringify(message));
+      },
       log,
     };
     // Subscribe before reading the studies already announced, so none is missed in between.
@@ -62,7 +64,7 @@ export class RedisWorkerProcess {
     this.subscriber.on(
       'message',
       (_channel, text) =>
-        void this.onBroadcast(JSON.parse(text) as Broadcast).catch((error) => {
+        void this.onBroadcast(JSON.parse(text) as Broadcast).catch((error: unknown) => {
           log(errorMessage(error));
         }),
     );
@@ -70,7 +72,7 @@ export class RedisWorkerProcess {
     for (const study of Object.keys(await redis.hgetall(keys.studies(prefix)))) await this.open(study);
     this.sweep = setInterval(
       () =>
-        void this.dropGoneStudies().catch((error) => {
+        void this.dropGoneStudies().catch((error: unknown) => {
           log(errorMessage(error));
         }),
       SWEEP_MS,
@@ -108,7 +110,7 @@ export class RedisWorkerProcess {
 
   /** Serves a study whose search process is alive; forgets an announcement whose search process died. */
   private async open(study: string): Promise<void> {
-    const env = this.env!;
+    const env = this.started();
     if (this.stopping || this.studies.has(study)) return;
     const text = await env.redis.hget(keys.studies(env.prefix), study);
     if (!text) return;
@@ -116,13 +118,20 @@ export class RedisWorkerProcess {
       await removeStudy(env.redis, env.url, env.prefix, study);
       return;
     }
+    // stop() or another open() may have run during the awaits above.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- TypeScript keeps its narrowing of this.stopping across await
     if (this.stopping || this.studies.has(study)) return;
     this.studies.set(study, new StudyWorker(env, JSON.parse(text) as StudyAnnouncement));
     this.options.log(`study ${study}: serving`);
   }
 
+  private started(): WorkerEnvironment {
+    if (!this.env) throw new Error('the redis worker is not started');
+    return this.env;
+  }
+
   private async dropGoneStudies(): Promise<void> {
-    const env = this.env!;
+    const env = this.started();
     for (const [id, study] of this.studies) {
       if (await env.redis.exists(keys.alive(env.prefix, id))) continue;
       this.studies.delete(id);

@@ -3,12 +3,14 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, relative, resolve } from 'node:path';
 import { configError, type PluginEnvironment } from '../../../core/index.ts';
 import type { ProcessOptions } from './options.ts';
+import { at } from '../../../core/indexed.ts';
 
 export function checkOptions(options: ProcessOptions, env: PluginEnvironment, path: string): void {
   const cwd = scriptFolder(options, env);
   if (!isDirectory(cwd)) throw configError(`${path}.cwd`, `is not a folder (resolved to ${cwd})`, options.cwd);
-  const program = options.command[0];
-  const searchPath = options.env.PATH ?? (options.inheritEnv ? process.env.PATH : undefined) ?? '';
+  const program = at(options.command, 0);
+  const inherited = options.inheritEnv ? (process.env.PATH ?? '') : '';
+  const searchPath = options.env['PATH'] ?? inherited;
   if (!findProgram(program, cwd, searchPath)) {
     const where = program.includes('/') ? `relative to ${cwd}` : 'on the PATH';
     throw configError(`${path}.command[0]`, `no executable program ${JSON.stringify(program)} ${where}`, program);
@@ -25,8 +27,8 @@ function scriptFolder(options: ProcessOptions, env: PluginEnvironment): string {
  */
 export function commandFiles(options: ProcessOptions, env: PluginEnvironment): string[] {
   const cwd = scriptFolder(options, env);
-  const [program, ...args] = options.command;
-  const named = program.includes('/') ? [program, ...args] : args;
+  const program = at(options.command, 0);
+  const named = program.includes('/') ? options.command : options.command.slice(1);
   return named
     .map((arg) => resolve(cwd, arg))
     .filter(isFile)

@@ -4,11 +4,13 @@
  * garbage, silence) turned into one error, delivered to whoever waits for the next message.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import { BatchtuneError } from '../../../core/errors.ts';
 import { logSuffix } from './log.ts';
 import { decode, encode, ProtocolViolation, type IncomingMessage, type OutgoingMessage } from './protocol.ts';
+import { at } from '../../../core/indexed.ts';
 
-export interface LaunchSpec {
+interface LaunchSpec {
   command: string[];
   cwd: string;
   env: NodeJS.ProcessEnv;
@@ -50,17 +52,19 @@ export class ScriptProcess {
   private readonly child: ChildProcess;
   private pending = '';
   private readonly queue: IncomingMessage[] = [];
-  private waiter?: Waiter;
+  private waiter?: Waiter | undefined;
   /** Set once: the first thing that ended the conversation. Delivered after any queued messages. */
   private failure?: Error;
   private exit?: { code: number | null; signal: NodeJS.Signals | null };
   private readonly exited: Promise<void>;
+  private readonly stdin: Writable;
+  private readonly stdout: Readable;
   private stdoutEnded = false;
   /** What the script was doing, for messages ("starting", "segment 2"). */
   phase = 'starting';
 
   constructor(private readonly spec: LaunchSpec) {
-    this.child = spawn(spec.command[0], spec.command.slice(1), {
+    this.child = spawn(at(spec.command, 0), spec.command.slice(1), {
       cwd: spec.cwd,
       env: spec.env,
       stdio: ['pipe', 'pipe', spec.stderrFd],
@@ -68,13 +72,17 @@ export class ScriptProcess {
       detached: true,
     });
     if (this.child.pid !== undefined) track(this.child.pid);
-    this.child.stdout!.setEncoding('utf8');
-    this.child.stdout!.on('data', (chunk: string) => {
+    const { stdin, stdout } = this.child;
+    if (!stdin || !stdout) throw new Error('spawn gave the script no stdin or stdout pipe');
+    this.stdin = stdin;
+    this.stdout = stdout;
+    this.stdout.setEncoding('utf8');
+    this.stdout.on('data', (chunk: string) => {
       this.onData(chunk);
     });
-    this.child.stdout!.once('end', () => (this.stdoutEnded = true));
+    this.stdout.once('end', () => (this.stdoutEnded = true));
     // A script that died makes writes fail with EPIPE; its exit is reported instead.
-    this.child.stdin!.on('error', () => {});
+    this.stdin.on('error', () => {});
     this.exited = new Promise((resolve) => {
       this.child.once('error', (error) => {
         this.fail(
@@ -86,7 +94,7 @@ export class ScriptProcess {
         this.exit = { code, signal };
         if (this.child.pid !== undefined) liveGroups.delete(this.child.pid);
         let drained = false;
-        let timer: NodeJS.Timeout | undefined;
+        let timer: NodeJS.Timeout | undefined = undefined;
         const report = () => {
           if (drained) return;
           drained = true;
@@ -99,7 +107,7 @@ export class ScriptProcess {
           report();
           return;
         }
-        this.child.stdout!.once('end', report);
+        this.stdout.once('end', report);
         // A grandchild may hold stdout open after the script's exit: do not wait for it long.
         timer = setTimeout(report, DRAIN_MS);
       });
@@ -115,7 +123,7 @@ export class ScriptProcess {
   }
 
   send(message: OutgoingMessage): void {
-    if (this.child.stdin!.writable) this.child.stdin!.write(encode(message));
+    if (this.stdin.writable) this.stdin.write(encode(message));
   }
 
   /** The next message, or the reason there will be none; `timeoutMs` without one kills the process group. */
@@ -144,7 +152,7 @@ export class ScriptProcess {
    */
   async terminate(graceMs: number): Promise<void> {
     this.phase = 'closing';
-    this.child.stdin!.end();
+    this.stdin.end();
     if (this.alive && !(await this.exitsWithin(graceMs))) {
       this.killGroup('SIGTERM');
       if (!(await this.exitsWithin(graceMs))) this.killGroup('SIGKILL');

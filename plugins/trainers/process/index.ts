@@ -17,6 +17,3 @@ export const processTrainer = defineTrainer<ProcessOptions>({
   dataFiles: commandFiles,
   create: (options, context) => new ProcessTrainer(options, context),
 });
-
-export type { ProcessOptions } from './options.ts';
-export { PROTOCOL_VERSION } from './protocol.ts';

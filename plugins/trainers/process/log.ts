@@ -13,7 +13,7 @@ export function resolveLogDir(logDir: string | undefined, baseDir: string): stri
   return join(tmpdir(), 'batchtune-process', `${stamp}-${process.pid}`);
 }
 
-export interface StderrLog {
+interface StderrLog {
   /** The file the script's stderr is appended to. */
   path: string;
   /** The folder it lives in, the trial's own. */
@@ -47,7 +47,7 @@ const TAIL_BYTES = 4096;
  * The last lines the script wrote since its header, on one line (" | " between lines), short enough
  * for a trial's reason: "" when it wrote nothing.
  */
-export function stderrTail(path: string, maxLines = 3, maxChars = 400): string {
+function stderrTail(path: string, maxLines = 3, maxChars = 400): string {
   let text: string;
   try {
     const fd = openSync(path, 'r');

@@ -221,8 +221,9 @@ function wholeNumber(value: unknown, path: string): number {
   return value;
 }
 
+/** `value` was parsed from a JSON line, so JSON.stringify gives it back as text. */
 function field(path: string, problem: string, value: unknown): ProtocolViolation {
-  const text = value === undefined ? 'nothing' : (JSON.stringify(value) ?? String(value));
+  const text = value === undefined ? 'nothing' : JSON.stringify(value);
   return new ProtocolViolation(`sent ${path} = ${text.length > 80 ? `${text.slice(0, 77)}...` : text}: it ${problem}`);
 }
 

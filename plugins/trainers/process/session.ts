@@ -121,7 +121,7 @@ export class ProcessSession implements TrainerSession {
     const metrics: Record<string, number | null> = { ...message.metrics };
     const examples = message.progress.examples - start.examples;
     const seconds = message.progress.seconds - start.seconds;
-    if (metrics.examples_per_second === undefined && examples > 0 && seconds > 0) metrics.examples_per_second = examples / seconds;
+    if (!('examples_per_second' in metrics) && examples > 0 && seconds > 0) metrics.examples_per_second = examples / seconds;
     Object.assign(metrics, noiseMetrics(this.noise?.estimate));
     const learningRate =
       message.learningRate ?? rateAt(Math.max(0, message.progress.examples - request.batchSize), request.learningRate, request.warmup);

@@ -96,13 +96,14 @@ export class ProcessTrainer implements Trainer {
   }
 
   private launch(name: string, extraEnv: Record<string, string>, what = 'describe'): ScriptProcess & { dir: string } {
+    if (this.logDir === undefined) throw new Error('the process trainer launched a script before prepare() chose its log folder');
     const log = openStderrLog(
-      this.logDir!,
+      this.logDir,
       name,
       `${what}: ${JSON.stringify(this.options.command)} in ${this.cwd} at ${new Date().toISOString()}`,
     );
     const base = this.options.inheritEnv ? process.env : {};
-    const pythonPath = [this.options.env.PYTHONPATH ?? base.PYTHONPATH, PYTHON_HELPER_DIR].filter(Boolean).join(delimiter);
+    const pythonPath = [this.options.env['PYTHONPATH'] ?? base.PYTHONPATH, PYTHON_HELPER_DIR].filter(Boolean).join(delimiter);
     const env = {
       ...base,
       ...this.options.env,

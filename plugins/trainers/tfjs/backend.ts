@@ -64,18 +64,19 @@ const TF_NAME: Record<BackendName, string> = {
 
 async function activate(tfName: string): Promise<void> {
   if (tf.getBackend() === tfName) return;
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- tfjs types findBackendFactory as always found; it returns null for a backend not registered
   if (!tf.findBackendFactory(tfName)) throw new Error(`backend "${tfName}" is not registered with this @tensorflow/tfjs`);
   if (!(await tf.setBackend(tfName))) throw new Error(`backend "${tfName}" failed to initialise`);
   await tf.ready();
 }
 
 /** The wasm binaries' folder inside the installed package (Node cannot fetch them from a CDN). */
-export function wasmDistDir(): string {
+function wasmDistDir(): string {
   const require = createRequire(import.meta.url);
   return path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep;
 }
 
-export const realLoaders: readonly BackendLoader[] = [
+const realLoaders: readonly BackendLoader[] = [
   {
     name: 'tfjs-node-gpu',
     load: async () => {

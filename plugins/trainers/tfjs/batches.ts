@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRng, type Rng } from '../../../core/rng.ts';
 import type { Split } from './data/dataset.ts';
+import { at } from '../../../core/indexed.ts';
 
 export class EpochSampler {
   private readonly rng: Rng;
@@ -53,8 +54,8 @@ export class EpochSampler {
     for (let i = 0; i < this.rows; i++) order[i] = i;
     for (let i = this.rows - 1; i > 0; i--) {
       const j = this.rng.int(i + 1);
-      const t = order[i];
-      order[i] = order[j];
+      const t = at(order, i);
+      order[i] = at(order, j);
       order[j] = t;
     }
     this.cursor = 0;
@@ -69,7 +70,10 @@ export function batchOf(split: Split, rows: Int32Array): { xs: tf.Tensor2D; ys: 
 
 function pick(source: Float32Array, width: number, rows: Int32Array): tf.Tensor2D {
   const out = new Float32Array(rows.length * width);
-  for (let i = 0; i < rows.length; i++) out.set(source.subarray(rows[i] * width, (rows[i] + 1) * width), i * width);
+  for (let i = 0; i < rows.length; i++) {
+    const row = at(rows, i);
+    out.set(source.subarray(row * width, (row + 1) * width), i * width);
+  }
   return tf.tensor2d(out, [rows.length, width]);
 }
 

@@ -13,7 +13,7 @@ interface TensorEntry {
   bytes: number;
 }
 
-export interface CheckpointParts<S> {
+interface CheckpointParts<S> {
   state: S;
   model: tf.Tensor[];
   optimizer: Array<{ name: string; tensor: tf.Tensor }>;

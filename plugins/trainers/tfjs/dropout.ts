@@ -5,8 +5,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { createRng, type Rng } from '../../../core/rng.ts';
+import { at } from '../../../core/indexed.ts';
 
-export interface SeededDropoutArgs {
+interface SeededDropoutArgs {
   rate: number;
   seed: number;
   name?: string;
@@ -19,7 +20,7 @@ export class SeededDropout extends tf.layers.Layer {
   private readonly rng: Rng;
 
   constructor(args: SeededDropoutArgs) {
-    super({ name: args.name });
+    super(args.name === undefined ? {} : { name: args.name });
     this.rate = args.rate;
     this.seed = args.seed;
     this.rng = createRng(args.seed, 'tfjs:dropout');
@@ -30,7 +31,7 @@ export class SeededDropout extends tf.layers.Layer {
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {
-    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    const x = Array.isArray(inputs) ? at(inputs, 0) : inputs;
     if (!kwargs.training || this.rate === 0) return x;
     return tf.dropout(x, this.rate, undefined, this.rng.int(2 ** 31 - 1));
   }

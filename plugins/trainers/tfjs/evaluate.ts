@@ -8,16 +8,17 @@ import type { Split } from './data/dataset.ts';
 import { correctCount } from './loss.ts';
 import { isOutOfMemory, isWasmAbort } from './memory.ts';
 import type { Stepper } from './step.ts';
+import { at } from '../../../core/indexed.ts';
 
 export const EVAL_CHUNK = 2048;
 
-export interface Evaluation {
+interface Evaluation {
   loss: number;
   /** Fraction right, for classification. */
   accuracy?: number;
 }
 
-export async function evaluate(stepper: Stepper, split: Split, chunk = EVAL_CHUNK): Promise<Evaluation> {
+async function evaluate(stepper: Stepper, split: Split, chunk = EVAL_CHUNK): Promise<Evaluation> {
   const classification = stepper.task === 'classification';
   let sums = tf.zeros([2]);
   try {
@@ -33,7 +34,9 @@ export async function evaluate(stepper: Stepper, split: Split, chunk = EVAL_CHUN
       sums.dispose();
       sums = next;
     }
-    const [loss, correct] = await sums.data();
+    const totals = await sums.data();
+    const loss = at(totals, 0);
+    const correct = at(totals, 1);
     return classification ? { loss: loss / split.rows, accuracy: correct / split.rows } : { loss: loss / split.rows };
   } finally {
     sums.dispose();

@@ -7,9 +7,9 @@ import type { Task } from './options.ts';
 export type LossFn = (ys: tf.Tensor, out: tf.Tensor) => tf.Scalar;
 
 export function lossFunction(task: Task, output: OutputKind): LossFn {
-  if (task === 'regression') return (ys, out) => tf.losses.meanSquaredError(ys, out) as tf.Scalar;
-  if (output === 'probabilities') return (ys, out) => tf.mean(tf.metrics.categoricalCrossentropy(ys, out)) as tf.Scalar;
-  return (ys, out) => tf.losses.softmaxCrossEntropy(ys, out) as tf.Scalar;
+  if (task === 'regression') return (ys, out) => tf.losses.meanSquaredError<tf.Tensor, tf.Scalar>(ys, out);
+  if (output === 'probabilities') return (ys, out) => tf.mean<tf.Scalar>(tf.metrics.categoricalCrossentropy(ys, out));
+  return (ys, out) => tf.losses.softmaxCrossEntropy<tf.Tensor, tf.Scalar>(ys, out);
 }
 
 /** How many rows the model classifies right (argmax of output = argmax of one-hot target). */

@@ -81,15 +81,15 @@ export async function recoverBackend(): Promise<string | undefined> {
 }
 
 /** Replaces the registered wasm backend with a fresh instance of the same factory and makes it active. */
-export async function rebuildWasmBackend(): Promise<void> {
+async function rebuildWasmBackend(): Promise<void> {
   const engine = tf.engine() as unknown as {
-    registryFactory: Record<string, { factory: () => tf.KernelBackend | Promise<tf.KernelBackend>; priority: number }>;
+    registryFactory: Record<string, { factory: () => tf.KernelBackend | Promise<tf.KernelBackend>; priority: number } | undefined>;
     registry: Record<string, unknown>;
     backendName: string | null;
     backendInstance: unknown;
     pendingBackendInit: unknown;
   };
-  const entry = engine.registryFactory.wasm;
+  const entry = engine.registryFactory['wasm'];
   if (!entry) return;
   try {
     tf.removeBackend('wasm');

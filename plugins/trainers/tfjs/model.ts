@@ -11,6 +11,7 @@ import { createRng, type Rng } from '../../../core/rng.ts';
 import { importUserModule } from './data/module.ts';
 import { SeededDropout } from './dropout.ts';
 import type { ModelOptions, Task } from './options.ts';
+import { at } from '../../../core/indexed.ts';
 
 /** What the model's last layer gives: raw scores (logits, regression values) or class probabilities. */
 export type OutputKind = 'logits' | 'probabilities';
@@ -34,10 +35,10 @@ export interface ModelContext {
   seed: number;
 }
 
-export const MODEL_FIELD = 'trainer.model';
+const MODEL_FIELD = 'trainer.model';
 
 /** Trial params that override the model options when present. */
-export function dropoutOf(options: ModelOptions, params: Params): number {
+function dropoutOf(options: ModelOptions, params: Params): number {
   const fromParams = params.dropout;
   if (typeof fromParams === 'number') {
     if (!(fromParams >= 0 && fromParams < 1))
@@ -112,7 +113,7 @@ async function userModel(file: string, absolute: string, params: Params, context
   }
   let model: unknown;
   try {
-    model = await create({ ...params }, tf, context);
+    model = await (create as (params: Params, tfjs: typeof tf, context: ModelContext) => unknown)({ ...params }, tf, context);
   } catch (error) {
     throw new BatchtuneError('PLUGIN_FAILED', `${field}: createModel in ${file} threw: ${errorMessage(error)}`, { cause: error });
   }
@@ -129,8 +130,8 @@ async function userModel(file: string, absolute: string, params: Params, context
       `${field}: createModel in ${file} must return a tf.LayersModel (tf.sequential() or tf.model()); got ${typeof model}`,
     );
   }
-  const expectIn = model.inputs[0].shape.slice(1);
-  const expectOut = model.outputs[0].shape.slice(1);
+  const expectIn = at(model.inputs, 0).shape.slice(1);
+  const expectOut = at(model.outputs, 0).shape.slice(1);
   const fail = (problem: string) => {
     model.dispose();
     return new BatchtuneError('CONFIG_INVALID', `${field}: the model from ${file} ${problem}`);
@@ -145,7 +146,7 @@ async function userModel(file: string, absolute: string, params: Params, context
       `outputs shape ${JSON.stringify(expectOut)} but the data needs [${context.outputs}] (${context.task === 'classification' ? 'classes' : 'targets'})`,
     );
   }
-  const last = model.layers[model.layers.length - 1].getConfig();
+  const last = at(model.layers, model.layers.length - 1).getConfig();
   const output: OutputKind = last.activation === 'softmax' ? 'probabilities' : 'logits';
   return { model, output, ...(expectIn.length > 1 ? { inputShape: [-1, ...(expectIn as number[])] } : {}) };
 }

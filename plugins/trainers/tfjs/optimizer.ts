@@ -17,7 +17,7 @@ export interface TrialOptimizer {
 }
 
 /** The momentum in use: a trial param `momentum` overrides the option. */
-export function momentumOf(options: OptimizerOptions, params: Params): number {
+function momentumOf(options: OptimizerOptions, params: Params): number {
   return typeof params.momentum === 'number' ? params.momentum : options.type === 'momentum' ? options.momentum : 0;
 }
 

@@ -8,7 +8,7 @@ import { MAX_WASM_THREADS, type WasmThreadsSetting } from './wasm-threads-plan.t
 export type BackendRequest = 'auto' | BackendName;
 export type BackendName = 'tfjs-node-gpu' | 'tfjs-node' | 'webgpu' | 'wasm' | 'cpu';
 /** In the order `auto` tries them: fastest first. */
-export const BACKEND_NAMES: readonly BackendName[] = ['tfjs-node-gpu', 'tfjs-node', 'webgpu', 'wasm', 'cpu'];
+const BACKEND_NAMES: readonly BackendName[] = ['tfjs-node-gpu', 'tfjs-node', 'webgpu', 'wasm', 'cpu'];
 
 export type Task = 'classification' | 'regression';
 

@@ -19,15 +19,16 @@ import { noiseMetrics, NoiseScaleEstimator } from '../../../analysis/noise-scale
 import type { NoiseScaleOptions } from './options.ts';
 import { Stepper, type BatchGradients } from './step.ts';
 import { rateAt } from './warmup.ts';
+import { at } from '../../../core/indexed.ts';
 
-export interface SessionSettings {
+interface SessionSettings {
   data: Dataset;
   /** Examples between evaluations (cumulative over the trial). */
   evalEvery: number;
   /** The most examples a trial may see (maxEpochs × train rows). */
-  maxExamples?: number;
+  maxExamples?: number | undefined;
   /** Measure the gradient noise scale on micro-batches of some steps. */
-  noiseScale?: NoiseScaleOptions;
+  noiseScale?: NoiseScaleOptions | undefined;
 }
 
 const YIELD_EVERY_MS = 200;
@@ -43,8 +44,8 @@ function finite(value: number): number | null {
 interface SavedState {
   progress: Progress;
   sampler: { epoch: number; cursor: number };
-  lastRate?: number;
-  lastEvaluation?: { steps: number; metrics: Record<string, number> };
+  lastRate?: number | undefined;
+  lastEvaluation?: { steps: number; metrics: Record<string, number> } | undefined;
 }
 
 export class TfjsSession implements TrainerSession {
@@ -56,14 +57,14 @@ export class TfjsSession implements TrainerSession {
   private readonly correctSum: tf.Variable;
   private stepsSince = 0;
   private examplesSince = 0;
-  private lastEvaluation?: { steps: number; metrics: Record<string, number> };
+  private lastEvaluation?: { steps: number; metrics: Record<string, number> } | undefined;
   /** Rows per evaluation chunk: shrinks when a chunk does not fit in memory. */
   private readonly evalChunk = { size: EVAL_CHUNK };
   private disposed = false;
   /** Why the last `canStep` said no, for the segment's result. */
-  private endedBy?: SegmentEnd;
+  private endedBy?: SegmentEnd | undefined;
   /** The rate the last step used, which reports give. */
-  private lastRate?: number;
+  private lastRate?: number | undefined;
   private readonly noise?: NoiseScaleEstimator;
   /** Squared norms [|g_1|², ..., |g_k|², |ḡ|²] of measured steps, on the device until the next report. */
   private pendingNorms: Array<{ norms: tf.Tensor1D; microBatch: number }> = [];
@@ -263,7 +264,7 @@ export class TfjsSession implements TrainerSession {
         for (const [name, g] of Object.entries(part.grads)) added[name] = previous.sum[name] ? tf.add(previous.sum[name], g) : g;
         return {
           sum: added,
-          loss: tf.add(previous.loss, part.loss) as tf.Scalar,
+          loss: tf.add<tf.Scalar>(previous.loss, part.loss),
           norm: sqNorm(part.grads),
           ...(part.correct ? { correct: previous.correct ? tf.add<tf.Scalar>(previous.correct, part.correct) : part.correct } : {}),
         };
@@ -276,17 +277,19 @@ export class TfjsSession implements TrainerSession {
     for (const [name, g] of Object.entries(sum)) grads[name] = tf.div(g, k);
     norms.push(sqNorm(grads));
     this.pendingNorms.push({ norms: tf.keep(tf.stack(norms) as tf.Tensor1D), microBatch: b });
-    return { grads, loss: tf.div(loss, k) as tf.Scalar, ...(correct ? { correct } : {}) };
+    return { grads, loss: tf.div<tf.Scalar>(loss, k), ...(correct ? { correct } : {}) };
   }
 
   /** Feeds the measurements made since the last report to the estimator (reading them off the device). */
   private async readNoise(): Promise<void> {
+    const noise = this.noise;
+    if (!noise) throw new Error('noise-scale measurements were read without a noise-scale estimator');
     const pending = this.pendingNorms.splice(0);
     const values = await Promise.all(pending.map((p) => p.norms.data()));
     pending.forEach(({ norms, microBatch }, i) => {
       norms.dispose();
-      const v = Array.from(values[i]);
-      this.noise!.add({ microBatch, microSqNorms: v.slice(0, -1), meanSqNorm: v[v.length - 1] });
+      const v = Array.from(at(values, i));
+      noise.add({ microBatch, microSqNorms: v.slice(0, -1), meanSqNorm: at(v, v.length - 1) });
     });
   }
 
@@ -301,8 +304,8 @@ export class TfjsSession implements TrainerSession {
     ]);
     this.progress.seconds += (now() - began) / 1000;
     if (this.stepsSince > 0) {
-      metrics.train_loss = finite(lossSum[0] / this.stepsSince);
-      if (this.stepper.task === 'classification') metrics.train_acc = finite(correctSum[0] / this.examplesSince);
+      metrics.train_loss = finite(at(lossSum, 0) / this.stepsSince);
+      if (this.stepper.task === 'classification') metrics.train_acc = finite(at(correctSum, 0) / this.examplesSince);
     }
     tf.tidy(() => {
       this.lossSum.assign(tf.zerosLike(this.lossSum));

@@ -14,7 +14,7 @@ export interface BatchGradients {
   /** Mean loss over the batch (before the update). */
   loss: tf.Scalar;
   /** Rows classified right (classification only). */
-  correct?: tf.Scalar;
+  correct?: tf.Scalar | undefined;
 }
 
 export class Stepper {
@@ -27,6 +27,7 @@ export class Stepper {
     readonly task: Task,
   ) {
     this.loss = lossFunction(task, built.output);
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment -- LayerVariable.read() returns its tf.Variable, typed as Tensor
     this.variables = built.model.trainableWeights.map((w) => w.read() as tf.Variable);
   }
 

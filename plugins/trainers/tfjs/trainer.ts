@@ -17,9 +17,9 @@ import { recoverBackend } from './memory.ts';
 import { TfjsSession } from './session.ts';
 
 export class TfjsTrainer implements Trainer {
-  private prepared?: Promise<TrainerDescription>;
-  private data?: Dataset;
-  private backend?: BackendChoice;
+  private prepared?: Promise<TrainerDescription> | undefined;
+  private data?: Dataset | undefined;
+  private backend?: BackendChoice | undefined;
 
   constructor(
     private readonly options: TfjsOptions,
@@ -36,7 +36,8 @@ export class TfjsTrainer implements Trainer {
     // A trial that ran out of memory left the wasm heap unusable: start this one on a fresh one.
     await recoverBackend();
     await ensureBackend(this.options.backend);
-    const data = this.data!;
+    const data = this.data;
+    if (!data) throw new Error('the tfjs trainer was closed while a trial was opening');
     const built = await buildModel(this.options.model, trial.params, this.modelContext(data, trial.seed), this.context.baseDir);
     try {
       const optimizer = createOptimizer(this.options.optimizer, trial.params, trial.params.learningRate);

@@ -9,11 +9,12 @@
  *    of the inputs.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { KernelBackend, KernelFunc, TensorInfo } from './wasm-kernel-types.ts';
+import { inputOf, type KernelBackend, type KernelFunc, type TensorInfo } from './wasm-kernel-types.ts';
 import { installFusedMatMul, installMatMul } from './wasm-matmul.ts';
+import { at } from '../../../core/indexed.ts';
 
 /** Float kernels registered for cpu but not wasm in tfjs 4.22 that training can need. */
-export const BRIDGED_KERNELS = [
+const BRIDGED_KERNELS = [
   'Conv2DBackpropFilter',
   'DepthwiseConv2dNativeBackpropFilter',
   'DepthwiseConv2dNativeBackpropInput',
@@ -39,12 +40,15 @@ export function installWasmKernels(): string[] {
  * dy[b, oy, ox, co], for NHWC data (the layers default); other layouts go to the cpu bridge.
  */
 function installConvFilterGradient(): boolean {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- tfjs types getKernel as always found; it returns undefined for a kernel not registered
   if (tf.getKernel('Conv2DBackpropFilter', 'wasm')) return false;
   const fallback = tf.getKernel('Conv2DBackpropFilter', 'cpu');
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- tfjs types getKernel as always found; it returns undefined for a kernel not registered
   const bridged = fallback ? cpuBridge(fallback.kernelFunc as unknown as KernelFunc) : undefined;
   const kernel: KernelFunc = (args) => {
     const { inputs, backend, attrs } = args;
-    const { x, dy } = inputs;
+    const x = inputOf(inputs, 'x');
+    const dy = inputOf(inputs, 'dy');
     const format = tf.backend_util.convertConv2DDataFormat(attrs.dataFormat as 'NHWC' | 'NCHW');
     if (format !== 'channelsLast' && bridged) return bridged(args);
     const info = tf.backend_util.computeConv2DInfo(
@@ -88,10 +92,10 @@ function installConvFilterGradient(): boolean {
               const xBase = ((b * inHeight + iy) * inWidth + ix) * inChannels;
               const wBase = (kh * filterWidth + kw) * inChannels * outChannels;
               for (let ci = 0; ci < inChannels; ci++) {
-                const xv = xs[xBase + ci];
+                const xv = at(xs, xBase + ci);
                 if (xv === 0) continue;
                 const row = wBase + ci * outChannels;
-                for (let co = 0; co < outChannels; co++) dw[row + co] += xv * dys[dyBase + co];
+                for (let co = 0; co < outChannels; co++) dw[row + co] = at(dw, row + co) + xv * at(dys, dyBase + co);
               }
             }
           }
@@ -107,6 +111,7 @@ function installConvFilterGradient(): boolean {
 
 function bridgeToCpu(kernelName: string): boolean {
   const cpuKernel = tf.getKernel(kernelName, 'cpu');
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- tfjs types getKernel as always found; it returns undefined for a kernel not registered
   if (!cpuKernel || tf.getKernel(kernelName, 'wasm')) return false;
   tf.registerKernel({
     kernelName,
@@ -139,7 +144,7 @@ function cpuBridge(run: KernelFunc): KernelFunc {
         shape: o.shape,
         dtype: o.dtype,
       }));
-      return Array.isArray(result) ? back : back[0];
+      return Array.isArray(result) ? back : at(back, 0);
     } finally {
       for (const dataId of made) cpu.disposeData(dataId, true);
     }

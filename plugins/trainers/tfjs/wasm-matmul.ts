@@ -18,7 +18,8 @@
  *    depends on shapes only, so a seed still gives the same numbers every run.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { KernelArgs, KernelBackend, KernelFunc, TensorInfo } from './wasm-kernel-types.ts';
+import { inputOf, type KernelArgs, type KernelBackend, type KernelFunc, type TensorInfo } from './wasm-kernel-types.ts';
+import { at } from '../../../core/indexed.ts';
 
 /** `auto` measures each shape; `right` always packs the right operand (tfjs's own way); `left` always packs the left. */
 export type PackingMode = 'auto' | 'right' | 'left';
@@ -50,6 +51,7 @@ export function packingChoices(): string[] {
 export function installMatMul(): boolean {
   const matMul = tf.getKernel('BatchMatMul', 'wasm');
   const transpose = tf.getKernel('Transpose', 'wasm');
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- tfjs types getKernel as always found; it returns undefined for a kernel not registered
   if (!matMul || !transpose) return false;
   const plain = matMul.kernelFunc as unknown as (args: KernelArgs) => TensorInfo;
   const transposeFunc = transpose.kernelFunc as unknown as (args: KernelArgs) => TensorInfo;
@@ -79,8 +81,8 @@ export function installMatMul(): boolean {
     if (!attrs.transposeA && !attrs.transposeB) return plain({ inputs, backend, attrs });
     const temp = scratch(backend);
     try {
-      const a = attrs.transposeA ? temp.swap(inputs.a) : inputs.a;
-      const b = attrs.transposeB ? temp.swap(inputs.b) : inputs.b;
+      const a = attrs.transposeA ? temp.swap(inputOf(inputs, 'a')) : inputOf(inputs, 'a');
+      const b = attrs.transposeB ? temp.swap(inputOf(inputs, 'b')) : inputOf(inputs, 'b');
       return plain({ inputs: { a, b }, backend, attrs: { ...attrs, transposeA: false, transposeB: false } });
     } finally {
       temp.free();
@@ -91,8 +93,8 @@ export function installMatMul(): boolean {
   const packLeft = ({ inputs, backend, attrs }: KernelArgs): TensorInfo => {
     const temp = scratch(backend);
     try {
-      const left = attrs.transposeB ? inputs.b : temp.swap(inputs.b);
-      const right = attrs.transposeA ? inputs.a : temp.swap(inputs.a);
+      const left = attrs.transposeB ? inputOf(inputs, 'b') : temp.swap(inputOf(inputs, 'b'));
+      const right = attrs.transposeA ? inputOf(inputs, 'a') : temp.swap(inputOf(inputs, 'a'));
       const product = plain({ inputs: { a: left, b: right }, backend, attrs: { ...attrs, transposeA: false, transposeB: false } });
       temp.track(product);
       return swapLast(product, backend);
@@ -124,12 +126,13 @@ export function installFusedMatMul(): boolean {
   const matMul = tf.getKernel('BatchMatMul', 'wasm');
   const add = tf.getKernel('Add', 'wasm');
   const relu = tf.getKernel('Relu', 'wasm');
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- tfjs types getKernel as always found; it returns undefined for a kernel not registered
   if (!fused || !matMul || !add || !relu) return false;
   const call = (kernel: tf.KernelConfig) => kernel.kernelFunc as unknown as (args: KernelArgs) => TensorInfo;
-  const [fusedFunc, matMulFunc, addFunc, reluFunc] = [fused, matMul, add, relu].map(call);
+  const [fusedFunc, matMulFunc, addFunc, reluFunc] = [call(fused), call(matMul), call(add), call(relu)];
   const wrapped: KernelFunc = (args) => {
     const { inputs, backend, attrs } = args;
-    const activation = String(attrs.activation ?? 'linear');
+    const activation = typeof attrs.activation === 'string' ? attrs.activation : 'linear';
     const { rows, columns } = dimensions(args);
     if (mode === 'right' || rows >= columns || !(activation in UNFUSED_ACTIVATIONS) || inputs.preluActivationWeights)
       return fusedFunc(args);
@@ -160,10 +163,10 @@ export function installFusedMatMul(): boolean {
 
 /** rows × inner × columns of op(A)·op(B) (the last two dimensions). */
 function dimensions({ inputs, attrs }: KernelArgs): { rows: number; columns: number; key: string } {
-  const a = inputs.a.shape;
-  const b = inputs.b.shape;
-  const rows = attrs.transposeA ? a[a.length - 1] : a[a.length - 2];
-  const columns = attrs.transposeB ? b[b.length - 2] : b[b.length - 1];
+  const a = inputOf(inputs, 'a').shape;
+  const b = inputOf(inputs, 'b').shape;
+  const rows = attrs.transposeA ? at(a, a.length - 1) : at(a, a.length - 2);
+  const columns = attrs.transposeB ? at(b, b.length - 2) : at(b, b.length - 1);
   const key = `${a.join('x')}${attrs.transposeA ? 'ᵀ' : ''}·${b.join('x')}${attrs.transposeB ? 'ᵀ' : ''}`;
   return { rows, columns, key };
 }

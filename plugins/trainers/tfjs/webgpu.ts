@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { importOptional } from './optional-import.ts';
 
 /** The adapter tfjs trains on, for the trainer's info. */
-export interface AdapterInfo {
+interface AdapterInfo {
   vendor: string;
   architecture: string;
   device: string;
@@ -59,6 +59,7 @@ export async function loadWebGpu(allowSoftware: boolean): Promise<AdapterInfo> {
   const info = accepted(describe(adapter, adapter.info ?? (await adapter.requestAdapterInfo?.()) ?? {}), allowSoftware);
   setNavigatorGpu(gpu);
   await importOptional('@tensorflow/tfjs-backend-webgpu');
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- tfjs types findBackendFactory as always found; it returns null for a backend not registered
   if (!tf.findBackendFactory('webgpu')) {
     setNavigatorGpu(undefined);
     throw new Error('@tensorflow/tfjs-backend-webgpu did not register (navigator.gpu was not seen)');
@@ -85,6 +86,7 @@ export function releaseWebGpu(): boolean {
   if (!active) return false;
   active.users = Math.max(0, active.users - 1);
   if (active.users > 0) return false;
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- tfjs types findBackend as always found; it returns null for a backend not registered
   if (tf.findBackend('webgpu')) tf.removeBackend('webgpu');
   setNavigatorGpu(undefined);
   active = undefined;

@@ -5,24 +5,26 @@
  * uniform params linear, loguniform params on a log scale, choices categorical.
  */
 import type { Params, ParamValue, SearchSpace } from '../../../core/index.ts';
+import { at } from '../../../core/indexed.ts';
 
 export type Dimension =
   | { kind: 'numeric'; name: string; low: number; high: number; encode: (v: number) => number; decode: (x: number) => number }
-  | { kind: 'categorical'; name: string; choices: ParamValue[] };
+  /** `undefined` is a category of its own: configurations of a list that lack the key. */
+  | { kind: 'categorical'; name: string; choices: Array<ParamValue | undefined> };
 
 const log2 = Math.log2;
 
 /** Snaps x to the nearest allowed value on the internal scale. */
 function nearest(values: readonly number[], encode: (v: number) => number): (x: number) => number {
-  return (x) => values.reduce((best, v) => (Math.abs(encode(v) - x) < Math.abs(encode(best) - x) ? v : best), values[0]);
+  return (x) => values.reduce((best, v) => (Math.abs(encode(v) - x) < Math.abs(encode(best) - x) ? v : best), at(values, 0));
 }
 
 /** A numeric dimension over finitely many values: bounds widened by half the smallest gap, as Optuna does for steps. */
 function ordinal(name: string, values: readonly number[], encode: (v: number) => number): Dimension {
   const xs = [...new Set(values.map(encode))].sort((a, b) => a - b);
-  const gaps = xs.slice(1).map((x, i) => x - xs[i]);
+  const gaps = xs.slice(1).map((x, i) => x - at(xs, i));
   const half = gaps.length > 0 ? Math.min(...gaps) / 2 : 0.5;
-  return { kind: 'numeric', name, low: xs[0] - half, high: xs[xs.length - 1] + half, encode, decode: nearest(values, encode) };
+  return { kind: 'numeric', name, low: at(xs, 0) - half, high: at(xs, xs.length - 1) + half, encode, decode: nearest(values, encode) };
 }
 
 function scaleFor(name: string, space: SearchSpace): (v: number) => number {
@@ -37,7 +39,7 @@ export function dimensionsOfPoints(points: readonly Params[], space: SearchSpace
   const names = [...new Set(points.flatMap((p) => Object.keys(p)))];
   const dims: Dimension[] = [];
   for (const name of names) {
-    const values = [...new Set(points.map((p) => p[name]))];
+    const values = [...new Set(points.map((p): ParamValue | undefined => p[name]))];
     if (values.length < 2) continue;
     if (values.every((v) => typeof v === 'number' && Number.isFinite(v))) {
       const numbers = values as number[];
@@ -79,9 +81,12 @@ export function dimensionsOfSpace(space: SearchSpace): Dimension[] {
 /** A point from one value per dimension (internal scale for numeric, an index for categorical), completed by the space's rules. */
 export function pointOf(dims: readonly Dimension[], xs: readonly number[], space: SearchSpace): Params {
   const params: Record<string, ParamValue> = {};
-  dims.forEach((d, i) => (params[d.name] = d.kind === 'numeric' ? d.decode(xs[i]) : d.choices[xs[i]]));
-  const batchSize = (params.batchSize as number | undefined) ?? space.batchSizes[0];
-  const learningRate = (params.learningRate as number | undefined) ?? space.learningRatesFor(batchSize)[0];
+  dims.forEach((d, i) => {
+    const value = d.kind === 'numeric' ? d.decode(at(xs, i)) : d.choices[at(xs, i)];
+    if (value !== undefined) params[d.name] = value;
+  });
+  const batchSize = (params.batchSize as number | undefined) ?? at(space.batchSizes, 0);
+  const learningRate = (params.learningRate as number | undefined) ?? at(space.learningRatesFor(batchSize), 0);
   return { ...params, batchSize, learningRate };
 }
 

@@ -4,14 +4,15 @@
  * the distance to the neighbours ("magic clip"), and for categories a smoothed histogram.
  */
 import type { Rng } from '../../../core/index.ts';
+import { at } from '../../../core/indexed.ts';
 
-export interface ParzenOptions {
+interface ParzenOptions {
   priorWeight: number;
 }
 
 /** Optuna's default weights: flat for the last 25 observations, a ramp from 1/n below that (older count less). */
-export function observationWeights(n: number): number[] {
-  if (n < 25) return Array(n).fill(1);
+function observationWeights(n: number): number[] {
+  if (n < 25) return new Array<number>(n).fill(1);
   const ramp = n - 25;
   return Array.from({ length: n }, (_, i) => (i < ramp ? 1 / n + ((1 - 1 / n) * i) / Math.max(1, ramp - 1) : 1));
 }
@@ -48,7 +49,7 @@ export function pickWeighted(weights: readonly number[], rng: Rng): number {
   const total = weights.reduce((a, b) => a + b, 0);
   let u = rng.next() * total;
   for (let i = 0; i < weights.length; i++) {
-    u -= weights[i];
+    u -= at(weights, i);
     if (u < 0) return i;
   }
   return weights.length - 1;
@@ -72,15 +73,15 @@ export class NumericParzen {
     const obsWeights = observationWeights(n);
     // The prior joins the observations in sorted order: its neighbours set the others' bandwidths.
     const points = [
-      ...observations.map((mu, i) => ({ mu, w: obsWeights[i], prior: false })),
+      ...observations.map((mu, i) => ({ mu, w: at(obsWeights, i), prior: false })),
       { mu: priorMu, w: options.priorWeight, prior: true },
     ].sort((a, b) => a.mu - b.mu);
     const minSigma = span / Math.min(100, 1 + points.length);
     this.mus = points.map((p) => p.mu);
     this.sigmas = points.map((p, i) => {
       if (p.prior) return span;
-      const left = i > 0 ? p.mu - points[i - 1].mu : -Infinity;
-      const right = i < points.length - 1 ? points[i + 1].mu - p.mu : -Infinity;
+      const left = i > 0 ? p.mu - at(points, i - 1).mu : -Infinity;
+      const right = i < points.length - 1 ? at(points, i + 1).mu - p.mu : -Infinity;
       const sigma = Math.max(left, right, 0);
       return Math.min(Math.max(sigma, minSigma), span);
     });
@@ -90,10 +91,10 @@ export class NumericParzen {
 
   logPdf(x: number): number {
     const terms = this.mus.map((mu, i) => {
-      const sigma = this.sigmas[i];
+      const sigma = at(this.sigmas, i);
       const mass = normalCdf(this.high, mu, sigma) - normalCdf(this.low, mu, sigma);
       const z = (x - mu) / sigma;
-      return Math.log(this.weights[i]) - 0.5 * z * z - Math.log(sigma) - LOG_SQRT_2PI - Math.log(Math.max(mass, 1e-12));
+      return Math.log(at(this.weights, i)) - 0.5 * z * z - Math.log(sigma) - LOG_SQRT_2PI - Math.log(Math.max(mass, 1e-12));
     });
     return logSumExp(terms);
   }
@@ -102,10 +103,10 @@ export class NumericParzen {
   sample(rng: Rng): number {
     const i = pickWeighted(this.weights, rng);
     for (let tries = 0; tries < 100; tries++) {
-      const x = this.mus[i] + this.sigmas[i] * gaussian(rng);
+      const x = at(this.mus, i) + at(this.sigmas, i) * gaussian(rng);
       if (x >= this.low && x <= this.high) return x;
     }
-    return Math.min(this.high, Math.max(this.low, this.mus[i]));
+    return Math.min(this.high, Math.max(this.low, at(this.mus, i)));
   }
 }
 
@@ -115,14 +116,14 @@ export class CategoricalParzen {
 
   constructor(observations: readonly number[], k: number, options: ParzenOptions) {
     const weights = observationWeights(observations.length);
-    const mass = Array(k).fill(options.priorWeight / k);
-    observations.forEach((c, i) => (mass[c] += weights[i]));
+    const mass = new Array<number>(k).fill(options.priorWeight / k);
+    observations.forEach((c, i) => (mass[c] = at(mass, c) + at(weights, i)));
     const total = mass.reduce((a, b) => a + b, 0);
     this.probabilities = mass.map((m) => m / total);
   }
 
   logPdf(c: number): number {
-    return Math.log(this.probabilities[c]);
+    return Math.log(at(this.probabilities, c));
   }
 
   sample(rng: Rng): number {

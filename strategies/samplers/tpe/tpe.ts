@@ -10,8 +10,9 @@ import {
 } from '../../../core/index.ts';
 import { coordinate, dimensionsOfPoints, dimensionsOfSpace, pointOf, type Dimension } from './dimensions.ts';
 import { CategoricalParzen, NumericParzen, pickWeighted } from './parzen.ts';
+import { at } from '../../../core/indexed.ts';
 
-export interface TpeOptions {
+interface TpeOptions {
   nStartup?: number;
   gamma: number;
   nCandidates: number;
@@ -25,7 +26,7 @@ export interface TpeOptions {
  * `needed` finite results (BOHB, Falkner et al. 2018), so a multi-fidelity scheduler's cheap early rungs
  * teach it until enough trials reach the expensive ones. Undefined while no level has enough.
  */
-export function modelLevel(observations: readonly Observation[], needed: number, mode: Objective['mode']): Observation[] | undefined {
+function modelLevel(observations: readonly Observation[], needed: number, mode: Objective['mode']): Observation[] | undefined {
   const byLevel = new Map<number, Observation[]>();
   for (const o of observations) {
     if (score(o.value, mode) === -Infinity) continue;
@@ -34,7 +35,7 @@ export function modelLevel(observations: readonly Observation[], needed: number,
     byLevel.set(o.resource, list);
   }
   const levels = [...byLevel.keys()].sort((a, b) => b - a);
-  const level = levels.find((r) => byLevel.get(r)!.length >= needed);
+  const level = levels.find((r) => (byLevel.get(r)?.length ?? 0) >= needed);
   return level === undefined ? undefined : byLevel.get(level);
 }
 
@@ -53,7 +54,7 @@ function logDensity(estimators: readonly Estimator[], dims: readonly Dimension[]
   return dims.reduce((sum, d, i) => {
     const x = coordinate(d, params);
     // A value the dimension does not know (a category never listed) tells l and g nothing.
-    return sum + (Number.isFinite(x) && (d.kind === 'numeric' || x >= 0) ? estimators[i].logPdf(x) : 0);
+    return sum + (Number.isFinite(x) && (d.kind === 'numeric' || x >= 0) ? at(estimators, i).logPdf(x) : 0);
   }, 0);
 }
 
@@ -123,7 +124,7 @@ export const tpeSampler = defineSampler<TpeOptions>({
     const remaining = (): Params[] => (order ?? []).filter((p) => !proposed.has(paramsKey(p)));
     const randomPoint = (): Params | undefined => {
       if (!order) return space.sample(rng);
-      while (cursor < order.length && proposed.has(paramsKey(order[cursor]))) cursor += 1;
+      while (cursor < order.length && proposed.has(paramsKey(at(order, cursor)))) cursor += 1;
       return cursor < order.length ? order[cursor] : undefined;
     };
 
@@ -142,13 +143,13 @@ export const tpeSampler = defineSampler<TpeOptions>({
         const weights = logs.map((l) => Math.exp(l - top));
         while (candidates.length < options.nCandidates && left.length > 0) {
           const i = pickWeighted(weights, stream);
-          candidates.push(left[i]);
+          candidates.push(at(left, i));
           left.splice(i, 1);
           weights.splice(i, 1);
         }
       } else {
         for (let c = 0; c < options.nCandidates; c++) {
-          const xs = dims.map((_, i) => good[i].sample(stream));
+          const xs = dims.map((_, i) => at(good, i).sample(stream));
           candidates.push(pointOf(dims, xs, space));
         }
       }

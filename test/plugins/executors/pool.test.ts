@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { MemoryStore, runStudy, SearchEvents, type SearchSummary } from '../../../index.ts';
 import { tempDir } from '../../helpers/tabular.ts';
+import { at } from '../../../core/indexed.ts';
 
 const root = resolve(import.meta.dirname, '../../..');
 const fixture = join(root, 'test/fixtures/executors/paced-trainer.mjs');
@@ -87,7 +88,7 @@ test('a worker that hangs past its heartbeat deadline is killed; after maxRestar
     { journal: new MemoryStore(), baseDir: root },
   );
   expect(hung.trials.map((t) => t.state)).toEqual(['failed', 'completed', 'completed']);
-  expect(hung.trials[0].reason).toMatch(
+  expect(at(hung.trials, 0).reason).toMatch(
     /^pool: worker \d+ \(pid \d+\) exited on SIGKILL after no heartbeat for 1 s; the segment was lost 2 times, giving up$/,
   );
 }, 90000);
@@ -109,10 +110,11 @@ test('a search killed with SIGKILL leaves no worker behind, and --resume finishe
       return 0;
     }
   };
-  let exited = false;
-  search.once('exit', () => (exited = true));
-  while (reports() < 25 && !exited) await new Promise((r) => setTimeout(r, 50));
-  expect(exited).toBe(false); // it must still be searching: its workers started from this folder
+  // An object, not a let: the exit handler sets it while the loop below waits.
+  const run = { exited: false };
+  search.once('exit', () => (run.exited = true));
+  while (reports() < 25 && !run.exited) await new Promise((r) => setTimeout(r, 50));
+  expect(run.exited).toBe(false); // it must still be searching: its workers started from this folder
   const workers = execFileSync('ps', ['-o', 'pid=', '--ppid', String(search.pid)], { encoding: 'utf8' })
     .split('\n')
     .map(Number)

@@ -4,6 +4,7 @@ import { TrialHost } from '../../../index.ts';
 import { countingTrainer, segment } from '../../helpers/counting-trainer.ts';
 import { RedisCheckpointStore } from '../../../plugins/executors/redis/checkpoints.ts';
 import { hasRedisServer, skipMessage, startRedis } from '../../helpers/redis.ts';
+import { defined } from '../../helpers/defined.ts';
 
 skipMessage('redis checkpoint tests');
 (hasRedisServer ? describe : describe.skip)('checkpoints in Redis', () => {
@@ -32,7 +33,7 @@ skipMessage('redis checkpoint tests');
     expect(events).toEqual(['train 7 from 0', 'restore 7', 'train 7 from 100', 'dispose 7', 'restore 7', 'train 7 from 200']);
 
     const key = 'ckpt-test:study:study-a:ckpt:7';
-    expect((await redis.getBuffer(key))!.readUInt32LE(0)).toBe(3);
+    expect(defined(await redis.getBuffer(key), '(await redis.getBuffer(key))').readUInt32LE(0)).toBe(3);
     await first.release(7);
     expect(await redis.exists(key)).toBe(0);
     await second.close({ keepCheckpoints: true });

@@ -8,6 +8,8 @@ import { MemoryStore, runStudy, SearchEvents, type JournalRecord, type SearchSum
 import type { CurvePoint, TabularFile } from '../../../plugins/trainers/tabular-file.ts';
 import { tempDir, writeTabular } from '../../helpers/tabular.ts';
 import { hasRedisServer, skipMessage, startRedis, startWorker, stopChild, type WorkerChild } from '../../helpers/redis.ts';
+import { at } from '../../../core/indexed.ts';
+import { defined } from '../../helpers/defined.ts';
 
 const root = new URL('../../..', import.meta.url).pathname;
 const bin = join(root, 'bin/batchtune.js');
@@ -114,7 +116,11 @@ describeRedis('redis executor with batchtune worker processes', () => {
     const workerIds = workers.map((w) => `${hostname()}/${w.pid}`);
     expect([...placedOn].sort()).toEqual(workerIds.sort());
     // Four in flight on one machine: some segments shared it, and their placement says so.
-    const shared = ends.map((r) => (r as { placement?: { sharedWith: number } }).placement!.sharedWith);
+    const shared = ends.map(
+      (r) =>
+        defined((r as { placement?: { sharedWith: number } }).placement, '(r as { placement?: { sharedWith: number } }).placement')
+          .sharedWith,
+    );
     expect(Math.max(...shared)).toBeGreaterThan(0);
   });
 
@@ -172,8 +178,8 @@ describeRedis('redis executor with batchtune worker processes', () => {
       // Each trial's journaled reports climb once to where it ended: the lost attempts' reports were dropped.
       for (const t of viewJournal(journal.read() as JournalRecord[]).trials) {
         const examples = t.reports.map((r) => r.progress.examples);
-        expect(examples.every((e, i) => i === 0 || e > examples[i - 1])).toBe(true);
-        expect(examples.at(-1)).toBe(summary.trials[t.trialId].progress.examples);
+        expect(examples.every((e, i) => i === 0 || e > at(examples, i - 1))).toBe(true);
+        expect(examples.at(-1)).toBe(at(summary.trials, t.trialId).progress.examples);
       }
     } finally {
       await stopChild(survivor);

@@ -4,14 +4,15 @@
  */
 import fs from 'node:fs';
 import { dataError, type Table } from './table.ts';
+import { at } from '../../../../core/indexed.ts';
 
 /** Splits one line on commas; double quotes may wrap a cell ("" is a quote inside one). */
-export function splitCsvLine(line: string): string[] {
+function splitCsvLine(line: string): string[] {
   const cells: string[] = [];
   let cell = '';
   let quoted = false;
   for (let i = 0; i < line.length; i++) {
-    const ch = line[i];
+    const ch = line.charAt(i);
     if (quoted) {
       if (ch === '"' && line[i + 1] === '"') {
         cell += '"';
@@ -29,11 +30,11 @@ export function splitCsvLine(line: string): string[] {
 }
 
 /** Parses CSV text; `file` names it and `field` the config path in errors. */
-export function parseCsv(text: string, file: string, label: string, field: string): Table {
+function parseCsv(text: string, file: string, label: string, field: string): Table {
   const lines = text.split(/\r?\n/);
   const headerAt = lines.findIndex((l) => l.trim() !== '');
   if (headerAt < 0) throw dataError(`${field}.path: ${file} is empty; it needs a header row and data rows`);
-  const columns = splitCsvLine(lines[headerAt]);
+  const columns = splitCsvLine(at(lines, headerAt));
   const labelAt = columns.indexOf(label);
   if (labelAt < 0) {
     throw dataError(`${field}.label: column ${JSON.stringify(label)} not found in ${file}; its columns are: ${columns.join(', ')}`);
@@ -43,8 +44,9 @@ export function parseCsv(text: string, file: string, label: string, field: strin
   const xs: number[] = [];
   const ys: number[] = [];
   for (let i = headerAt + 1; i < lines.length; i++) {
-    if (lines[i].trim() === '') continue;
-    const cells = splitCsvLine(lines[i]);
+    const line = at(lines, i);
+    if (line.trim() === '') continue;
+    const cells = splitCsvLine(line);
     if (cells.length !== columns.length) {
       throw dataError(
         `${field}.path: ${file} line ${i + 1} has ${cells.length} cells but the header has ${columns.length}; give every row one cell per column (${columns.join(', ')})`,

@@ -12,9 +12,10 @@ import { loadIdx } from './idx.ts';
 import { loadMnist } from './mnist.ts';
 import { loadModuleData } from './module.ts';
 import { classIds, dataError, featuresOf, type Table } from './table.ts';
+import { at } from '../../../../core/indexed.ts';
 
 /** Where the data options sit in the config, for messages. */
-export const DATA_FIELD = 'trainer.data';
+const DATA_FIELD = 'trainer.data';
 
 export interface Split {
   /** `rows × features`, row-major and flat: models reshape when they need an image. */
@@ -27,20 +28,20 @@ export interface Split {
 export interface Dataset {
   train: Split;
   validation: Split;
-  test?: Split;
+  test?: Split | undefined;
   /** The shape of one example (e.g. [28, 28, 1]). */
   shape: number[];
   features: number;
   /** Width of the model's output: the class count, or the number of regression targets. */
   outputs: number;
-  classes?: number;
+  classes?: number | undefined;
   source: string;
 }
 
 /** The rows each split takes from the main table, drawn by a seeded permutation. */
-export function splitRows(
+function splitRows(
   rows: number,
-  want: { train?: number; validation?: number; test?: number },
+  want: { train?: number | undefined; validation?: number | undefined; test?: number | undefined },
   seed: number,
   source: string,
 ): {
@@ -68,8 +69,8 @@ export function splitRows(
   const rng = createRng(seed, 'tfjs:split');
   for (let i = rows - 1; i > 0; i--) {
     const j = rng.int(i + 1);
-    const t = order[i];
-    order[i] = order[j];
+    const t = at(order, i);
+    order[i] = at(order, j);
     order[j] = t;
   }
   return {
@@ -79,7 +80,7 @@ export function splitRows(
   };
 }
 
-async function loadTables(options: DataOptions, baseDir: string): Promise<{ main: Table; test?: Table }> {
+async function loadTables(options: DataOptions, baseDir: string): Promise<{ main: Table; test?: Table | undefined }> {
   const at = (file: string) => ({ file, absolute: path.resolve(baseDir, file) });
   switch (options.type) {
     case 'mnist':
@@ -134,9 +135,9 @@ export async function loadDataset(options: DataOptions, task: Task, baseDir: str
     const x = new Float32Array(n * features);
     const y = new Float32Array(n * outputs);
     for (let i = 0; i < n; i++) {
-      const r = pick ? pick[i] : i;
+      const r = pick ? at(pick, i) : i;
       x.set(table.x.subarray(r * features, (r + 1) * features), i * features);
-      if (classes) y[i * outputs + values[r]] = 1;
+      if (classes) y[i * outputs + at(values, r)] = 1;
       else y.set(values.subarray(r * outputs, (r + 1) * outputs), i * outputs);
     }
     return { x, y, rows: n };
@@ -144,7 +145,7 @@ export async function loadDataset(options: DataOptions, task: Task, baseDir: str
   return {
     train: take(main, mainTargets, rows.train),
     validation: take(main, mainTargets, rows.validation),
-    test: test ? take(test, testTargets!) : rows.test ? take(main, mainTargets, rows.test) : undefined,
+    test: test && testTargets ? take(test, testTargets) : rows.test ? take(main, mainTargets, rows.test) : undefined,
     shape: main.shape,
     features,
     outputs,

@@ -5,11 +5,12 @@
 import fs from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { dataError, type Table } from './table.ts';
+import { at } from '../../../../core/indexed.ts';
 
-export const IMAGES_MAGIC = 0x00000803;
-export const LABELS_MAGIC = 0x00000801;
+const IMAGES_MAGIC = 0x00000803;
+const LABELS_MAGIC = 0x00000801;
 
-export interface IdxArray {
+interface IdxArray {
   dims: number[];
   data: Uint8Array;
 }
@@ -22,7 +23,7 @@ function hex(n: number): string {
  * Checks an IDX file's bytes (decompressed) against what it should hold: the magic number, the
  * header and the data length. Byte offsets in messages count from the start of the IDX bytes.
  */
-export function checkIdxBytes(bytes: Buffer, file: string, expected: number, field: string, role: string, gzipped: boolean): number[] {
+function checkIdxBytes(bytes: Buffer, file: string, expected: number, field: string, role: string, gzipped: boolean): number[] {
   const where = gzipped ? `${file} (decompressed)` : file;
   if (bytes.length < 4) {
     throw dataError(
@@ -59,7 +60,7 @@ export function checkIdxBytes(bytes: Buffer, file: string, expected: number, fie
 }
 
 /** Reads an IDX file, raw or gzipped, checking its magic number and length; `field` and `file` name it in errors. */
-export function readIdx(file: string, absolute: string, expected: number, field: string, role: string): IdxArray {
+function readIdx(file: string, absolute: string, expected: number, field: string, role: string): IdxArray {
   let bytes: Buffer = fs.readFileSync(absolute);
   const gzipped = bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
   if (gzipped) {
@@ -80,12 +81,14 @@ export function readIdx(file: string, absolute: string, expected: number, field:
 export function loadIdx(images: { file: string; absolute: string }, labels: { file: string; absolute: string }, field: string): Table {
   const img = readIdx(images.file, images.absolute, IMAGES_MAGIC, `${field}.images`, 'images');
   const lab = readIdx(labels.file, labels.absolute, LABELS_MAGIC, `${field}.labels`, 'labels');
-  const [rows, height, width] = img.dims;
+  const rows = at(img.dims, 0);
+  const height = at(img.dims, 1);
+  const width = at(img.dims, 2);
   if (lab.dims[0] !== rows) {
     throw dataError(`${field}: ${rows} images in ${images.file} but ${lab.dims[0]} labels in ${labels.file}; the counts must match`);
   }
   const x = new Float32Array(img.data.length);
-  for (let i = 0; i < x.length; i++) x[i] = img.data[i] / 255;
+  for (let i = 0; i < x.length; i++) x[i] = at(img.data, i) / 255;
   const y = Float32Array.from(lab.data);
   return { x, y, rows, shape: [height, width, 1], targets: 1, source: images.file };
 }

@@ -50,7 +50,7 @@ function describe(value: unknown): string {
 function toRows(value: Numbers, field: string, file: string, name: string): { values: Float32Array; rows: number; shape: number[] } {
   if (value instanceof tf.Tensor) {
     const shape = value.shape.slice(1);
-    const rows = value.shape[0] ?? 1;
+    const rows = value.shape.length > 0 ? value.shape[0] : 1;
     const values = Float32Array.from(value.dataSync());
     value.dispose();
     return { values, rows, shape: shape.length ? shape : [1] };

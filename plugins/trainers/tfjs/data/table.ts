@@ -3,6 +3,7 @@
  * Classification targets are class ids (one column); regression targets are one or more columns.
  */
 import { BatchtuneError } from '../../../../core/errors.ts';
+import { at } from '../../../../core/indexed.ts';
 
 export interface Table {
   /** Row-major features, `rows × features`. */
@@ -34,14 +35,14 @@ export function classIds(table: Table, path: string): Int32Array {
   const ids = new Int32Array(table.rows);
   for (let r = 0; r < table.rows; r++) {
     if (table.targets === 1) {
-      const v = table.y[r];
+      const v = at(table.y, r);
       if (!Number.isInteger(v) || v < 0) {
         throw dataError(`${path}: row ${r + 1} of ${table.source} has label ${v}; classification needs integer classes 0, 1, 2, ...`);
       }
       ids[r] = v;
     } else {
       let best = 0;
-      for (let c = 1; c < table.targets; c++) if (table.y[r * table.targets + c] > table.y[r * table.targets + best]) best = c;
+      for (let c = 1; c < table.targets; c++) if (at(table.y, r * table.targets + c) > at(table.y, r * table.targets + best)) best = c;
       ids[r] = best;
     }
   }

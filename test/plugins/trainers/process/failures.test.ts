@@ -1,5 +1,6 @@
 import { MemoryStore, runStudy } from '../../../../index.ts';
 import { alive, python, root, tempDir, toy, trialPids } from './helpers.ts';
+import { at } from '../../../../core/indexed.ts';
 
 /** A grid of three batch sizes in which trial 1 (batch 64) misbehaves in its first segment. */
 async function searchWith(mode: string) {
@@ -59,7 +60,7 @@ describe('process trainer: a misbehaving script fails its trial with a one-line 
       [64, 'failed'],
       [128, 'completed'],
     ]);
-    const failed = summary.trials[1];
+    const failed = at(summary.trials, 1);
     expect(failed.reason).toMatch(new RegExp(reason));
     expect(failed.reason).not.toContain('\n');
     expect(summary.best?.trialId).not.toBe(1);
@@ -70,7 +71,9 @@ describe('process trainer: a misbehaving script fails its trial with a one-line 
   test("out of memory marks the trial infeasible, with the script's message", async () => {
     const { summary } = await searchWith('oom');
     expect(summary.trials.map((t) => t.state)).toEqual(['completed', 'infeasible', 'completed']);
-    expect(summary.trials[1].reason).toBe('batch size 64 is infeasible: the script says: CUDA out of memory. Tried to allocate 2.00 GiB');
+    expect(at(summary.trials, 1).reason).toBe(
+      'batch size 64 is infeasible: the script says: CUDA out of memory. Tried to allocate 2.00 GiB',
+    );
   });
 
   test('a script that dies on start fails the run in prepare (describe) or each trial in open, with its stderr', async () => {
@@ -87,7 +90,7 @@ describe('process trainer: a misbehaving script fails its trial with a one-line 
     );
     const summary = await runStudy(config(false), { journal: new MemoryStore(), baseDir: root });
     expect(summary.trials.map((t) => t.state)).toEqual(['failed', 'failed']);
-    expect(summary.trials[1].reason).toMatch(
+    expect(at(summary.trials, 1).reason).toMatch(
       /^process failed in open: the script exited with code 1 while starting; stderr: ".*No module named 'no_such_module_here'"/,
     );
   });

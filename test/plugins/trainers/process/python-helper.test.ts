@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createRng, endsBefore, type Progress, type TrainRequest } from '../../../../core/index.ts';
 import { PYTHON_HELPER_DIR } from '../../../../plugins/trainers/process/trainer.ts';
 import { python, root, tempDir, toy } from './helpers.ts';
+import { at } from '../../../../core/indexed.ts';
 
 interface Case {
   start: Progress;
@@ -16,7 +17,7 @@ interface Case {
 function cases(count: number): Case[] {
   const random = createRng(7, 'ends-before');
   const rng = () => random.next();
-  const pick = <T>(items: T[]) => items[Math.floor(rng() * items.length)];
+  const pick = <T>(items: T[]) => at(items, Math.floor(rng() * items.length));
   const out: Case[] = [];
   for (let i = 0; i < count; i++) {
     const batch = pick([1, 8, 64, 100, 1024]);
@@ -52,7 +53,7 @@ describe('the Python helper (batchtune_trainer.py)', () => {
     ].join('\n');
     const run = spawnSync(python, ['-c', program, file], { encoding: 'utf8', env: { ...process.env, PYTHONPATH: PYTHON_HELPER_DIR } });
     expect(run.stderr).toBe('');
-    const fromPython: boolean[] = JSON.parse(run.stdout);
+    const fromPython = JSON.parse(run.stdout) as boolean[];
     const fromCore = all.map((c) => Boolean(endsBefore(c.start, c.current, c.next, c.request)));
     expect(fromCore.filter(Boolean).length).toBeGreaterThan(200);
     expect(fromCore.filter((x) => !x).length).toBeGreaterThan(200);
@@ -76,7 +77,7 @@ describe('the Python helper (batchtune_trainer.py)', () => {
       { cwd: root, encoding: 'utf8' },
     );
     expect(run.stderr).toBe('');
-    const result = JSON.parse(run.stdout);
+    const result = JSON.parse(run.stdout) as { bSimple: number; gradSqNorm: number; traceSigma: number };
     // The toy's norms are built so that tr(Σ) = 64 and |G|² = 2 exactly: B_simple = 32, over 16 of 32 steps.
     expect(result).toMatchObject({ batchSize: 64, microBatch: 16, k: 4, every: 2, steps: 32, examples: 2048, measurements: 16 });
     expect(result.bSimple).toBeCloseTo(32, 9);

@@ -1,8 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MemoryStore, runStudy } from '../../../../index.ts';
+import { MemoryStore, runStudy, type SearchSummary } from '../../../../index.ts';
 import { alive, journalView, python, root, tempDir, toy, trialPids, waitUntil } from './helpers.ts';
+import { at } from '../../../../core/indexed.ts';
 
 const bin = join(root, 'bin/batchtune.js');
 
@@ -33,7 +34,7 @@ describe('process trainer: searches', () => {
       const examples = trial.reports.map((r) => r.progress.examples);
       expect(examples).toEqual([...examples].sort((a, b) => a - b));
     }
-    const distinct = new Set(view.trials.map((t) => t.reports[0].metrics.pid));
+    const distinct = new Set(view.trials.map((t) => at(t.reports, 0).metrics.pid));
     expect(distinct.size).toBe(view.trials.length);
     // The toy's loss is lowest at batch 64 with the larger rate; halving finds it.
     expect(summary.best?.params).toEqual({ batchSize: 64, learningRate: 0.1 });
@@ -81,16 +82,14 @@ describe('process trainer: searches', () => {
     expect(resumed.status).toBe(0);
     // Seconds and process ids are measured, the rest is decided: the same trials, progress and values.
     const decided = (text: string) =>
-      JSON.parse(text).trials.map(
-        (t: { params: unknown; state: string; progress: { examples: number; steps: number }; value: number | null }) => ({
-          params: t.params,
-          state: t.state,
-          examples: t.progress.examples,
-          steps: t.progress.steps,
-          value: t.value,
-        }),
-      );
+      (JSON.parse(text) as SearchSummary).trials.map((t) => ({
+        params: t.params,
+        state: t.state,
+        examples: t.progress.examples,
+        steps: t.progress.steps,
+        value: t.value,
+      }));
     expect(decided(resumed.stdout)).toEqual(decided(full.stdout));
-    expect(JSON.parse(resumed.stdout).best.params).toEqual(JSON.parse(full.stdout).best.params);
+    expect((JSON.parse(resumed.stdout) as SearchSummary).best?.params).toEqual((JSON.parse(full.stdout) as SearchSummary).best?.params);
   });
 });

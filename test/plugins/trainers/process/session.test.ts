@@ -1,9 +1,11 @@
 import { join } from 'node:path';
 import { processTrainer } from '../../../../plugins/trainers/process/index.ts';
-import type { ProcessSession } from '../../../../plugins/trainers/process/session.ts';
+import { ProcessSession } from '../../../../plugins/trainers/process/session.ts';
 import { MemoryStore, type Report } from '../../../../core/index.ts';
 import { runStudy } from '../../../../index.ts';
 import { alive, processOptions, python, root, tempDir, toy, trialPids } from './helpers.ts';
+import { at } from '../../../../core/indexed.ts';
+import { defined } from '../../../helpers/defined.ts';
 
 const params = { batchSize: 64, learningRate: 0.1 };
 
@@ -11,6 +13,12 @@ function trainer(args: string[] = [], overrides = {}) {
   const logDir = tempDir();
   const instance = processTrainer.create(processOptions([python, toy, ...args], { logDir, ...overrides }), { baseDir: root, seed: 1 });
   return { trainer: instance, logDir };
+}
+
+/** The process trainer's own session class, checked, for the tests that read its pid. */
+function processSession(session: unknown): ProcessSession {
+  if (!(session instanceof ProcessSession)) throw new Error('the process trainer opened something other than a ProcessSession');
+  return session;
 }
 
 describe('process trainer: a session', () => {
@@ -30,7 +38,7 @@ describe('process trainer: a session', () => {
   test('segments continue in the same process, end at the report point nearest the target, and stop at the declared maximum', async () => {
     const { trainer: t } = trainer();
     await t.prepare();
-    const session = (await t.open({ trialId: 0, params, seed: 3 })) as ProcessSession;
+    const session = processSession(await t.open({ trialId: 0, params, seed: 3 }));
     const reports: Report[] = [];
     const onReport = (r: Report) => (reports.push(r), 'continue' as const);
     try {
@@ -53,7 +61,7 @@ describe('process trainer: a session', () => {
     } finally {
       await session.dispose();
     }
-    expect(alive(session.pid!)).toBe(false);
+    expect(alive(defined(session.pid, 'session.pid'))).toBe(false);
   });
 
   test('a stop verdict ends the segment at that report; batch size and rate may change between segments', async () => {
@@ -81,10 +89,10 @@ describe('process trainer: a session', () => {
       expect(second.progress).toMatchObject({ examples: 3072, steps: 24 });
       expect(seen.at(-1)).toMatchObject({ batchSize: 256 });
       // The rate of the last step (which started at 2816 examples, past the warmup) is the full one.
-      expect(seen.at(-1)!.learningRate).toBe(0.4);
+      expect(defined(seen.at(-1), 'seen.at(-1)').learningRate).toBe(0.4);
       // The first report comes at 1536 examples; its last step started at 1280, 1280/2048 of the warmup: 0.25.
-      expect(seen[0].progress.examples).toBe(1536);
-      expect(seen[0].learningRate).toBeCloseTo(0.25, 10);
+      expect(at(seen, 0).progress.examples).toBe(1536);
+      expect(at(seen, 0).learningRate).toBeCloseTo(0.25, 10);
     } finally {
       await session.dispose();
     }
@@ -96,8 +104,8 @@ describe('process trainer: a session', () => {
       processOptions([python, join(root, 'test/fixtures/process/stubborn.py')], { logDir, closeGraceSeconds: 0.3, describe: false }),
       { baseDir: root, seed: 1 },
     );
-    const session = (await t.open({ trialId: 0, params, seed: 1 })) as ProcessSession;
-    const pid = session.pid!;
+    const session = processSession(await t.open({ trialId: 0, params, seed: 1 }));
+    const pid = defined(session.pid, 'session.pid');
     expect(alive(pid)).toBe(true);
     const began = Date.now();
     await session.dispose();
@@ -107,10 +115,11 @@ describe('process trainer: a session', () => {
 
   test('closing the trainer ends the trial processes still open', async () => {
     const { trainer: t } = trainer([], { describe: false });
-    const sessions = (await Promise.all([0, 1].map((trialId) => t.open({ trialId, params, seed: 1 })))) as ProcessSession[];
-    expect(sessions.every((s) => alive(s.pid!))).toBe(true);
-    await t.close!();
-    expect(sessions.map((s) => alive(s.pid!))).toEqual([false, false]);
+    const sessions = (await Promise.all([0, 1].map((trialId) => t.open({ trialId, params, seed: 1 })))).map(processSession);
+    expect(sessions.every((s) => alive(defined(s.pid, 's.pid')))).toBe(true);
+    if (!t.close) throw new Error('t.close is missing');
+    await t.close();
+    expect(sessions.map((s) => alive(defined(s.pid, 's.pid')))).toEqual([false, false]);
   });
 
   test('any language: a JavaScript script speaking the protocol by hand is tuned like a Python one', async () => {

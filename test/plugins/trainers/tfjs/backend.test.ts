@@ -6,9 +6,9 @@ import type { BackendName } from '../../../../plugins/trainers/tfjs/options.ts';
 function fakeLoaders(present: BackendName[], log: string[] = []): BackendLoader[] {
   return (['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const).map((name) => ({
     name,
-    load: async () => {
+    load: () => {
       log.push(name);
-      if (!present.includes(name)) throw new Error('not installed');
+      return present.includes(name) ? Promise.resolve() : Promise.reject(new Error('not installed'));
     },
   }));
 }

@@ -6,6 +6,8 @@ import type { Report } from '../../../../core/trainer.ts';
 import { tfjsTrainer } from '../../../../plugins/trainers/tfjs/index.ts';
 import type { TfjsOptions } from '../../../../plugins/trainers/tfjs/options.ts';
 import { createTrainer, params, segment, tmpDir, withDefaults } from './helpers.ts';
+import { at } from '../../../../core/indexed.ts';
+import { defined } from '../../../helpers/defined.ts';
 
 const dir = tmpDir();
 afterAll(() => {
@@ -65,13 +67,15 @@ async function trainOnce(options: TfjsOptions, batchSize = 20, learningRate = 0.
     return [...before.reports, ...(await segment(session, { limits: { examples }, batchSize, learningRate })).reports];
   } finally {
     await session.dispose();
-    trainer.close();
+    void trainer.close();
   }
 }
 
 /** Training goes on improving after the first report: the validation loss falls (accuracy may already be saturated there). */
-function improves(reports: Report[], _metric: 'val_acc' | 'val_loss'): void {
-  expect(reports.at(-1)!.metrics.val_loss!).toBeLessThan(reports[0].metrics.val_loss!);
+function improves(reports: Report[]): void {
+  expect(defined(defined(reports.at(-1), 'the last report').metrics.val_loss, 'val_loss')).toBeLessThan(
+    defined(at(reports, 0).metrics.val_loss, 'the first val_loss'),
+  );
 }
 
 const { images, labels } = stripes(400);
@@ -93,8 +97,8 @@ describe('data sources train for real', () => {
       0.1,
       1200,
     );
-    improves(reports, 'val_acc');
-    expect(reports.at(-1)!.metrics.val_acc).toBeGreaterThan(0.6);
+    improves(reports);
+    expect(defined(reports.at(-1), 'reports.at(-1)').metrics.val_acc).toBeGreaterThan(0.6);
   });
 
   it('idx, raw and gzipped, give the same data and training', async () => {
@@ -106,8 +110,8 @@ describe('data sources train for real', () => {
         evalEvery: 100,
       });
     const raw = await trainOnce(options('images.idx', 'labels.idx'), 10, 0.1, 600);
-    improves(raw, 'val_acc');
-    expect(raw.at(-1)!.metrics.val_acc).toBeGreaterThan(0.9);
+    improves(raw);
+    expect(defined(raw.at(-1), 'raw.at(-1)').metrics.val_acc).toBeGreaterThan(0.9);
     const zipped = await trainOnce(options('images.idx.gz', 'labels.idx.gz'), 10, 0.1, 600);
     expect(zipped.map((r) => r.metrics.val_loss)).toEqual(raw.map((r) => r.metrics.val_loss));
     expect(raw).toHaveLength(1 + 6);
@@ -125,7 +129,7 @@ describe('data sources train for real', () => {
       0.05,
       300,
     );
-    improves(reports, 'val_loss');
+    improves(reports);
   });
 
   it('csv: classification (accuracy rises) and regression (loss falls, objective val_loss min)', async () => {
@@ -136,8 +140,8 @@ describe('data sources train for real', () => {
       0.5,
       600,
     );
-    improves(cls, 'val_acc');
-    expect(cls.at(-1)!.metrics.val_acc).toBeGreaterThan(0.9);
+    improves(cls);
+    expect(defined(cls.at(-1), 'cls.at(-1)').metrics.val_acc).toBeGreaterThan(0.9);
 
     write('line.csv', csv(400, 'regression'));
     const options = withDefaults({
@@ -149,12 +153,12 @@ describe('data sources train for real', () => {
     });
     const trainer = createTrainer(options, { baseDir: dir });
     expect((await trainer.prepare()).objective).toEqual({ metric: 'val_loss', mode: 'min' });
-    trainer.close();
+    void trainer.close();
     const reg = await trainOnce(options, 10, 0.1, 600);
-    improves(reg, 'val_loss');
-    expect(reg.at(-1)!.metrics.val_loss).toBeLessThan(0.05);
-    expect(reg.at(-1)!.metrics).not.toHaveProperty('val_acc');
-    expect(reg.at(-1)!.metrics).not.toHaveProperty('train_acc');
+    improves(reg);
+    expect(defined(reg.at(-1), 'reg.at(-1)').metrics.val_loss).toBeLessThan(0.05);
+    expect(defined(reg.at(-1), 'reg.at(-1)').metrics).not.toHaveProperty('val_acc');
+    expect(defined(reg.at(-1), 'reg.at(-1)').metrics).not.toHaveProperty('train_acc');
   });
 
   it('module: plain arrays or tensors, from a function or as exports, with a test file', async () => {
@@ -178,10 +182,10 @@ describe('data sources train for real', () => {
       0.5,
       600,
     );
-    improves(reports, 'val_acc');
-    expect(reports.at(-1)!.metrics.test_acc).toBe(1);
+    improves(reports);
+    expect(defined(reports.at(-1), 'reports.at(-1)').metrics.test_acc).toBe(1);
     // Test metrics come with the segment's last report only.
-    expect(reports[1].metrics).not.toHaveProperty('test_acc');
+    expect(at(reports, 1).metrics).not.toHaveProperty('test_acc');
   });
 });
 
@@ -200,7 +204,7 @@ describe('module data shapes', () => {
       { baseDir: dir },
     );
     expect((await trainer.prepare()).info).toMatchObject({ data: { train: 48, validation: 12, shape: [2, 2], classes: 3 } });
-    trainer.close();
+    void trainer.close();
   });
 });
 
@@ -279,7 +283,7 @@ describe('check()', () => {
   const check =
     (data: Record<string, unknown>, model: Record<string, unknown> = { type: 'linear' }) =>
     () =>
-      tfjsTrainer.check!(withDefaults({ model, data }), { baseDir: dir, seed: 1 }, 'trainer');
+      tfjsTrainer.check?.(withDefaults({ model, data }), { baseDir: dir, seed: 1 }, 'trainer');
 
   it('names a missing file by its field, relative to the config folder', () => {
     expect(check({ type: 'idx', images: 'images.idx', labels: 'labels.idx' })).not.toThrow();

@@ -9,6 +9,7 @@ import { tfjsTrainer } from '../../../../plugins/trainers/tfjs/index.ts';
 import type { TfjsOptions } from '../../../../plugins/trainers/tfjs/options.ts';
 import type { Trainer } from '../../../../core/trainer.ts';
 
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- typed as always set, but Node before 20.11 has no import.meta.dirname
 export const FIXTURES = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '../../../fixtures/tfjs');
 
 const ajv = new Ajv({ useDefaults: true, allErrors: true, strict: true });

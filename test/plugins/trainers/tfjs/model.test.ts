@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { InfeasibleError } from '../../../../core/errors.ts';
 import { isOutOfMemory } from '../../../../plugins/trainers/tfjs/memory.ts';
 import { createTrainer, FIXTURES, mnistOptions, params, segment, tmpDir } from './helpers.ts';
+import { defined } from '../../../helpers/defined.ts';
 
 const moduleOptions = (path: string) => mnistOptions({ model: { type: 'module', path } });
 
@@ -16,7 +17,7 @@ describe('a user module model', () => {
       const session = await trainer.open({ trialId: 0, params: params(32, 0.1, extra), seed });
       const { reports } = await segment(session, { limits: { examples: 1024 }, batchSize: 32, learningRate: 0.1 });
       await session.dispose();
-      return reports.at(-1)!.metrics;
+      return defined(reports.at(-1), 'reports.at(-1)').metrics;
     };
     const logits = await run({}, 4);
     expect(logits.val_acc).toBeGreaterThan(0.6);
@@ -24,8 +25,8 @@ describe('a user module model', () => {
     // With a softmax the loss is the cross-entropy of probabilities, so it trains the same way.
     const softmax = await run({ softmax: true }, 4);
     expect(softmax.val_acc).toBeGreaterThan(0.6);
-    expect(softmax.val_loss).toBeCloseTo(logits.val_loss!, 3);
-    trainer.close();
+    expect(softmax.val_loss).toBeCloseTo(defined(logits.val_loss, 'logits.val_loss'), 3);
+    void trainer.close();
   });
 
   it('a model that takes images gets each flat batch reshaped to its input shape', async () => {
@@ -45,9 +46,9 @@ describe('a user module model', () => {
     await trainer.prepare();
     const session = await trainer.open({ trialId: 0, params: params(32, 0.05), seed: 1 });
     const { reports } = await segment(session, { limits: { examples: 320 }, batchSize: 32, learningRate: 0.05 });
-    expect(reports.at(-1)!.metrics.val_acc).toBeGreaterThan(0.3);
+    expect(defined(reports.at(-1), 'reports.at(-1)').metrics.val_acc).toBeGreaterThan(0.3);
     await session.dispose();
-    trainer.close();
+    void trainer.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -111,6 +112,6 @@ describe('out of memory', () => {
     expect((await segment(next, { limits: { examples: 160 }, batchSize: 16, learningRate: 0.1 })).result.progress.steps).toBe(10);
     await next.dispose();
     expect(tf.memory().numTensors).toBe(baseline);
-    trainer.close();
+    void trainer.close();
   });
 });

@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { InfeasibleError } from '../../../../core/errors.ts';
 import { backendGeneration } from '../../../../plugins/trainers/tfjs/memory.ts';
 import { createTrainer, FIXTURES, params, segment, tmpDir, withDefaults } from './helpers.ts';
+import { defined } from '../../../helpers/defined.ts';
 
 const dir = tmpDir();
 fs.copyFileSync(path.join(FIXTURES, 'wide-model.js'), path.join(dir, 'wide-model.mjs'));
@@ -37,14 +38,14 @@ it('after a real out-of-memory failure on wasm, a later trial with a small batch
     .catch((e: unknown) => e);
   expect(failure).toBeInstanceOf(InfeasibleError);
   expect((failure as InfeasibleError).message).toMatch(/^batch size 524288 is infeasible: out of memory on backend wasm: /);
-  oom.dispose();
+  void oom.dispose();
 
   const small = await trainer.open({ trialId: 1, params: params(16, 0.1, { width: 64 }), seed: 1 });
   expect(tf.getBackend()).toBe('wasm');
   expect(backendGeneration()).toBe(before + 1);
   const { result, reports } = await segment(small, { limits: { examples: 160 }, batchSize: 16, learningRate: 0.1 });
   expect(result.progress.steps).toBe(10);
-  expect(Number.isFinite(reports.at(-1)!.metrics.val_loss as number)).toBe(true);
+  expect(Number.isFinite(defined(reports.at(-1), 'reports.at(-1)').metrics.val_loss as number)).toBe(true);
   await small.dispose();
-  trainer.close();
+  void trainer.close();
 }, 120_000);

@@ -1,4 +1,5 @@
 import { createTrainer, mnistOptions, params, segment } from './helpers.ts';
+import { defined } from '../../../helpers/defined.ts';
 
 describe.each([
   [{ type: 'sgd' }, 0.1],
@@ -13,11 +14,15 @@ describe.each([
     const frozen = await segment(session, { limits: { examples: 1280 }, batchSize: 32, learningRate: 0 });
     expect(frozen.result.progress.steps).toBe(40);
     expect(frozen.reports.at(-1)).toMatchObject({ learningRate: 0 });
-    expect(frozen.reports.at(-1)!.metrics.val_loss).toBe(first.reports.at(-1)!.metrics.val_loss);
+    expect(defined(frozen.reports.at(-1), 'frozen.reports.at(-1)').metrics.val_loss).toBe(
+      defined(first.reports.at(-1), 'first.reports.at(-1)').metrics.val_loss,
+    );
     const again = await segment(session, { limits: { examples: 1920 }, batchSize: 32, learningRate: rate });
-    expect(again.reports.at(-1)!.metrics.val_loss).not.toBe(first.reports.at(-1)!.metrics.val_loss);
+    expect(defined(again.reports.at(-1), 'again.reports.at(-1)').metrics.val_loss).not.toBe(
+      defined(first.reports.at(-1), 'first.reports.at(-1)').metrics.val_loss,
+    );
     await session.dispose();
-    trainer.close();
+    void trainer.close();
   });
 });
 
@@ -31,6 +36,6 @@ describe('maxEpochs', () => {
     const rest = await segment(session, { limits: { examples: 5000 }, batchSize: 100, learningRate: 0.1 });
     expect(rest.result).toMatchObject({ exhausted: true, progress: { examples: 1500 } });
     await session.dispose();
-    trainer.close();
+    void trainer.close();
   });
 });

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ensureBackend } from '../../../../plugins/trainers/tfjs/backend.ts';
 import { installWasmKernels } from '../../../../plugins/trainers/tfjs/wasm-kernels.ts';
+import { at } from '../../../../core/indexed.ts';
 
 /** Runs `f` on the cpu backend and on wasm (with the installed kernels); returns both results. */
 async function onBoth(f: () => tf.Tensor): Promise<[number[], number[]]> {
@@ -17,7 +18,7 @@ async function onBoth(f: () => tf.Tensor): Promise<[number[], number[]]> {
 
 function close(actual: number[], expected: number[]): void {
   expect(actual).toHaveLength(expected.length);
-  const worst = Math.max(...actual.map((a, i) => Math.abs(a - expected[i]) / (1 + Math.abs(expected[i]))));
+  const worst = Math.max(...actual.map((a, i) => Math.abs(a - at(expected, i)) / (1 + Math.abs(at(expected, i)))));
   expect(worst).toBeLessThan(1e-4);
 }
 
@@ -56,8 +57,8 @@ describe('wasm kernels', () => {
     'the conv filter gradient for x %j, filter %j, stride %d, %s padding equals the cpu one',
     async (xShape, fShape, stride, pad) => {
       const gradient = () => {
-        const x = tf.randomNormal([...xShape], 0, 1, 'float32', 3) as tf.Tensor4D;
-        const filter = tf.randomNormal([...fShape], 0, 1, 'float32', 4) as tf.Tensor4D;
+        const x = tf.randomNormal<tf.Rank.R4>([...xShape], 0, 1, 'float32', 3);
+        const filter = tf.randomNormal<tf.Rank.R4>([...fShape], 0, 1, 'float32', 4);
         const dy = tf.randomNormal(tf.conv2d(x, filter, stride, pad).shape, 0, 1, 'float32', 5);
         return tf.grad((f: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, f as tf.Tensor4D, stride, pad), dy)))(filter);
       };
