@@ -2,7 +2,6 @@
 // The command users run: the compiled CLI in dist/ (`npm run build`; `npm ci` and `npm install` build it
 // through "prepare"), plain JavaScript with no TypeScript runner. With --debug, stack traces point
 // into the TypeScript sources (dist/ carries source maps).
-/* global process, URL */
 import { existsSync } from 'node:fs';
 
 if (process.argv.includes('--debug')) process.setSourceMapsEnabled(true);

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** What batchtune reads of its own package.json. */
-export interface OwnManifest {
+interface OwnManifest {
   name: string;
   version: string;
   optionalDependencies?: Record<string, string>;

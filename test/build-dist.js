@@ -1,4 +1,3 @@
-/* global process */
 /**
  * Jest's global setup: the tests that spawn `bin/batchtune.js` run the compiled CLI in dist/, as users
  * do, so dist/ must match the sources. Rebuilds (incrementally) only when a source is newer than the

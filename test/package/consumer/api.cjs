@@ -1,4 +1,3 @@
-/* global require, __dirname, console */
 // A consumer's CommonJS module: require() of the ES module package (Node >= 20.19 loads it synchronously).
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- CommonJS's require is what this file tests
 const { runStudy, validateStudy } = require('batchtune');

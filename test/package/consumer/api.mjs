@@ -1,4 +1,3 @@
-/* global URL, console */
 // A consumer's ES module: the API by the package's name, a study on the recorded curves the package ships.
 import { fileURLToPath } from 'node:url';
 import { runStudy, validateStudy, SearchEvents } from 'batchtune';
