@@ -33,10 +33,8 @@ export function attachConsoleReporter(events: SearchEvents, stream: NodeJS.Write
     print(
       `batchtune: ${e.strategy} on ${e.trainer}, seed ${e.seed}, budget ${e.budget.limit} ${unit}${e.resumed ? ' (resumed from journal)' : ''}`,
     );
-    // Facts a trainer plugin chose to report: strings as they are, anything else as JSON.
-    const text = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
-    const { backend, backendReason } = e.trainerInfo;
-    if (backend) print(`backend: ${text(backend)} (${text(backendReason ?? 'no reason given')})`);
+    const backend = backendLine(e.trainerInfo);
+    if (backend) print(backend);
     if (interactive) {
       bar = new cliProgress.SingleBar(
         { stream, format: 'budget |{bar}| {percentage}% {value}/{total} {unit} | trials {trials} | best {best}', hideCursor: true },
@@ -69,4 +67,12 @@ export function attachConsoleReporter(events: SearchEvents, stream: NodeJS.Write
     bar?.stop();
     events.removeAllListeners();
   };
+}
+
+/** The one line saying which backend a trainer chose and why, from the facts it reports (`backend`, `backendReason`). */
+export function backendLine(trainerInfo: Readonly<Record<string, unknown>> | undefined): string | undefined {
+  // Facts a trainer plugin chose to report: strings as they are, anything else as JSON.
+  const text = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+  const { backend, backendReason } = trainerInfo ?? {};
+  return backend ? `backend: ${text(backend)} (${text(backendReason ?? 'no reason given')})` : undefined;
 }

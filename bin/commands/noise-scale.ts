@@ -1,5 +1,6 @@
 import { BatchtuneError, type Report } from '../../index.ts';
 import { formatNumber, renderTable } from '../../report/format.ts';
+import { backendLine } from '../../report/console.ts';
 import { parseCount, parseSeed, requirePositional } from '../args.ts';
 import { defineCommand, type OptionSpecs, type OptionValues } from '../command.ts';
 import { prepareTrainer, type PreparedTrainer } from './trainer-setup.ts';
@@ -80,6 +81,8 @@ async function noiseScale(values: OptionValues<typeof options>, positionals: str
     (trainer) =>
       `trainer "${trainer}" cannot measure the gradient noise scale (it has no noiseScale option); use a trainer of type "tfjs" or "process"`,
   );
+  const backend = backendLine(prepared.description.info);
+  if (backend && !values.quiet) process.stderr.write(`${backend}\n`);
   let result: NoiseScaleResult;
   try {
     result = await measure(prepared, {

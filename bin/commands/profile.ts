@@ -1,4 +1,5 @@
 import { formatNumber, renderTable } from '../../report/format.ts';
+import { backendLine } from '../../report/console.ts';
 import { findMaxBatchSize, profileThroughput, type MemorySearch, type Probe, type ThroughputRow } from '../../analysis/profile.ts';
 import { parseCount, parseSeed, requirePositional } from '../args.ts';
 import { defineCommand, type OptionSpecs, type OptionValues } from '../command.ts';
@@ -45,6 +46,8 @@ async function profile(values: OptionValues<typeof options>, positionals: string
   const log = (line: string) => {
     if (!values.quiet) process.stderr.write(`${line}\n`);
   };
+  const backendChoice = backendLine(prepared.description.info);
+  if (backendChoice) log(backendChoice);
   const profileOptions = {
     ...settings,
     seed: config.seed,

@@ -140,6 +140,9 @@ describe('batchtune profile', () => {
     expect(capped.memory).toMatchObject({ largestFeasible: 256, cappedAt: 256, probes: [] });
     const skipped = JSON.parse((await profileCli(['--quiet', '--json', '--no-search', '--repeats', '1'])).out) as ProfileJson;
     expect(skipped.memory).toBeNull();
+    // Without --quiet, stderr says once which backend measured and why (what the trainer reported).
+    const loud = await profileCli(['--no-search', '--repeats', '1']);
+    expect(loud.err.split('\n').filter((line) => line.startsWith('backend: '))).toEqual(['backend: simulated (a cost model, no device)']);
     const bad = await profileCli(['--steps', '0']);
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/--steps: must be a whole number >= 1 \(got "0"\)/);
