@@ -14,7 +14,7 @@ function describePath(path: JsonPath): string {
 }
 
 /** The value at `path` in `data`. */
-export function getAt(data: unknown, path: JsonPath): unknown {
+function getAt(data: unknown, path: JsonPath): unknown {
   let node = data;
   for (const [i, key] of path.entries()) {
     if (!isContainer(node)) throw new Error(`no object or array at ${describePath(path.slice(0, i))} to read ${String(key)} from`);
