@@ -6,7 +6,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { deleteAt, setAt, type JsonPath } from '../helpers/json-path.ts';
 import { knownTable } from '../helpers/tabular.ts';
+import type { TabularFile } from '../../plugins/trainers/tabular-file.ts';
 
 export type Area = 'config' | 'space' | 'plugin options' | 'csv data' | 'idx data' | 'tabular file' | 'usage';
 
@@ -47,13 +49,14 @@ function idx(magic: number, dims: number[], fill: (i: number) => number): Buffer
 const IMAGES = idx(0x803, [40, 4, 4], (i) => (i * 37) % 256);
 const LABELS = idx(0x801, [40], (i) => i % 3);
 
-function tfjs(data: object): object {
+/** A tfjs config reading `data`; `trainer` overrides the trainer's own options. */
+function tfjs(data: object, trainer: object = {}): object {
   return {
     seed: 1,
     budget: { limit: 400 },
     strategy: { type: 'grid', maxResource: 40 },
     space: { batchSize: [8] },
-    trainer: { type: 'tfjs', backend: 'cpu', task: 'classification', model: { type: 'linear' }, data },
+    trainer: { type: 'tfjs', backend: 'cpu', task: 'classification', model: { type: 'linear' }, data, ...trainer },
   };
 }
 
@@ -82,12 +85,24 @@ function idxCase(name: string, images: Buffer, labels: Buffer, expected: string,
 
 // ---- tabular files ---------------------------------------------------------------------------------
 
-function tabularCase(name: string, mutate: (table: any) => unknown, expected: string): CorpusCase {
-  const table: any = knownTable();
-  const replaced = mutate(table);
-  const text = typeof replaced === 'string' ? replaced : JSON.stringify(replaced ?? table);
+/** A case whose curves file is the known table after `damage`, or the text given instead. */
+function tabularCase(name: string, damage: string | ((table: TabularFile) => void), expected: string): CorpusCase {
+  let text: string;
+  if (typeof damage === 'string') text = damage;
+  else {
+    const table = knownTable();
+    damage(table);
+    text = JSON.stringify(table);
+  }
   return { area: 'tabular file', name, args: ['validate', '{config}'], config: base, files: { 'curves.json': text }, expected };
 }
+
+const setting = (path: JsonPath, value: unknown) => (table: TabularFile) => {
+  setAt(table, path, value);
+};
+const without = (path: JsonPath) => (table: TabularFile) => {
+  deleteAt(table, path);
+};
 
 export function corpus(): CorpusCase[] {
   const cases: CorpusCase[] = [];
@@ -268,7 +283,7 @@ export function corpus(): CorpusCase[] {
   config(
     'plugin options',
     'tfjs an unknown backend',
-    { ...(tfjs({ type: 'mnist' }) as any), trainer: { ...(tfjs({ type: 'mnist' }) as any).trainer, backend: 'cuda' } },
+    tfjs({ type: 'mnist' }, { backend: 'cuda' }),
     'trainer.backend: must be one of "auto", "tfjs-node-gpu", "tfjs-node", "webgpu", "wasm", "cpu" (got "cuda")',
   );
 
@@ -602,61 +617,57 @@ export function corpus(): CorpusCase[] {
   cases.push(
     tabularCase(
       'not JSON',
-      () => '{"metric": "val_acc",',
+      '{"metric": "val_acc",',
       'trainer.file: curves.json is not valid JSON: Expected double-quoted property name in JSON at position 21',
     ),
-    tabularCase('an empty file', () => '', 'trainer.file: curves.json is not valid JSON: Unexpected end of JSON input'),
-    tabularCase('no metric', (t) => void delete t.metric, 'trainer.file: curves.json: metric: is required'),
-    tabularCase('an unknown mode', (t) => void (t.mode = 'up'), 'trainer.file: curves.json: mode: must be one of "min", "max" (got "up")'),
-    tabularCase('no configs', (t) => void (t.configs = []), 'trainer.file: curves.json: configs: must list at least 1 value (got [])'),
-    tabularCase(
-      'a config without params',
-      (t) => void delete t.configs[0].params,
-      'trainer.file: curves.json: configs[0].params: is required',
-    ),
+    tabularCase('an empty file', '', 'trainer.file: curves.json is not valid JSON: Unexpected end of JSON input'),
+    tabularCase('no metric', without(['metric']), 'trainer.file: curves.json: metric: is required'),
+    tabularCase('an unknown mode', setting(['mode'], 'up'), 'trainer.file: curves.json: mode: must be one of "min", "max" (got "up")'),
+    tabularCase('no configs', setting(['configs'], []), 'trainer.file: curves.json: configs: must list at least 1 value (got [])'),
+    tabularCase('a config without params', without(['configs', 0, 'params']), 'trainer.file: curves.json: configs[0].params: is required'),
     tabularCase(
       'a zero batch size',
-      (t) => void (t.configs[0].params.batchSize = 0),
+      setting(['configs', 0, 'params', 'batchSize'], 0),
       'trainer.file: curves.json: configs[0].params.batchSize: must be >= 1 (got 0)',
     ),
     tabularCase(
       'a config without curves',
-      (t) => void (t.configs[1].curves = []),
+      setting(['configs', 1, 'curves'], []),
       'trainer.file: curves.json: configs[1].curves: must list at least 1 value (got [])',
     ),
     tabularCase(
       'an empty curve',
-      (t) => void (t.configs[1].curves = [[]]),
+      setting(['configs', 1, 'curves'], [[]]),
       'trainer.file: curves.json: configs[1].curves[0]: must list at least 1 value (got [])',
     ),
     tabularCase(
       'a point without examples',
-      (t) => void delete t.configs[1].curves[0][2].examples,
+      without(['configs', 1, 'curves', 0, 2, 'examples']),
       'trainer.file: curves.json: configs[1].curves[0][2].examples: is required',
     ),
     tabularCase(
       'examples as text',
-      (t) => void (t.configs[1].curves[0][2].examples = 'many'),
+      setting(['configs', 1, 'curves', 0, 2, 'examples'], 'many'),
       'trainer.file: curves.json: configs[1].curves[0][2].examples: must be number (got "many")',
     ),
     tabularCase(
       'negative seconds',
-      (t) => void (t.configs[2].curves[0][1].seconds = -1),
+      setting(['configs', 2, 'curves', 0, 1, 'seconds'], -1),
       'trainer.file: curves.json: configs[2].curves[0][1].seconds: must be >= 0 (got -1)',
     ),
     tabularCase(
       'a metric as text',
-      (t) => void (t.configs[0].curves[0][0].metrics.val_acc = 'high'),
+      setting(['configs', 0, 'curves', 0, 0, 'metrics', 'val_acc'], 'high'),
       'trainer.file: curves.json: configs[0].curves[0][0].metrics.val_acc: must be number or null (got "high")',
     ),
     tabularCase(
       'a curve that goes backwards',
-      (t) => void (t.configs[1].curves[0][3].examples = 10),
+      setting(['configs', 1, 'curves', 0, 3, 'examples'], 10),
       'trainer.file: curves.json: configs[1].curves[0][3].examples goes backwards (10 after 6000); points must be cumulative and in order',
     ),
     tabularCase(
       'a curve whose steps go backwards',
-      (t) => void (t.configs[3].curves[0][4].steps = 0),
+      setting(['configs', 3, 'curves', 0, 4, 'steps'], 0),
       'trainer.file: curves.json: configs[3].curves[0][4].steps goes backwards (0 after 16); points must be cumulative and in order',
     ),
   );

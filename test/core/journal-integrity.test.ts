@@ -11,9 +11,10 @@ import { journalLines, journalRecords, writeJournal } from '../helpers/journal.t
 import { tempDir } from '../helpers/tabular.ts';
 import { at } from '../../core/indexed.ts';
 import { defined } from '../helpers/defined.ts';
+import { deleteAt, setAt } from '../helpers/json-path.ts';
 
 const fixtures = resolve(import.meta.dirname, '../fixtures/journals');
-const config = JSON.parse(readFileSync(join(fixtures, 'successive-halving.json'), 'utf8'));
+const config = JSON.parse(readFileSync(join(fixtures, 'successive-halving.json'), 'utf8')) as unknown;
 const run = (journal: string | MemoryStore, resume = false) => runStudy(config, { baseDir: fixtures, journal, resume });
 const comparable = (s: SearchSummary) => ({ ...s, elapsedSeconds: Math.round(s.elapsedSeconds * 1e6) });
 
@@ -28,9 +29,9 @@ beforeAll(async () => {
  * A copy of the journal with one record changed and every checksum valid: well-formed damage only a
  * schema catches. As version 2 (no checksums), it is how an older journal would hold the same damage.
  */
-function withRecord(index: number, change: (record: any) => void, version = 3): string {
+function withRecord(index: number, change: (record: unknown) => void, version = 3): string {
   const records = journalRecords(journal);
-  change(records[index]);
+  change(at(records, index));
   (records[0] as { version: number }).version = version;
   const path = join(tempDir(), 'edited.jsonl');
   writeJournal(path, records);
@@ -38,13 +39,11 @@ function withRecord(index: number, change: (record: any) => void, version = 3): 
 }
 
 /** Sets (or, with undefined, deletes) the field at a dotted path of a record. */
-function set(path: string, value: unknown): (record: any) => void {
+function set(path: string, value: unknown): (record: unknown) => void {
   return (record) => {
     const keys = path.split('.');
-    const last = defined(keys.pop(), 'keys.pop()');
-    const owner = keys.reduce((object, key) => object[key], record);
-    if (value === undefined) delete owner[last];
-    else owner[last] = value;
+    if (value === undefined) deleteAt(record, keys);
+    else setAt(record, keys, value);
   };
 }
 
@@ -53,7 +52,7 @@ function lineOf(t: JournalRecord['t']): number {
 }
 
 describe('journal records are checked against their schema', () => {
-  const wrong: Array<[string, JournalRecord['t'], (record: any) => void, string]> = [
+  const wrong: Array<[string, JournalRecord['t'], (record: unknown) => void, string]> = [
     [
       'a mistyped record type',
       'report',
@@ -101,7 +100,7 @@ describe('journal records are checked against their schema', () => {
 
   test('a refused journal is refused by resume, show and report alike, and the lines before the damage still resume', async () => {
     const index = journalRecords(journal).findIndex((r, i) => i > 60 && r.t === 'report');
-    const path = withRecord(index, (r) => delete r.report.metrics);
+    const path = withRecord(index, set('report.metrics', undefined));
     await expect(run(path, true)).rejects.toThrow(`${path}:${index + 1}: damaged journal:`);
     // The advice in the message: keep the lines before the damage and resume.
     writeFileSync(path, `${journalLines(path).slice(0, index).join('\n')}\n`);
@@ -117,7 +116,7 @@ describe('journal records are checked against their schema', () => {
   test("a store of the user's is checked too, naming the record", async () => {
     const store = new MemoryStore();
     store.records.push(...journalRecords(journal).slice(0, 5));
-    (store.records[3] as any).t = 'decisoin';
+    setAt(store.records, [3, 't'], 'decisoin');
     await expect(run(store, true)).rejects.toThrow('(store): record 4: unknown record type "decisoin" (did you mean "decision"?)');
   });
 });
@@ -193,7 +192,11 @@ describe('checksums', () => {
 
 describe('journals of versions 1 and 2 (no checksums)', () => {
   // Version 1 summaries had no segment traces: the trials, their states, values and progress, and the best, must agree.
-  const outcome = (s: SearchSummary) => ({ best: s.best, budget: s.budget, trials: s.trials.map(({ segments: _s, ...trial }) => trial) });
+  const outcome = (s: SearchSummary) => ({
+    best: s.best,
+    budget: s.budget,
+    trials: s.trials.map((trial) => ({ ...trial, segments: undefined })),
+  });
 
   test.each(['v1.jsonl', 'v2.jsonl'])('%s is read, and resumes from a cut to the summary it recorded', async (file) => {
     const records = journalRecords(join(fixtures, file));

@@ -4,6 +4,7 @@
  * machine is not, and the lock goes however the holder ends (close, return, exit, uncaught error,
  * an unhandled SIGINT/SIGTERM, or its own graceful signal handler).
  */
+import { describe, expect, test } from '@jest/globals';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';

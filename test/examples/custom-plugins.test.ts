@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { MemoryStore, type JournalRecord } from '../../core/index.ts';
+import { MemoryStore, type JournalRecord, type SearchSummary } from '../../core/index.ts';
 import { runStudy } from '../../index.ts';
 import { tempDir } from '../helpers/tabular.ts';
+import { defined } from '../helpers/defined.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const bin = join(root, 'bin/batchtune.js');
@@ -20,10 +21,10 @@ describe('examples: plugins of the new kinds, loaded from a config', () => {
     const journal = join(dir, 'sampler.jsonl');
     const whole = cli(['run', config, '--json', '--journal', journal]);
     expect(whole.code).toBe(0);
-    const summary = JSON.parse(whole.stdout);
+    const summary = JSON.parse(whole.stdout) as SearchSummary;
     expect(summary.strategy).toBe('compose');
     // Batch sizes come coarse to fine on log2: the ends, the middle, then the rest.
-    const firsts = [...new Set(summary.trials.map((t: any) => t.params.batchSize))];
+    const firsts = [...new Set(summary.trials.map((t) => t.params.batchSize))];
     expect(firsts).toEqual([16, 512, 64, 32, 128, 256]);
     // Cut the journal halfway, as a kill would, and resume: the same trials, the same best.
     const lines = readFileSync(journal, 'utf8')
@@ -33,17 +34,15 @@ describe('examples: plugins of the new kinds, loaded from a config', () => {
     writeFileSync(cut, `${lines.slice(0, Math.floor(lines.length / 2)).join('\n')}\n`);
     const resumed = cli(['run', config, '--json', '--journal', cut, '--resume']);
     expect(resumed.code).toBe(0);
-    const again = JSON.parse(resumed.stdout);
-    expect(again.trials.map((t: any) => [t.params, t.state, t.resource])).toEqual(
-      summary.trials.map((t: any) => [t.params, t.state, t.resource]),
-    );
-    expect(again.best.trialId).toBe(summary.best.trialId);
+    const again = JSON.parse(resumed.stdout) as SearchSummary;
+    expect(again.trials.map((t) => [t.params, t.state, t.resource])).toEqual(summary.trials.map((t) => [t.params, t.state, t.resource]));
+    expect(defined(again.best, 'the resumed best').trialId).toBe(defined(summary.best, 'the best').trialId);
   });
 
   test('the within-tolerance scheduler draws from TPE and stops only trials too far behind the best', async () => {
     const dirOf = join(root, 'examples/custom-scheduler');
     const journal = new MemoryStore();
-    const config = JSON.parse(readFileSync(join(dirOf, 'study.json'), 'utf8'));
+    const config = JSON.parse(readFileSync(join(dirOf, 'study.json'), 'utf8')) as unknown;
     const summary = await runStudy(config, { baseDir: dirOf, journal });
     expect(summary.error).toBeUndefined();
     const records = journal.read() as JournalRecord[];

@@ -18,7 +18,7 @@ describe('examples', () => {
       [32, 0.9476],
     ]);
     expect(summary.best?.params.batchSize).toBe(16);
-    const decisions = (store.records as JournalRecord[]).filter((r) => r.t === 'decision').map((r) => (r as any).decision.kind);
+    const decisions = (store.records as JournalRecord[]).flatMap((r) => (r.t === 'decision' ? [r.decision.kind] : []));
     expect(decisions).toEqual(['start', 'start', 'done']);
   });
 

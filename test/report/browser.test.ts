@@ -16,6 +16,7 @@ import { startReportServer } from '../../report/serve.ts';
 import { tempDir } from '../helpers/tabular.ts';
 import { at } from '../../core/indexed.ts';
 import { defined } from '../helpers/defined.ts';
+import { setAt } from '../helpers/json-path.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const artifacts = join(root, 'test-artifacts');
@@ -46,8 +47,9 @@ const config = {
 
 const lines = (file: string) => readFileSync(file, 'utf8').trimEnd().split('\n');
 
-async function open(browser: Browser, url: string): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+/** A new page at `url`, collecting its errors; `browser` is undefined when beforeAll could not launch it. */
+async function open(browser: Browser | undefined, url: string): Promise<{ page: Page; errors: string[] }> {
+  const page = await defined(browser, 'the browser').newPage({ viewport: { width: 1280, height: 900 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
   page.on('console', (m) => m.type() === 'error' && errors.push(`console: ${m.text()}`));
@@ -60,7 +62,7 @@ async function open(browser: Browser, url: string): Promise<{ page: Page; errors
 const count = (page: Page, chart: string, name: string) => page.locator(`#chart-${chart} .${name} path`).count();
 
 maybe('the HTML report in headless Chromium', () => {
-  let browser: Browser;
+  let browser: Browser | undefined;
   let journal: string;
 
   beforeAll(async () => {
@@ -107,12 +109,12 @@ maybe('the HTML report in headless Chromium', () => {
   test('hostile strings in a journal (names, metrics, params, tags, plugins) are shown as text and never run', async () => {
     const script = '<script>window.__pwned = 1</script>';
     const img = '"><img src=x onerror="window.__pwned = 2">';
-    const records = lines(journal).map((l) => JSON.parse(l)) as JournalRecord[];
+    const records = lines(journal).map((l) => JSON.parse(l) as JournalRecord);
     const rename = (metrics: Record<string, number | null>) =>
       Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k === 'val_acc' ? `val_acc${script}` : k, v]));
-    for (const r of records as Array<Record<string, any>>) {
+    for (const r of records) {
       if (r.t === 'header') {
-        r.config = { ...r.config, name: `study ${script}` };
+        setAt(r.config, ['name'], `study ${script}`);
         r.strategy = `grid${img}`;
         r.trainer = `tfjs${script}`;
         r.objective = { ...r.objective, metric: `val_acc${script}` };
@@ -143,7 +145,7 @@ maybe('the HTML report in headless Chromium', () => {
   test('the live view redraws as the journal grows', async () => {
     const all = lines(journal);
     // Cut after the first trial's segment, as a running study's journal would be.
-    const cut = all.findIndex((l) => JSON.parse(l).t === 'segmentEnd') + 1;
+    const cut = all.findIndex((l) => (JSON.parse(l) as JournalRecord).t === 'segmentEnd') + 1;
     const live = join(dir, 'live.jsonl');
     writeFileSync(live, `${all.slice(0, cut).join('\n')}\n`);
     const server = await startReportServer(live, () => readStudyFile(live), {}, { port: 0, host: '127.0.0.1', intervalMs: 100 });

@@ -8,8 +8,9 @@ import { defined } from '../../helpers/defined.ts';
 
 skipMessage('redis checkpoint tests');
 (hasRedisServer ? describe : describe.skip)('checkpoints in Redis', () => {
-  let server: { url: string; stop(): Promise<void> };
-  let redis: Redis;
+  // Undefined until beforeAll has started them (afterAll runs even when it failed).
+  let server: { url: string; stop(): Promise<void> } | undefined;
+  let redis: Redis | undefined;
   beforeAll(async () => {
     server = await startRedis();
     redis = new Redis(server.url);
@@ -21,7 +22,8 @@ skipMessage('redis checkpoint tests');
 
   test('a trial that moves between machines restores where it was instead of re-training, and its checkpoint goes when it ends', async () => {
     const events: string[] = [];
-    const store = () => new RedisCheckpointStore(redis, 'ckpt-test', 'study-a');
+    const client = defined(redis, 'the redis client');
+    const store = () => new RedisCheckpointStore(client, 'ckpt-test', 'study-a');
     const first = new TrialHost({ name: 'counting', instance: countingTrainer(events) }, store());
     const second = new TrialHost({ name: 'counting', instance: countingTrainer(events) }, store());
     const continueAlways = () => 'continue' as const;
@@ -33,9 +35,9 @@ skipMessage('redis checkpoint tests');
     expect(events).toEqual(['train 7 from 0', 'restore 7', 'train 7 from 100', 'dispose 7', 'restore 7', 'train 7 from 200']);
 
     const key = 'ckpt-test:study:study-a:ckpt:7';
-    expect(defined(await redis.getBuffer(key), '(await redis.getBuffer(key))').readUInt32LE(0)).toBe(3);
+    expect(defined(await client.getBuffer(key), '(await client.getBuffer(key))').readUInt32LE(0)).toBe(3);
     await first.release(7);
-    expect(await redis.exists(key)).toBe(0);
+    expect(await client.exists(key)).toBe(0);
     await second.close({ keepCheckpoints: true });
   });
 });

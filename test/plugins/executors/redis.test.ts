@@ -73,7 +73,9 @@ const describeRedis = hasRedisServer ? describe : describe.skip;
 
 describeRedis('redis executor with batchtune worker processes', () => {
   jest.setTimeout(90_000);
-  let redis: { url: string; stop(): Promise<void> };
+  // Undefined until beforeAll has started it (afterAll runs even when it failed).
+  let redis: { url: string; stop(): Promise<void> } | undefined;
+  const redisUrl = () => defined(redis, 'redis-server').url;
   const workers: ChildProcess[] = [];
   let dir: string;
   const prefix = `test-${process.pid}`;
@@ -91,7 +93,7 @@ describeRedis('redis executor with batchtune worker processes', () => {
     await redis?.stop();
   });
 
-  const executor = () => ({ type: 'redis', url: redis.url, prefix, lockDuration: 1000, stalledInterval: 500 });
+  const executor = () => ({ type: 'redis', url: redisUrl(), prefix, lockDuration: 1000, stalledInterval: 500 });
   const study = (extra: Record<string, unknown>) => ({
     seed: 4,
     budget: { limit: 200000 },
@@ -137,9 +139,9 @@ describeRedis('redis executor with batchtune worker processes', () => {
   test('one worker SIGKILLed and one stopped (SIGTERM) mid-segment: both segments re-run on the third, every trial ends, nothing is charged twice', async () => {
     const own = `${prefix}-kill`;
     const [killed, stopped, survivor] = await Promise.all([
-      startWorker(redis.url, own),
-      startWorker(redis.url, own),
-      startWorker(redis.url, own),
+      startWorker(redisUrl(), own),
+      startWorker(redisUrl(), own),
+      startWorker(redisUrl(), own),
     ]);
     const events = new SearchEvents();
     const restarts: string[] = [];
@@ -240,7 +242,7 @@ describeRedis('redis executor with batchtune worker processes', () => {
 
   test("a study id a running search process uses is refused before anything trains; a dead run's id is reused", async () => {
     const { Redis } = await import('ioredis');
-    const client = new Redis(redis.url);
+    const client = new Redis(redisUrl());
     try {
       await client.set(`${prefix}:study:taken:alive`, '1', 'PX', 60_000);
       await expect(runStudy(study({ executor: { ...executor(), study: 'taken' } }), { baseDir: dir })).rejects.toThrow(
@@ -249,7 +251,7 @@ describeRedis('redis executor with batchtune worker processes', () => {
       // Leftovers of a run that died under this id: a waiting job with the id the first segment will use.
       await client.del(`${prefix}:study:taken:alive`);
       const { Queue } = await import('bullmq');
-      const stale = new Queue('study-taken', { connection: { url: redis.url }, prefix });
+      const stale = new Queue('study-taken', { connection: { url: redisUrl() }, prefix });
       await stale.add('segment', {}, { jobId: '0.0', delay: 3_600_000 });
       await stale.close();
       const summary = await runStudy(study({ executor: { ...executor(), study: 'taken' }, concurrency: 4 }), { baseDir: dir });
@@ -264,7 +266,7 @@ describeRedis('redis executor with batchtune worker processes', () => {
     const own = `${prefix}-late`;
     const events = new SearchEvents();
     let late: WorkerChild | undefined;
-    events.on('searchStart', () => void startWorker(redis.url, own).then((w) => (late = w)));
+    events.on('searchStart', () => void startWorker(redisUrl(), own).then((w) => (late = w)));
     try {
       const summary = await runStudy(study({ executor: { ...executor(), prefix: own }, strategy: { type: 'grid' } }), {
         baseDir: dir,

@@ -3,6 +3,7 @@
  * on small variants. PyTorch and NumPy come from Debian (`.ci/run` installs python3-torch,
  * python3-numpy and dataset-fashion-mnist); without them these tests say so and skip.
  */
+import { describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

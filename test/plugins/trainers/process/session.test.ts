@@ -1,3 +1,4 @@
+import { describe, expect, test } from '@jest/globals';
 import { join } from 'node:path';
 import { processTrainer } from '../../../../plugins/trainers/process/index.ts';
 import { ProcessSession } from '../../../../plugins/trainers/process/session.ts';

@@ -1,3 +1,4 @@
+import { describe, expect, it } from '@jest/globals';
 import * as tf from '@tensorflow/tfjs';
 import { chooseBackend, ensureBackend, type BackendLoader } from '../../../../plugins/trainers/tfjs/backend.ts';
 import type { BackendName } from '../../../../plugins/trainers/tfjs/options.ts';

@@ -1,3 +1,4 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import * as tf from '@tensorflow/tfjs';
 import type { TrainerSession } from '../../../../core/trainer.ts';
 import type { Trainer } from '../../../../core/trainer.ts';

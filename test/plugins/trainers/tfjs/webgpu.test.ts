@@ -1,3 +1,4 @@
+import { describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { defined } from '../../../helpers/defined.ts';
