@@ -167,7 +167,7 @@ export function engineOverhead(): string {
     `Workload: ${TRIALS} no-op trials, up to ${REPORTS} reports each, value(x, step) = x·step/(step + 3) with x random per trial; ` +
     `asynchronous successive halving, rungs at 1, 3, 9, 27 steps, η = 3. batchtune: strategy asha over a tabular file of the curves; ` +
     `Optuna: RandomSampler(seed=1) + SuccessiveHalvingPruner(min_resource=1, reduction_factor=3), report + should_prune after every step. ` +
-    `Journal "file": batchtune's JSON-lines journal (fsync at the end of every segment); Optuna's JournalStorage(JournalFileStorage).\n` +
+    `Journal "file": batchtune's JSON-lines journal (every record written at once; fsync by group commit, at most one per 50 ms); Optuna's JournalStorage(JournalFileStorage).\n` +
     `Seconds are whole processes, spawn to exit (interpreter start and imports included); peak MiB is the process's maximum RSS. ` +
     `"compiled" runs dist/ from \`npm run build\` (built in ${buildSeconds.toFixed(0)} s before timing); "tsx" compiles the TypeScript sources at start. ` +
     `Whole benchmark ${total} s.\n\n` +

@@ -5,6 +5,7 @@
  */
 import { inspect } from 'node:util';
 import { BatchtuneError, isCoded } from '../core/index.ts';
+import { EXIT, exitCodeFor } from './exit-codes.ts';
 
 let debug = false;
 
@@ -34,9 +35,11 @@ export function stackText(error: unknown): string {
 
 /** What stderr gets for an error that ended a command: `batchtune: ...` and a newline. */
 export function failureText(error: unknown): string {
-  if (debug) return `batchtune: ${stackText(error)}\n`;
+  // Bad input (exit 2) is the user's to fix from the message alone: one line, with or without --debug.
+  const badInput = exitCodeFor(error) === EXIT.badInput;
+  if (debug && !badInput) return `batchtune: ${stackText(error)}\n`;
   const message = error instanceof Error ? error.message : String(error);
   // A usage error keeps the usage line it carries; anything else is one line.
   const text = isCoded(error, 'USAGE') ? message : (message.split('\n')[0] ?? '');
-  return expected(error) ? `batchtune: ${text}\n` : `batchtune: ${text} (unexpected: rerun with --debug for the stack trace)\n`;
+  return badInput || expected(error) ? `batchtune: ${text}\n` : `batchtune: ${text} (unexpected: rerun with --debug for the stack trace)\n`;
 }

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BatchtuneError, errorMessage } from './errors.ts';
 import { isPluginDefinition, type PluginDefinition } from './plugin.ts';
@@ -12,9 +13,17 @@ export async function loadPlugins(paths: readonly string[], registry: PluginRegi
   const loaded: PluginDefinition[] = [];
   for (const [index, path] of paths.entries()) {
     const where = `plugins[${index}]`;
+    const file = resolve(baseDir, path);
+    // Named plainly here: Node's own message for a missing file names the batchtune module importing it.
+    if (!existsSync(file)) {
+      throw new BatchtuneError(
+        'PLUGIN_LOAD_FAILED',
+        `${where}: ${JSON.stringify(path)}: no such file (${file}); paths are relative to the config's folder`,
+      );
+    }
     let module: Record<string, unknown>;
     try {
-      module = await importUserModule(resolve(baseDir, path));
+      module = await importUserModule(file);
     } catch (error) {
       throw new BatchtuneError('PLUGIN_LOAD_FAILED', `${where}: cannot load ${JSON.stringify(path)}: ${errorMessage(error)}`, {
         cause: error,

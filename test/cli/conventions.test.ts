@@ -4,7 +4,7 @@
  * flag is one line naming it and the valid ones (exit 2); stack traces only with --debug.
  * Every command's help and unknown-flag line is checked in-process (fast); a sample through real processes.
  */
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { packageVersion } from '../../bin/version.ts';
 import { cli, runBin, runBinAsync } from '../helpers/cli.ts';
@@ -163,5 +163,36 @@ describe('--debug', () => {
     expect(code).toBe(2);
     expect(stderr).toMatch(/^batchtune: budjet: unknown key \(did you mean "budget"\?\); allowed: [^\n]+\n$/);
     expect(stderr).not.toMatch(STACK);
+  });
+
+  test('--resume without --journal, or with a journal that does not exist, is a usage error (no fresh study)', () => {
+    const study = config('resume.json', { seed: 1, budget: { limit: 10 }, trainer: { type: 'tabular', file: 'x.json' } });
+    const bare = runBin(['run', study, '--resume'], { cwd: dir });
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toMatch(/^batchtune: run: --resume needs --journal <file>: the journal to continue\nusage: /);
+    const gone = join(dir, 'never-written.jsonl');
+    const missing = runBin(['run', study, '--journal', gone, '-r'], { cwd: dir });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe(`batchtune: run: --journal ${gone}: no such file to resume; leave out --resume to start a new study\n`);
+    expect(existsSync(gone)).toBe(false);
+  });
+
+  test('bad input caused by a non-batchtune error (a missing plugin file) is one line too, even with --debug', () => {
+    const missing = config('missing-plugin.json', {
+      seed: 1,
+      budget: { limit: 10 },
+      trainer: { type: 'tabular', file: 'x.json' },
+      plugins: ['./gone.mjs'],
+    });
+    for (const args of [
+      ['validate', missing],
+      ['validate', missing, '--debug'],
+    ]) {
+      const { code, stderr } = runBin(args);
+      expect(code).toBe(2);
+      expect(stderr).toMatch(
+        /^batchtune: plugins\[0\]: "\.\/gone\.mjs": no such file \([^\n]*gone\.mjs\); paths are relative to the config's folder\n$/,
+      );
+    }
   });
 });

@@ -72,7 +72,7 @@ describe('config validation', () => {
       { ...base, space: { learningRate: { base: 0.1, scale: 'cubic' } } },
       'space.learningRate.scale: must be one of "linear", "sqrt", "none" (got "cubic")',
     ],
-    [{ ...base, plugins: ['./nope.js'] }, 'plugins[0]: cannot load "./nope.js"'],
+    [{ ...base, plugins: ['./nope.js'] }, 'plugins[0]: "./nope.js": no such file'],
     [[1, 2], '(config): must be a JSON object (got [1,2])'],
   ])('%j is rejected with one line naming the field', async (config, message) => {
     const error = await errorOf(config);
