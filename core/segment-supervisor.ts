@@ -145,7 +145,8 @@ export class SegmentSupervisor {
       result = undefined;
       const cause = broken ?? thrown;
       error = { state: isCoded(cause, 'INFEASIBLE') ? 'infeasible' : 'failed', message: errorMessage(cause) };
-      if (!recorded && error.state === 'failed') setup.reportPluginError(cause, trialId);
+      // A config mistake found in a report (this.fatal) ends the search with its own message; it is no plugin's failure.
+      if (!recorded && error.state === 'failed' && cause !== this.fatal) setup.reportPluginError(cause, trialId);
     } finally {
       closed = true;
       heartbeat?.stop();

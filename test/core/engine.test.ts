@@ -247,9 +247,14 @@ test('a trial that trained nothing is never completed and never best', async () 
 
 test('a callback watching a metric that no report has stops the search, naming the callback', async () => {
   const { definition } = countingTrainer();
+  const events = new SearchEvents();
+  const pluginErrors: string[] = [];
+  events.on('pluginError', (e) => pluginErrors.push(e.message));
   const error = await runStudy(
     { ...base, strategy: { type: 'grid', maxResource: 200 }, callbacks: [{ type: 'early-stopping', monitor: 'val_loss' }] },
-    { registry: createRegistry().register(definition), journal: new MemoryStore() },
+    { registry: createRegistry().register(definition), journal: new MemoryStore(), events },
   ).catch((e: unknown) => errorMessage(e));
   expect(error).toBe('callbacks[0]: trainer "counting" reports no metric "val_loss"; its reports have score');
+  // A config mistake is said once, as the search's error; no plugin failed.
+  expect(pluginErrors).toEqual([]);
 });
