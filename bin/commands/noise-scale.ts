@@ -81,15 +81,20 @@ async function noiseScale(values: OptionValues<typeof options>, positionals: str
     (trainer) =>
       `trainer "${trainer}" cannot measure the gradient noise scale (it has no noiseScale option); use a trainer of type "tfjs" or "process"`,
   );
-  const backend = backendLine(prepared.description.info);
-  if (backend && !values.quiet) process.stderr.write(`${backend}\n`);
+  // Said with the first progress line, once the flags have passed their checks.
+  let backend = backendLine(prepared.description.info);
+  const log = (line: string) => {
+    if (backend) process.stderr.write(`${backend}\n`);
+    backend = undefined;
+    process.stderr.write(`${line}\n`);
+  };
   let result: NoiseScaleResult;
   try {
     result = await measure(prepared, {
       batchSize: batchFlag,
       learningRate: values['learning-rate'],
       examples: examplesFlag,
-      log: values.quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
+      log: values.quiet ? undefined : log,
     });
   } finally {
     await prepared.trainer.close?.();

@@ -46,6 +46,8 @@ async function run(values: OptionValues<typeof options>, positionals: string[]):
   mkdirSync(dirname(journal), { recursive: true });
 
   const events = new SearchEvents();
+  // Said once the search starts: a config or plugin that fails its checks writes no journal.
+  if (!values.quiet) events.once('searchStart', () => process.stderr.write(`journal: ${journal}\n`));
   const detach = values.quiet ? () => {} : attachConsoleReporter(events);
   // A plugin's failure is one warning line; --debug adds what it threw, with its stack.
   const seen = { unexpected: false };
@@ -53,7 +55,6 @@ async function run(values: OptionValues<typeof options>, positionals: string[]):
     seen.unexpected ||= !expected(error);
     if (debugging()) process.stderr.write(`${stackText(error)}\n`);
   });
-  if (!values.quiet) process.stderr.write(`journal: ${journal}\n`);
   const seed = parseSeed(values.seed);
   const interrupt = new Interruption();
   let summary: SearchSummary;
