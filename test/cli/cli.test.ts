@@ -1,8 +1,8 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { SearchSummary } from '../../index.ts';
 import { runBin, spawnBin } from '../helpers/cli.ts';
-import { knownTable, tempDir, writeTabular } from '../helpers/tabular.ts';
+import { knownTable, tempDir, writeJson, writeTabular } from '../helpers/tabular.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 
@@ -12,11 +12,7 @@ function cli(args: string[], cwd = root) {
 
 const dir = tempDir();
 writeTabular(dir, knownTable());
-function writeConfig(name: string, config: object): string {
-  const path = join(dir, name);
-  writeFileSync(path, JSON.stringify(config));
-  return path;
-}
+const writeConfig = (name: string, config: object): string => writeJson(dir, name, config);
 const grid = writeConfig('grid.json', {
   seed: 2,
   budget: { limit: 1e6 },

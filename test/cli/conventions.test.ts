@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import { join, resolve } from 'node:path';
 import { packageVersion } from '../../bin/version.ts';
 import { cli, runBin, runBinAsync } from '../helpers/cli.ts';
-import { knownTable, tempDir, writeTabular } from '../helpers/tabular.ts';
+import { knownTable, tempDir, writeJson, writeTabular } from '../helpers/tabular.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
@@ -16,11 +16,7 @@ const dir = tempDir('batchtune-conventions-');
 writeTabular(dir, knownTable());
 copyFileSync(join(root, 'test/fixtures/plugins/broken-trainer.mjs'), join(dir, 'broken-trainer.mjs'));
 
-function config(name: string, body: object): string {
-  const path = join(dir, name);
-  writeFileSync(path, JSON.stringify(body));
-  return path;
-}
+const config = (name: string, body: object): string => writeJson(dir, name, body);
 const grid = config('grid.json', {
   seed: 2,
   budget: { limit: 1e6 },

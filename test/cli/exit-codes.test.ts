@@ -4,21 +4,17 @@
  * may exit 13 (an unsettled promise), 134 (an abort) or print a stack trace. A closed stdout
  * (`| head -1`) ends quietly with 0.
  */
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { finished, runBin, spawnBin } from '../helpers/cli.ts';
-import { knownTable, tempDir, writeTabular } from '../helpers/tabular.ts';
+import { knownTable, tempDir, writeJson, writeTabular } from '../helpers/tabular.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const dir = tempDir('batchtune-exit-');
 writeTabular(dir, knownTable());
 copyFileSync(join(root, 'test/fixtures/plugins/escape-hatches.mjs'), join(dir, 'escape-hatches.mjs'));
 
-function config(name: string, body: object): string {
-  const path = join(dir, name);
-  writeFileSync(path, JSON.stringify(body));
-  return path;
-}
+const config = (name: string, body: object): string => writeJson(dir, name, body);
 const grid = config('grid.json', {
   seed: 2,
   budget: { limit: 1e6 },

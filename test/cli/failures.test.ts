@@ -9,18 +9,14 @@ import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { everyTrialFailed } from '../../bin/trial-failures.ts';
 import { runBinAsync } from '../helpers/cli.ts';
-import { tempDir } from '../helpers/tabular.ts';
+import { tempDir, writeJson } from '../helpers/tabular.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const dir = tempDir('batchtune-failures-');
 copyFileSync(join(root, 'test/fixtures/plugins/broken-trainer.mjs'), join(dir, 'broken-trainer.mjs'));
 const STACK = /^\s+at .+[(:]\d+/m;
 
-function config(name: string, body: object): string {
-  const path = join(dir, name);
-  writeFileSync(path, JSON.stringify(body));
-  return path;
-}
+const config = (name: string, body: object): string => writeJson(dir, name, body);
 
 describe('every trial failed', () => {
   const broken = config('broken.json', {

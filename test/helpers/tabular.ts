@@ -7,6 +7,13 @@ export function tempDir(prefix = 'batchtune-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
+/** Writes `body` as JSON to `dir/name` (a config, a table) and returns the path. */
+export function writeJson(dir: string, name: string, body: object): string {
+  const path = join(dir, name);
+  writeFileSync(path, JSON.stringify(body));
+  return path;
+}
+
 /**
  * A curve of `points` evenly spaced points up to `examples`, with `metric(fraction)` as the value;
  * steps follow the batch size and seconds follow `secondsPerExample`.
