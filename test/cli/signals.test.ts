@@ -3,10 +3,11 @@
  * command on stderr, and a journal that `--resume` finishes with the same result as an uninterrupted run.
  * Ctrl-C is sent as a terminal sends it: SIGINT to the whole process group.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { finished, runBin, spawnBin } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/tabular.ts';
+import { reportsSoFar } from '../helpers/journal.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const dir = tempDir();
@@ -21,16 +22,6 @@ writeFileSync(
     plugins: [join(root, 'test/fixtures/executors/paced-trainer.mjs')],
   }),
 );
-
-function reports(journal: string): number {
-  try {
-    return readFileSync(journal, 'utf8')
-      .split('\n')
-      .filter((l) => l.includes('"t":"report"')).length;
-  } catch {
-    return 0;
-  }
-}
 
 function comparable(stdout: string) {
   return (JSON.parse(stdout) as { trials: Array<{ value: number; state: string; progress: unknown }> }).trials.map((t) => [
@@ -53,7 +44,7 @@ test.each([
     const child = spawnBin(['run', config, '--journal', journal], { detached: target !== 'the process' });
     child.stdin.end();
     const done = finished(child);
-    while (reports(journal) < 12) await new Promise((r) => setTimeout(r, 20));
+    while (reportsSoFar(journal) < 12) await new Promise((r) => setTimeout(r, 20));
     const pid = child.pid ?? 0;
     process.kill(target === 'the process' ? pid : -pid, signal);
     const { code: exit, stderr } = await done;

@@ -8,6 +8,17 @@ export function journalRecords(path: string): JournalRecord[] {
   return new JsonlFileStore(path).read() as JournalRecord[];
 }
 
+/** How many reports a journal that a running search writes holds so far (0 before it exists). */
+export function reportsSoFar(path: string): number {
+  try {
+    return readFileSync(path, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"t":"report"')).length;
+  } catch {
+    return 0;
+  }
+}
+
 /** The journal's lines, without the newline after the last. */
 export function journalLines(path: string): string[] {
   return readFileSync(path, 'utf8').split('\n').slice(0, -1);

@@ -4,10 +4,11 @@
  * anything twice, a hung worker is killed at its heartbeat deadline, and a killed search leaves no worker.
  */
 import { spawn, execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { MemoryStore, runStudy, SearchEvents, type SearchSummary } from '../../../index.ts';
 import { tempDir } from '../../helpers/tabular.ts';
+import { reportsSoFar } from '../../helpers/journal.ts';
 import { at } from '../../../core/indexed.ts';
 
 const root = resolve(import.meta.dirname, '../../..');
@@ -101,19 +102,10 @@ test('a search killed with SIGKILL leaves no worker behind, and --resume finishe
   const bin = join(root, 'bin/batchtune.js');
   // Run from a folder outside the package, as a user does: the workers must still find their loader.
   const search = spawn(process.execPath, [bin, 'run', config, '--journal', journal, '--quiet', '--json'], { cwd: dir, stdio: 'ignore' });
-  const reports = () => {
-    try {
-      return readFileSync(journal, 'utf8')
-        .split('\n')
-        .filter((l) => l.includes('"t":"report"')).length;
-    } catch {
-      return 0;
-    }
-  };
   // An object, not a let: the exit handler sets it while the loop below waits.
   const run = { exited: false };
   search.once('exit', () => (run.exited = true));
-  while (reports() < 25 && !run.exited) await new Promise((r) => setTimeout(r, 50));
+  while (reportsSoFar(journal) < 25 && !run.exited) await new Promise((r) => setTimeout(r, 50));
   expect(run.exited).toBe(false); // it must still be searching: its workers started from this folder
   const workers = execFileSync('ps', ['-o', 'pid=', '--ppid', String(search.pid)], { encoding: 'utf8' })
     .split('\n')

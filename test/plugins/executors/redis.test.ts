@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals
 import type { ChildProcess } from 'node:child_process';
 import { hostname } from 'node:os';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MemoryStore, runStudy, SearchEvents, type JournalRecord, type SearchSummary, viewJournal } from '../../../index.ts';
 import type { CurvePoint, TabularFile } from '../../../plugins/trainers/tabular-file.ts';
@@ -10,6 +10,7 @@ import { tempDir, writeTabular } from '../../helpers/tabular.ts';
 import { hasRedisServer, skipMessage, startRedis, startWorker, stopChild, type WorkerChild } from '../../helpers/redis.ts';
 import { at } from '../../../core/indexed.ts';
 import { defined } from '../../helpers/defined.ts';
+import { reportsSoFar } from '../../helpers/journal.ts';
 
 const root = new URL('../../..', import.meta.url).pathname;
 const bin = join(root, 'bin/batchtune.js');
@@ -220,8 +221,7 @@ describeRedis('redis executor with batchtune worker processes', () => {
     const search = spawn(process.execPath, [bin, 'run', config, '--journal', journal, '--quiet'], { cwd: root, stdio: 'ignore' });
     await new Promise<void>((resolve) => {
       const poll = setInterval(() => {
-        const reports = existsSync(journal) ? readFileSync(journal, 'utf8').split('"t":"report"').length - 1 : 0;
-        if (reports >= 10) {
+        if (reportsSoFar(journal) >= 10) {
           clearInterval(poll);
           search.kill('SIGKILL');
           resolve();
