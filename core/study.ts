@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BatchtuneError, configError } from './errors.ts';
@@ -245,6 +245,10 @@ function openStore(journal: string | Store | undefined, resume: boolean, events:
   if (typeof journal !== 'string') {
     if (!(journal instanceof JsonlFileStore)) assertJournalRecords(journal.read(), '(store)');
     return { store: journal, path: '(store)' };
+  }
+  // Resuming a journal that is not there would silently start a fresh study and redo its work.
+  if (resume && !existsSync(journal)) {
+    throw new BatchtuneError('USAGE', `${journal}: no such journal to resume; leave out --resume to start a new study`);
   }
   const warn = (message: string) => {
     if (events?.listenerCount('warning')) events.emit('warning', { code: 'JOURNAL_STALE_LOCK', message });

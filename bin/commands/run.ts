@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { BatchtuneError, isCoded, runStudy, SearchEvents, type SearchSummary } from '../../index.ts';
 import { readJournalFile } from '../journal-file.ts';
@@ -37,11 +37,9 @@ export const runCommand = defineCommand({
 async function run(values: OptionValues<typeof options>, positionals: string[]): Promise<number> {
   const configPath = requirePositional(positionals, 'config.json', runCommand.synopsis);
   const { config, baseDir } = readConfigFile(configPath);
-  // --resume continues a journal that exists; starting a fresh study instead would redo its work silently.
+  // --resume continues the journal named; the default journal is always new (runStudy refuses one that is missing).
   if (values.resume && values.journal === undefined)
     throw new BatchtuneError('USAGE', `run: --resume needs --journal <file>: the journal to continue\nusage: ${runCommand.synopsis}`);
-  if (values.resume && values.journal !== undefined && !existsSync(values.journal))
-    throw new BatchtuneError('USAGE', `run: --journal ${values.journal}: no such file to resume; leave out --resume to start a new study`);
   const journal = values.journal ?? defaultJournalPath(configPath);
   mkdirSync(dirname(journal), { recursive: true });
 

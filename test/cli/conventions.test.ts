@@ -169,7 +169,7 @@ describe('--debug', () => {
     const gone = join(dir, 'never-written.jsonl');
     const missing = runBin(['run', study, '--journal', gone, '-r'], { cwd: dir });
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toBe(`batchtune: run: --journal ${gone}: no such file to resume; leave out --resume to start a new study\n`);
+    expect(missing.stderr).toBe(`batchtune: ${gone}: no such journal to resume; leave out --resume to start a new study\n`);
     expect(existsSync(gone)).toBe(false);
   });
 

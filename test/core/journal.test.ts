@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JsonlFileStore, MemoryStore, viewJournal, type JournalRecord } from '../../core/index.ts';
 import { runStudy } from '../../index.ts';
@@ -73,6 +73,14 @@ describe('journal', () => {
     await expect(runStudy({ ...config, seed: 6 }, { baseDir: dir, journal: path, resume: true })).rejects.toThrow(
       /j\.jsonl: this journal was written by another config \(hash [0-9a-f]+, this config [0-9a-f]+\); resume it with the config \(and --seed\) that started it, or use a new --journal/,
     );
+  });
+
+  test('resume of a journal that does not exist is refused, and writes nothing', async () => {
+    const path = join(tempDir(), 'never.jsonl');
+    await expect(runStudy(config, { baseDir: dir, journal: path, resume: true })).rejects.toThrow(
+      `${path}: no such journal to resume; leave out --resume to start a new study`,
+    );
+    expect(existsSync(path)).toBe(false);
   });
 
   test('an existing journal is not overwritten without resume', async () => {
