@@ -5,15 +5,16 @@
  * Reads see the array as it is now; writes throw, as they would on a frozen array.
  */
 export function liveView<T, V>(source: readonly T[], view: (item: T) => V): readonly V[] {
+  const viewAt = (key: string): V | undefined => {
+    const item = source[Number(key)];
+    return item === undefined ? undefined : view(item);
+  };
   const refuse = (): never => {
     throw new TypeError('the search state is read-only: copy it ([...state.trials]) to change it');
   };
   return new Proxy(source as unknown as V[], {
     get(target, key, receiver) {
-      if (typeof key === 'string' && isIndex(key)) {
-        const item = source[Number(key)];
-        return item === undefined ? undefined : view(item);
-      }
+      if (isIndex(key)) return viewAt(key);
       const value: unknown = Reflect.get(target, key, receiver);
       return value;
     },
@@ -24,16 +25,14 @@ export function liveView<T, V>(source: readonly T[], view: (item: T) => V): read
     preventExtensions: refuse,
     getOwnPropertyDescriptor(target, key) {
       const descriptor = Reflect.getOwnPropertyDescriptor(target, key);
-      if (descriptor && typeof key === 'string' && isIndex(key)) {
-        const item = source[Number(key)];
-        return { ...descriptor, value: item === undefined ? undefined : view(item), writable: false };
-      }
+      if (descriptor && isIndex(key)) return { ...descriptor, value: viewAt(key), writable: false };
       return descriptor;
     },
   });
 }
 
-function isIndex(key: string): boolean {
+function isIndex(key: string | symbol): key is string {
+  if (typeof key !== 'string') return false;
   const n = Number(key);
   return Number.isInteger(n) && n >= 0 && String(n) === key;
 }

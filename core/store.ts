@@ -63,8 +63,7 @@ export class JsonlFileStore implements Store {
   /** When the last fsync ran (performance.now()), and the timer of one owed. */
   private lastSync = -Infinity;
   private owedSync: NodeJS.Timeout | undefined;
-  /** fsyncs done so far (what group commit saves is visible, and testable). */
-  syncs = 0;
+  private fsyncs = 0;
 
   constructor(
     readonly path: string,
@@ -106,8 +105,13 @@ export class JsonlFileStore implements Store {
     this.owedSync = undefined;
     if (this.fd === undefined) return;
     fsyncSync(this.fd);
-    this.syncs += 1;
+    this.fsyncs += 1;
     this.lastSync = performance.now();
+  }
+
+  /** fsyncs done so far: what group commit saves is visible, and testable. */
+  get syncs(): number {
+    return this.fsyncs;
   }
 
   read(): object[] {
